@@ -1,0 +1,98 @@
+// Management API keys: created with a value shown once, stored hashed; no granting scopes one lacks.
+import type { components } from '../../generated/openapi.js';
+import { ApiError } from '../http/errors.js';
+import type { Principal } from '../http/operations.js';
+import { apiKeys, type ApiKeyRow } from '../store/api-keys.js';
+import type { Database } from '../store/database.js';
+import { ALL_SCOPES, type Scope } from './scopes.js';
+import { hashSecret, newApiKeyValue } from './secrets.js';
+
+type S = components['schemas'];
+
+export const toApiKey = (r: ApiKeyRow): S['ApiKey'] => ({
+  id: r.id, name: r.name, prefix: r.prefix, scopes: JSON.parse(r.scopes) as Scope[], expires_at: r.expires_at,
+  last_used_at: r.last_used_at, created_at: r.created_at, updated_at: r.updated_at,
+});
+
+function checkGrant(principal: Principal, scopes: Scope[]): void {
+  const lacking = scopes.filter((s) => !principal.scopes.has(s));
+  if (lacking.length) throw new ApiError(403, 'scope_not_held', `This API key cannot grant scopes it does not hold: ${lacking.join(', ')}.`, 'scopes', lacking.map((s) => ({ param: 'scopes', message: `${s} is not held by the calling key` })));
+}
+
+function checkExpiry(expiresAt: string | null | undefined): void {
+  if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
+    throw ApiError.badRequest('Request validation failed: 1 problem.', [{ param: 'expires_at', message: 'must be in the future' }]);
+  }
+}
+
+const notFound = (id: string) => ApiError.notFound('api_key_not_found', `API key '${id}' was not found.`, 'id');
+
+export async function createApiKey(db: Database, principal: Principal | null, input: S['ApiKeyCreate']): Promise<S['CreatedApiKey']> {
+  if (principal) checkGrant(principal, input.scopes);
+  checkExpiry(input.expires_at);
+  const { id, value, prefix } = newApiKeyValue();
+  const now = new Date().toISOString();
+  const row: ApiKeyRow = { id, name: input.name, prefix, key_hash: hashSecret(value), scopes: JSON.stringify(input.scopes), expires_at: input.expires_at ? new Date(input.expires_at).toISOString() : null, last_used_at: null, created_at: now, updated_at: now };
+  await apiKeys.insert(db, row);
+  return { ...toApiKey(row), key: value };
+}
+
+export async function listApiKeys(db: Database, limit: number, offset: number) {
+  const [rows, total] = await Promise.all([apiKeys.page(db, limit, offset), apiKeys.count(db)]);
+  return { items: rows.map(toApiKey), total };
+}
+
+export async function getApiKey(db: Database, id: string) {
+  const row = await apiKeys.byId(db, id);
+  if (!row) throw notFound(id);
+  return toApiKey(row);
+}
+
+export async function updateApiKey(db: Database, principal: Principal, id: string, input: S['ApiKeyUpdate']) {
+  if (input.scopes) checkGrant(principal, input.scopes);
+  checkExpiry(input.expires_at);
+  return db.transaction(async (tx) => {
+    const row = await apiKeys.byId(tx, id);
+    if (!row) throw notFound(id);
+    const next: ApiKeyRow = {
+      ...row,
+      name: input.name ?? row.name,
+      scopes: input.scopes ? JSON.stringify(input.scopes) : row.scopes,
+      expires_at: input.expires_at === undefined ? row.expires_at : input.expires_at === null ? null : new Date(input.expires_at).toISOString(),
+      updated_at: new Date().toISOString(),
+    };
+    await apiKeys.update(tx, next);
+    return toApiKey(next);
+  });
+}
+
+export async function deleteApiKey(db: Database, principal: Principal, id: string): Promise<string> {
+  if (id === principal.keyId) throw ApiError.conflict('api_key_self_delete', 'An API key cannot delete itself; use another key with APIKeys:Delete.', 'id');
+  const row = await apiKeys.byId(db, id);
+  if (!row) throw notFound(id);
+  await apiKeys.delete(db, id);
+  return row.name;
+}
+
+/**
+ * The first admin key on a fresh install: ADMIN_API_KEY when set (registered once, by its hash),
+ * otherwise generated when no key exists yet. Returns a generated value so it can be shown once.
+ */
+export async function bootstrapAdminKey(db: Database, configured: string | undefined): Promise<{ generated: string | null; id: string | null }> {
+  const now = new Date().toISOString();
+  if (configured) {
+    const hash = hashSecret(configured);
+    const existing = await apiKeys.byHash(db, hash);
+    if (existing) return { generated: null, id: existing.id };
+    const { id } = newApiKeyValue();
+    await apiKeys.insert(db, { id, name: 'admin', prefix: configured.slice(0, 6), key_hash: hash, scopes: JSON.stringify(ALL_SCOPES), expires_at: null, last_used_at: null, created_at: now, updated_at: now });
+    return { generated: null, id };
+  }
+  return db.transaction(async (tx) => {
+    const any = await tx.get('SELECT 1 AS x FROM api_keys LIMIT 1');
+    if (any) return { generated: null, id: null };
+    const { id, value, prefix } = newApiKeyValue();
+    await apiKeys.insert(tx, { id, name: 'admin', prefix, key_hash: hashSecret(value), scopes: JSON.stringify(ALL_SCOPES), expires_at: null, last_used_at: null, created_at: now, updated_at: now });
+    return { generated: value, id };
+  });
+}

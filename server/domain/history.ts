@@ -1,0 +1,37 @@
+// Reading version snapshots and audit entries; both outlive the profile.
+import type { components } from '../../generated/openapi.js';
+import { ApiError } from '../http/errors.js';
+import type { Database } from '../store/database.js';
+import { auditLogs, versions, type AuditFilter, type AuditRow, type VersionRow } from '../store/profiles.js';
+
+type S = components['schemas'];
+
+const toVersion = (r: VersionRow): S['ProfileVersion'] => ({
+  id: Number(r.id), access_profile_id: Number(r.access_profile_id), version: Number(r.version), name: r.name,
+  description: r.description, snapshot: r.snapshot, changed_by: r.changed_by, created_at: r.created_at,
+});
+
+const json = (text: string | null) => (text === null ? null : (JSON.parse(text) as Record<string, unknown>));
+
+const toAudit = (r: AuditRow): S['AuditLog'] => ({
+  id: Number(r.id), access_profile_id: r.access_profile_id === null ? null : Number(r.access_profile_id), user_id: r.user_id,
+  actor: r.actor, action: r.action as S['AuditAction'], previous_values: json(r.previous_values), new_values: json(r.new_values),
+  metadata: json(r.metadata), created_at: r.created_at,
+});
+
+export async function listVersions(db: Database, profileId: number, limit: number, offset: number) {
+  const [rows, total] = await Promise.all([versions.page(db, profileId, limit, offset), versions.count(db, profileId)]);
+  if (total === 0) throw ApiError.notFound('access_profile_not_found', `Access profile ${profileId} has no history.`, 'id');
+  return { items: rows.map(toVersion), total };
+}
+
+export async function getVersion(db: Database, profileId: number, version: number) {
+  const row = await versions.get(db, profileId, version);
+  if (!row) throw ApiError.notFound('version_not_found', `Access profile ${profileId} has no version ${version}.`, 'version');
+  return toVersion(row);
+}
+
+export async function listAudit(db: Database, filter: AuditFilter, limit: number, offset: number) {
+  const [rows, total] = await Promise.all([auditLogs.page(db, filter, limit, offset), auditLogs.count(db, filter)]);
+  return { items: rows.map(toAudit), total };
+}

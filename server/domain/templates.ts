@@ -1,0 +1,277 @@
+// Use cases of access profile templates: every change writes the profile, its tags, a version
+// snapshot and an audit entry in one transaction.
+import type { components } from '../../generated/openapi.js';
+import { ApiError, validationError } from '../http/errors.js';
+import { addToCounter, counterValue, providerConfigIds } from '../store/counters.js';
+import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
+import { auditLogs, parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
+import { buildContent, freshCopy, type ContentInput, type ProfileContent } from './profile-content.js';
+
+type S = components['schemas'];
+export type AccessProfile = S['AccessProfile'];
+
+export interface Actor { actor: string; requestId: string }
+
+export function toApiProfile(row: ProfileRow, content: ProfileContent = parseContent(row)): AccessProfile {
+  const { rate_limit, ...rest } = content;
+  const profile: AccessProfile = {
+    id: Number(row.id),
+    name: row.name,
+    description: row.description,
+    is_active: !!Number(row.is_active),
+    version: Number(row.version),
+    ...rest,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+  if (rate_limit) profile.rate_limit = rate_limit;
+  return profile;
+}
+
+export const etagOf = (version: number) => `"${version}"`;
+
+/** 412 unless `If-Match` names the current version (or is `*`, or absent). */
+export function checkIfMatch(ifMatch: string | undefined, row: ProfileRow): void {
+  if (ifMatch === undefined) return;
+  const current = Number(row.version);
+  const tags = ifMatch.split(',').map((t) => t.trim());
+  if (tags.includes('*')) return;
+  const versionsSent = tags.map((t) => /^(?:W\/)?"?(\d+)"?$/.exec(t)?.[1]);
+  if (versionsSent.some((v) => v === undefined)) {
+    throw ApiError.badRequest('If-Match must be an entity tag such as "3".', [{ param: 'If-Match', message: 'must be an entity tag such as "3"' }], 'invalid_if_match');
+  }
+  if (!versionsSent.includes(String(current))) {
+    throw new ApiError(412, 'version_mismatch', `Access profile ${row.id} is at version ${current}, not ${ifMatch}.`, 'If-Match', [{ param: 'If-Match', message: `current version is ${current}` }], { ETag: etagOf(current) });
+  }
+}
+
+const notFound = (id: number) => ApiError.notFound('access_profile_not_found', `Access profile ${id} was not found.`, 'id');
+const nameTaken = (name: string) => ApiError.conflict('access_profile_name_taken', `An access profile named '${name}' already exists.`, 'name');
+
+function isNameClash(e: unknown): boolean {
+  return e instanceof UniqueViolationError && /access_profiles[._]name_key/.test(e.constraint);
+}
+
+async function loadForChange(tx: Sql, db: Database, id: number): Promise<ProfileRow> {
+  const row = await profiles.lockById(tx, id, db.kind === 'postgres');
+  if (!row) throw notFound(id);
+  return row;
+}
+
+interface Change {
+  action: string;
+  previous: Record<string, unknown> | null;
+  next: Record<string, unknown> | null;
+  metadata?: Record<string, unknown>;
+}
+
+/** Writes a new version of the profile with its snapshot and audit entry. */
+async function writeVersion(tx: Sql, row: ProfileRow, content: ProfileContent, tagsChanged: boolean, change: Change, who: Actor, now: string): Promise<AccessProfile> {
+  await profiles.update(tx, row);
+  if (tagsChanged) await profiles.replaceTags(tx, row.id, content.tags);
+  const api = toApiProfile(row, content);
+  await versions.insert(tx, { access_profile_id: row.id, version: row.version, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: now });
+  await audit(tx, row.id, null, who, change, { version: row.version });
+  return api;
+}
+
+export async function audit(tx: Sql, profileId: number | null, userId: string | null, who: Actor, change: Change, extra: Record<string, unknown> = {}): Promise<void> {
+  await auditLogs.insert(tx, {
+    access_profile_id: profileId,
+    user_id: userId,
+    actor: who.actor,
+    action: change.action,
+    previous_values: change.previous ? JSON.stringify(change.previous) : null,
+    new_values: change.next ? JSON.stringify(change.next) : null,
+    metadata: JSON.stringify({ ...extra, ...change.metadata, request_id: who.requestId }),
+    created_at: new Date().toISOString(),
+  });
+}
+
+function diff(before: Record<string, unknown>, after: Record<string, unknown>): { previous: Record<string, unknown>; next: Record<string, unknown> } {
+  const previous: Record<string, unknown> = {};
+  const next: Record<string, unknown> = {};
+  for (const key of Object.keys(after)) {
+    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) {
+      previous[key] = before[key] ?? null;
+      next[key] = after[key] ?? null;
+    }
+  }
+  return { previous, next };
+}
+
+export async function listProfiles(db: Database, filter: ProfileFilter, limit: number, offset: number) {
+  const unfiltered = !filter.search && !filter.tags?.length && filter.isActive === undefined;
+  const [rows, total] = await Promise.all([
+    profiles.page(db, filter, limit, offset),
+    unfiltered ? counterValue(db, 'access_profiles') : profiles.count(db, filter),
+  ]);
+  return { items: rows.map((r) => toApiProfile(r)), total };
+}
+
+export async function getProfile(db: Sql, id: number): Promise<ProfileRow> {
+  const row = await profiles.byId(db, id);
+  if (!row) throw notFound(id);
+  return row;
+}
+
+type CreateInput = S['AccessProfileCreate'];
+type UpdateInput = S['AccessProfileUpdate'];
+
+const contentInput = (input: CreateInput | UpdateInput): ContentInput => {
+  const { name: _n, description: _d, ...content } = input as CreateInput;
+  return content as ContentInput;
+};
+const newProviderConfigs = (input: ContentInput) => (input.provider_configs ?? []).filter((p) => p.id === undefined).length;
+
+export async function createProfile(db: Database, input: CreateInput, who: Actor): Promise<AccessProfile> {
+  const now = new Date();
+  const at = now.toISOString();
+  try {
+    return await db.transaction(async (tx) => {
+      const ids = await providerConfigIds(tx, newProviderConfigs(contentInput(input)));
+      const { content, problems } = buildContent(contentInput(input), null, now, ids);
+      if (problems.length) throw validationError(problems);
+      if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
+      const row: ProfileRow = { id: 0, name: input.name, description: input.description ?? null, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at };
+      row.id = await profiles.insert(tx, row);
+      await profiles.replaceTags(tx, row.id, content.tags);
+      await addToCounter(tx, 'access_profiles', 1);
+      const api = toApiProfile(row, content);
+      await versions.insert(tx, { access_profile_id: row.id, version: 1, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: at });
+      await audit(tx, row.id, null, who, { action: 'create', previous: null, next: api }, { version: 1 });
+      return api;
+    });
+  } catch (e) {
+    if (isNameClash(e)) throw nameTaken(input.name);
+    throw e;
+  }
+}
+
+/** Applies a content/name change; a change that changes nothing keeps the version and writes nothing. */
+async function applyChange(db: Database, id: number, ifMatch: string | undefined, who: Actor, action: string,
+  change: (row: ProfileRow, content: ProfileContent, tx: Sql) => Promise<{ name: string; description: string | null; isActive: boolean; content: ProfileContent; metadata?: Record<string, unknown> }>): Promise<AccessProfile> {
+  const now = new Date().toISOString();
+  let attemptedName = '';
+  try {
+    return await db.transaction(async (tx) => {
+      const row = await loadForChange(tx, db, id);
+      checkIfMatch(ifMatch, row);
+      const before = parseContent(row);
+      const next = await change(row, before, tx);
+      attemptedName = next.name;
+      const beforeView = { name: row.name, description: row.description, is_active: !!Number(row.is_active), ...before };
+      const afterView = { name: next.name, description: next.description, is_active: next.isActive, ...next.content };
+      const { previous, next: after } = diff(beforeView, afterView);
+      if (Object.keys(after).length === 0) return toApiProfile(row, before);
+      if (next.name.toLowerCase() !== row.name.toLowerCase() && (await profiles.nameTaken(tx, next.name, id))) throw nameTaken(next.name);
+      const updated: ProfileRow = { ...row, name: next.name, description: next.description, is_active: next.isActive ? 1 : 0, version: Number(row.version) + 1, content: JSON.stringify(next.content), updated_at: now };
+      const tagsChanged = JSON.stringify(before.tags) !== JSON.stringify(next.content.tags);
+      return writeVersion(tx, updated, next.content, tagsChanged, { action, previous, next: after, ...(next.metadata ? { metadata: next.metadata } : {}) }, who, now);
+    });
+  } catch (e) {
+    if (isNameClash(e)) throw nameTaken(attemptedName);
+    throw e;
+  }
+}
+
+export function updateProfile(db: Database, id: number, input: UpdateInput, ifMatch: string | undefined, who: Actor): Promise<AccessProfile> {
+  return applyChange(db, id, ifMatch, who, 'update', async (row, before, tx) => {
+    const ci = contentInput(input);
+    const ids = await providerConfigIds(tx, newProviderConfigs(ci));
+    const { content, problems } = buildContent(ci, before, new Date(), ids);
+    if (problems.length) throw validationError(problems);
+    return {
+      name: input.name ?? row.name,
+      description: input.description === undefined ? row.description : input.description,
+      isActive: !!Number(row.is_active),
+      content,
+    };
+  });
+}
+
+export function setActive(db: Database, id: number, active: boolean, ifMatch: string | undefined, who: Actor): Promise<AccessProfile> {
+  return applyChange(db, id, ifMatch, who, active ? 'activate' : 'deactivate', async (row, content) => ({
+    name: row.name, description: row.description, isActive: active, content,
+  }));
+}
+
+export function restoreVersion(db: Database, id: number, version: number, ifMatch: string | undefined, who: Actor): Promise<AccessProfile> {
+  return applyChange(db, id, ifMatch, who, 'restore', async (row, current, tx) => {
+    const snap = await versions.get(tx, id, version);
+    if (!snap) throw ApiError.notFound('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
+    const s = JSON.parse(snap.snapshot) as AccessProfile;
+    // Usage lives on rows whose ids still exist; restoring the definition must not reset it.
+    const usageById = new Map<string, { current_usage: number; last_reset: string }>();
+    for (const b of [...current.budgets, ...current.provider_configs.flatMap((p) => p.budgets)]) usageById.set(b.id, b);
+    const withUsage = <T extends { id: string; current_usage: number; last_reset: string }>(b: T): T => {
+      const u = usageById.get(b.id);
+      return u ? { ...b, current_usage: u.current_usage, last_reset: u.last_reset } : b;
+    };
+    const content: ProfileContent = {
+      tags: s.tags,
+      provider_configs: s.provider_configs.map((p) => ({ ...p, budgets: p.budgets.map(withUsage) })),
+      budgets: s.budgets.map(withUsage),
+      rate_limit: s.rate_limit ?? null,
+      calendar_aligned: s.calendar_aligned,
+      mcp_tool_groups: s.mcp_tool_groups,
+      mcp_servers: s.mcp_servers,
+      mcp_tool_overrides: s.mcp_tool_overrides,
+    };
+    return { name: s.name, description: s.description, isActive: s.is_active, content, metadata: { restored_from: version } };
+  });
+}
+
+export async function deleteProfile(db: Database, id: number, ifMatch: string | undefined, who: Actor): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await loadForChange(tx, db, id);
+    checkIfMatch(ifMatch, row);
+    const holders = Number((await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [id]))!.n);
+    if (holders > 0) throw ApiError.conflict('access_profile_in_use', `Access profile ${id} is held by ${holders} user${holders === 1 ? '' : 's'}; detach their copies first.`, 'id');
+    await profiles.delete(tx, id);
+    await addToCounter(tx, 'access_profiles', -1);
+    await audit(tx, id, null, who, { action: 'delete', previous: toApiProfile(row), next: null }, { version: Number(row.version) });
+  });
+}
+
+export async function cloneProfile(db: Database, id: number, input: S['AccessProfileClone'], who: Actor): Promise<AccessProfile> {
+  const now = new Date();
+  const at = now.toISOString();
+  try {
+    return await db.transaction(async (tx) => {
+      const source = await profiles.byId(tx, id);
+      if (!source) throw notFound(id);
+      const sourceContent = parseContent(source);
+      if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
+      const ids = await providerConfigIds(tx, sourceContent.provider_configs.length);
+      const content = freshCopy(sourceContent, now, ids);
+      const row: ProfileRow = { id: 0, name: input.name, description: input.description === undefined ? source.description : input.description, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at };
+      row.id = await profiles.insert(tx, row);
+      await profiles.replaceTags(tx, row.id, content.tags);
+      await addToCounter(tx, 'access_profiles', 1);
+      const api = toApiProfile(row, content);
+      await versions.insert(tx, { access_profile_id: row.id, version: 1, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: at });
+      await audit(tx, row.id, null, who, { action: 'clone', previous: null, next: api }, { version: 1, cloned_from: id });
+      return api;
+    });
+  } catch (e) {
+    if (isNameClash(e)) throw nameTaken(input.name);
+    throw e;
+  }
+}
+
+export async function getProfileDetail(db: Database, id: number) {
+  const row = await getProfile(db, id);
+  const [roles, holders] = await Promise.all([
+    db.all<{ id: number; access_profile_id: number; role_id: number; role_name: string; is_default: number }>(
+      'SELECT pr.id, pr.access_profile_id, pr.role_id, r.name AS role_name, pr.is_default FROM profile_roles pr JOIN roles r ON r.id = pr.role_id WHERE pr.access_profile_id = ? ORDER BY pr.id',
+      [id],
+    ),
+    db.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [id]),
+  ]);
+  return {
+    profile: toApiProfile(row),
+    roles: roles.map((r) => ({ id: Number(r.id), access_profile_id: Number(r.access_profile_id), role_id: Number(r.role_id), role_name: r.role_name, is_default: !!Number(r.is_default) })),
+    userCount: Number(holders!.n),
+  };
+}

@@ -1,0 +1,113 @@
+// The Express app: request id, logging, CORS, body parsing, auth, spec validation of every request
+// and response, handlers by operationId, and the one error mapper.
+import express, { type Request, type Response, type NextFunction } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import { randomUUID } from 'node:crypto';
+import { authenticate } from './auth.js';
+import { ApiError, errorMapper } from './errors.js';
+import type { AppContext, Handlers, HandlerContext, OperationId, Principal } from './operations.js';
+import { bundledSpecPath, coerceParameters, loadSpec, specRoutes, type SpecRoute } from './spec-routes.js';
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+function requestId(req: Request, res: Response, next: NextFunction): void {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  (req as Request & { id: string }).id = id;
+  res.setHeader('X-Request-Id', id);
+  next();
+}
+
+function cors(origins: AppContext['config']['corsOrigins']) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const origin = req.headers.origin;
+    if (!origins || !origin) return next();
+    if (origins !== '*' && !origins.includes(origin)) return next();
+    res.setHeader('Access-Control-Allow-Origin', origins === '*' ? '*' : origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'X-Request-Id, ETag');
+    if (req.method === 'OPTIONS') {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match, X-Request-Id');
+      res.setHeader('Access-Control-Max-Age', '600');
+      res.status(204).end();
+      return;
+    }
+    next();
+  };
+}
+
+function accessLog(ctx: AppContext) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
+      // Path only: query strings and headers (which carry keys) are never logged.
+      ctx.logger.info({ reqId: (req as Request & { id: string }).id, method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100 }, 'request');
+    });
+    next();
+  };
+}
+
+type AnyHandler = (ctx: HandlerContext<OperationId>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+
+function route(ctx: AppContext, specRoute: SpecRoute, handler: AnyHandler) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    try {
+      const principal = res.locals.principal as Principal | undefined;
+      const hc = {
+        path: coerceParameters(specRoute, req.params as Record<string, unknown>, 'path'),
+        query: coerceParameters(specRoute, req.query as Record<string, unknown>, 'query'),
+        body: req.body,
+        ifMatch: typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined,
+        principal: principal ?? { keyId: '', name: 'anonymous', scopes: new Set(), actor: 'anonymous' },
+        requestId: (req as Request & { id: string }).id,
+        app: ctx,
+      } as unknown as HandlerContext<OperationId>;
+      const result = await handler(hc);
+      for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+      res.status(result.status).json(result.body);
+    } catch (e) {
+      next(e);
+    }
+  };
+}
+
+export function createApp(ctx: AppContext, handlers: Handlers): express.Express {
+  const doc = loadSpec();
+  const routes = specRoutes(doc);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestId);
+  app.use(accessLog(ctx));
+  app.use(cors(ctx.config.corsOrigins));
+  app.use(express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(authenticate(ctx.db, routes));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: bundledSpecPath,
+      validateRequests: { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false },
+      validateResponses: ctx.config.validateResponses
+        ? {
+            allErrors: true,
+            onError: (err, body, req) => {
+              ctx.logger.error({ reqId: (req as Request & { id?: string }).id, errors: err.errors, path: req.path }, 'response does not match the spec');
+              throw new ApiError(500, 'internal_error', 'An unexpected error occurred; quote the event_id when reporting it.');
+            },
+          }
+        : false,
+      validateSecurity: false,
+      validateFormats: true,
+      ignoreUndocumented: false,
+      validateApiSpec: false,
+    }),
+  );
+  for (const r of routes) {
+    app[r.method](r.expressPath, route(ctx, r, handlers[r.operationId] as unknown as AnyHandler));
+  }
+  app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`)));
+  app.use(errorMapper(ctx.logger));
+  return app;
+}

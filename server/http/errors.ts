@@ -1,0 +1,143 @@
+// The one error type of the API and the one place that turns any error into the envelope.
+import type { ErrorRequestHandler, Request } from 'express';
+import type { Logger } from 'pino';
+import type { components } from '../../generated/openapi.js';
+import { StoreUnavailableError } from '../store/database.js';
+
+export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
+type ErrorType = ErrorEnvelope['error']['type'];
+export interface ErrorDetail { param: string; message: string }
+
+const TYPE_BY_STATUS: Record<number, ErrorType> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  405: 'invalid_request_error',
+  409: 'conflict_error',
+  412: 'precondition_failed_error',
+  413: 'invalid_request_error',
+  415: 'invalid_request_error',
+  503: 'service_unavailable_error',
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly param: string | null = null,
+    readonly details: ErrorDetail[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+  static badRequest(message: string, details: ErrorDetail[], code = 'validation_failed'): ApiError {
+    return new ApiError(400, code, message, details[0]?.param ?? null, details);
+  }
+  static notFound(code: string, message: string, param: string): ApiError {
+    return new ApiError(404, code, message, param);
+  }
+  static conflict(code: string, message: string, param: string | null = null): ApiError {
+    return new ApiError(409, code, message, param);
+  }
+}
+
+/** `details` for one or more rule violations found by domain code. */
+export function validationError(details: ErrorDetail[]): ApiError {
+  const n = details.length;
+  return ApiError.badRequest(`Request validation failed: ${n} problem${n === 1 ? '' : 's'}.`, details);
+}
+
+export function envelope(status: number, requestId: string, code: string, message: string, param: string | null, details: ErrorDetail[]): ErrorEnvelope {
+  return {
+    is_bifrost_error: true,
+    status_code: status,
+    event_id: requestId,
+    error: { type: TYPE_BY_STATUS[status] ?? 'api_error', code, message, param, details },
+  };
+}
+
+interface ValidatorErrorItem { path?: string; message?: string; errorCode?: string }
+interface HttpLikeError { status?: number; statusCode?: number; type?: string; errors?: ValidatorErrorItem[]; message?: string; path?: string }
+
+// `/body/budgets/0/max_limit` → `budgets[0].max_limit`; `/query/limit` → `limit`.
+function fieldPath(path: string | undefined): string {
+  if (!path) return '';
+  const parts = path.replace(/^\.?\/?(body|query|params|headers|path)[./]?/, '').split(/[./]/).filter(Boolean);
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  return out;
+}
+
+function detailsFromValidator(items: ValidatorErrorItem[]): ErrorDetail[] {
+  const seen = new Set<string>();
+  const details: ErrorDetail[] = [];
+  for (const item of items) {
+    let param = fieldPath(item.path);
+    let message = item.message ?? 'is invalid';
+    if (item.errorCode === 'additionalProperties.openapi.validation' || /must NOT have additional properties/.test(message)) {
+      const extra = /additional property:?\s*'?([^'"]+)'?/.exec(message)?.[1] ?? /'([^']+)'/.exec(message)?.[1];
+      if (extra) param = param ? `${param}.${extra}` : extra;
+      message = 'unknown or server-owned field';
+    } else if (/must match exactly one schema in oneOf|must match a schema in anyOf/.test(message)) {
+      continue; // the branch errors next to it say what is wrong
+    } else if (item.errorCode === 'required.openapi.validation' || /must have required property/.test(message)) {
+      const missing = /property '([^']+)'/.exec(message)?.[1];
+      if (missing && !param.endsWith(missing)) param = param ? `${param}.${missing}` : missing;
+      message = 'is required';
+    } else if (/must be equal to one of the allowed values/.test(message) && item.errorCode) {
+      message = message.replace(/\s+$/, '');
+    }
+    const key = `${param}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    details.push({ param: param || 'body', message });
+  }
+  return details;
+}
+
+export function requestIdOf(req: Request): string {
+  return (req as Request & { id?: string }).id ?? 'unknown';
+}
+
+/** Maps every error, ours or a library's, to the envelope; nothing else leaves the server. */
+export function errorMapper(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const requestId = requestIdOf(req);
+    const send = (status: number, code: string, message: string, param: string | null = null, details: ErrorDetail[] = [], headers: Record<string, string> = {}) => {
+      if (res.headersSent) return;
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      res.status(status).type('application/json').send(JSON.stringify(envelope(status, requestId, code, message, param, details)));
+    };
+
+    if (err instanceof ApiError) return send(err.status, err.code, err.message, err.param, err.details, err.headers);
+    if (err instanceof StoreUnavailableError) {
+      logger.warn({ reqId: requestId, err: (err.cause as Error)?.message }, 'store unavailable');
+      return send(503, 'store_unavailable', 'The store is unreachable; retry shortly.', null, [], { 'Retry-After': '1' });
+    }
+    const e = (err ?? {}) as HttpLikeError;
+    const status = e.status ?? e.statusCode ?? 500;
+    if (e.type === 'entity.too.large' || status === 413) {
+      return send(413, 'payload_too_large', 'The request body exceeds the size limit.', null);
+    }
+    if (e.type === 'entity.parse.failed') {
+      return send(400, 'malformed_json', 'The request body is not valid JSON.', 'body', [{ param: 'body', message: 'is not valid JSON' }]);
+    }
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      return send(415, 'unsupported_media_type', 'The request body encoding is not supported.', null);
+    }
+    if (status === 400 && Array.isArray(e.errors)) {
+      const details = detailsFromValidator(e.errors);
+      const n = details.length;
+      return send(400, 'validation_failed', `Request validation failed: ${n} problem${n === 1 ? '' : 's'}.`, details[0]?.param ?? null, details);
+    }
+    if (status === 415) return send(415, 'unsupported_media_type', 'Send the request body as application/json.', 'Content-Type');
+    if (status === 404) return send(404, 'route_not_found', `No route ${req.method} ${req.path}.`, null);
+    if (status === 405) return send(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`, null);
+    if (status >= 400 && status < 500) return send(status, 'bad_request', e.message ?? 'Bad request.', null);
+
+    logger.error({ reqId: requestId, err }, 'unhandled error');
+    return send(500, 'internal_error', 'An unexpected error occurred; quote the event_id when reporting it.', null);
+  };
+}

@@ -1,0 +1,46 @@
+// Handlers of template operations.
+import * as templates from '../../domain/templates.js';
+import type { HandlerGroup } from '../operations.js';
+
+const who = (ctx: { principal: { actor: string }; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
+const withEtag = (profile: templates.AccessProfile) => ({ ETag: templates.etagOf(profile.version) });
+
+export const accessProfileHandlers: HandlerGroup<
+  'listAccessProfiles' | 'createAccessProfile' | 'getAccessProfile' | 'updateAccessProfile' | 'deleteAccessProfile' | 'activateAccessProfile' | 'deactivateAccessProfile' | 'cloneAccessProfile'
+> = {
+  async listAccessProfiles({ app, query }) {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const tags = query.tags ? [...new Set(query.tags.split(',').map((t) => t.trim()).filter(Boolean))] : undefined;
+    const { items, total } = await templates.listProfiles(app.db, { search: query.search, tags, isActive: query.is_active }, limit, offset);
+    return { status: 200, body: { access_profiles: items, count: items.length, total_count: total, limit, offset } };
+  },
+  async createAccessProfile(ctx) {
+    const profile = await templates.createProfile(ctx.app.db, ctx.body, who(ctx));
+    return { status: 201, body: { access_profile: profile }, headers: withEtag(profile) };
+  },
+  async getAccessProfile({ app, path }) {
+    const { profile, roles, userCount } = await templates.getProfileDetail(app.db, path.id);
+    return { status: 200, body: { access_profile: profile, roles, user_count: userCount }, headers: withEtag(profile) };
+  },
+  async updateAccessProfile(ctx) {
+    const profile = await templates.updateProfile(ctx.app.db, ctx.path.id, ctx.body, ctx.ifMatch, who(ctx));
+    return { status: 200, body: { access_profile: profile }, headers: withEtag(profile) };
+  },
+  async deleteAccessProfile(ctx) {
+    await templates.deleteProfile(ctx.app.db, ctx.path.id, ctx.ifMatch, who(ctx));
+    return { status: 200, body: { message: `Access profile ${ctx.path.id} deleted.` } };
+  },
+  async activateAccessProfile(ctx) {
+    const profile = await templates.setActive(ctx.app.db, ctx.path.id, true, ctx.ifMatch, who(ctx));
+    return { status: 200, body: { access_profile: profile }, headers: withEtag(profile) };
+  },
+  async deactivateAccessProfile(ctx) {
+    const profile = await templates.setActive(ctx.app.db, ctx.path.id, false, ctx.ifMatch, who(ctx));
+    return { status: 200, body: { access_profile: profile }, headers: withEtag(profile) };
+  },
+  async cloneAccessProfile(ctx) {
+    const profile = await templates.cloneProfile(ctx.app.db, ctx.path.id, ctx.body, who(ctx));
+    return { status: 201, body: { access_profile: profile }, headers: withEtag(profile) };
+  },
+};

@@ -1,0 +1,82 @@
+// The routes of the bundled spec: path template, method, operationId, required permission and
+// parameter types. Read once at start; auth, coercion and routing all use this one table.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { OperationId } from './operations.js';
+
+export const bundledSpecPath = fileURLToPath(new URL('../../generated/openapi.json', import.meta.url));
+
+interface ParameterSpec { name: string; in: string; schema?: { type?: string; default?: unknown; $ref?: string } }
+export interface SpecRoute {
+  method: 'get' | 'post' | 'put' | 'delete';
+  template: string;
+  expressPath: string;
+  regex: RegExp;
+  operationId: OperationId;
+  permission: string | null;
+  secured: boolean;
+  parameters: ParameterSpec[];
+}
+
+type SpecDoc = {
+  info: { version: string };
+  security?: unknown[];
+  paths: Record<string, Record<string, unknown>>;
+  components: { parameters?: Record<string, ParameterSpec> };
+};
+
+export function loadSpec(): SpecDoc {
+  return JSON.parse(readFileSync(bundledSpecPath, 'utf8')) as SpecDoc;
+}
+
+export function specRoutes(doc: SpecDoc): SpecRoute[] {
+  const routes: SpecRoute[] = [];
+  const resolveParam = (p: ParameterSpec & { $ref?: string }): ParameterSpec =>
+    p.$ref ? doc.components.parameters![p.$ref.split('/').pop()!]! : p;
+  for (const [template, item] of Object.entries(doc.paths)) {
+    const shared = ((item.parameters as ParameterSpec[]) ?? []).map(resolveParam);
+    for (const method of ['get', 'post', 'put', 'delete'] as const) {
+      const op = item[method] as { operationId: OperationId; security?: unknown[]; parameters?: ParameterSpec[]; 'x-required-permission'?: string } | undefined;
+      if (!op) continue;
+      const own = (op.parameters ?? []).map(resolveParam);
+      const security = op.security ?? doc.security ?? [];
+      routes.push({
+        method,
+        template,
+        expressPath: template.replace(/\{([^}]+)\}/g, ':$1'),
+        regex: new RegExp(`^${template.replace(/\{[^}]+\}/g, '([^/]+)')}$`),
+        operationId: op.operationId,
+        permission: op['x-required-permission'] ?? null,
+        secured: security.length > 0,
+        parameters: [...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)), ...own],
+      });
+    }
+  }
+  // Static segments before parameters, so /api/access-profiles/audit-logs wins over /{id}.
+  const weight = (t: string) => t.split('/').map((s) => (s.startsWith('{') ? '1' : '0')).join('');
+  return routes.sort((a, b) => weight(a.template).localeCompare(weight(b.template)) || a.template.localeCompare(b.template));
+}
+
+export function matchRoute(routes: SpecRoute[], method: string, path: string): SpecRoute | undefined {
+  const m = method.toLowerCase();
+  return routes.find((r) => r.method === m && r.regex.test(path));
+}
+
+/** Path and query values typed as the spec says (integers, booleans), with defaults applied. */
+export function coerceParameters(route: SpecRoute, source: Record<string, unknown>, where: 'path' | 'query'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of route.parameters) {
+    if (p.in !== where) continue;
+    const raw = source[p.name];
+    const type = p.schema?.type;
+    if (raw === undefined) {
+      if (p.schema?.default !== undefined) out[p.name] = p.schema.default;
+      continue;
+    }
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (type === 'integer' || type === 'number') out[p.name] = Number(value);
+    else if (type === 'boolean') out[p.name] = value === true || value === 'true';
+    else out[p.name] = value;
+  }
+  return out;
+}

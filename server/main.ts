@@ -1,0 +1,100 @@
+// Starts the server: configuration, store and migrations, first admin key, HTTP, graceful stop.
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { bootstrapAdminKey } from './domain/api-keys.js';
+import { createApp } from './http/app.js';
+import { handlers } from './http/handlers/index.js';
+import type { AppContext } from './http/operations.js';
+import { bundledSpecPath } from './http/spec-routes.js';
+import type { Database } from './store/database.js';
+import { openDatabase } from './store/open.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  db: Database;
+  /** The generated first admin key, when this start created one. */
+  generatedAdminKey: string | null;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const db = await openDatabase(config);
+  const { generated } = await bootstrapAdminKey(db, config.adminApiKey);
+  const version = (JSON.parse(readFileSync(bundledSpecPath, 'utf8')) as { info: { version: string } }).info.version;
+  const ctx: AppContext = { db, config, logger, version, startedAt };
+  const app = createApp(ctx, handlers);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    db,
+    generatedAdminKey: generated,
+    close() {
+      // Stop accepting, let in-flight requests finish, then close the store.
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }).then(() => db.close());
+      return closing;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const logger = pino({ level: config.logLevel });
+  const running = await startServer(config, logger);
+  logger.info({ url: running.url, store: running.db.kind, startupMs: Math.round(performance.now()) }, 'Access Profiles API listening');
+  if (running.generatedAdminKey) {
+    // Shown once, on stdout only, never in the structured log.
+    process.stdout.write(
+      `\n  First admin API key (shown once; store it now, it is kept only as a hash):\n\n    ${running.generatedAdminKey}\n\n` +
+        `  Use it as 'Authorization: Bearer <key>'. Set ADMIN_API_KEY to choose the admin key yourself.\n\n`,
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing in-flight requests');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    running.close().then(
+      () => process.exit(0),
+      (e) => {
+        logger.error({ err: e }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,32 @@
+// The one store interface: SQL in a portable subset (`?` placeholders, RETURNING, ON CONFLICT),
+// run by the SQLite or PostgreSQL driver. Repositories and domain code see only this.
+export type SqlValue = string | number | bigint | null;
+
+export interface Sql {
+  all<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  get<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T | undefined>;
+  run(sql: string, params?: SqlValue[]): Promise<{ changes: number }>;
+}
+
+export interface Database extends Sql {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Runs fn in one transaction: every write in it lands, or none does. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Round-trip time to the store in ms; throws when it does not answer. */
+  ping(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The store could not be reached (connection refused, reset, timed out): mapped to 503. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('store unavailable', { cause });
+  }
+}
+
+/** A unique constraint was violated; `constraint` names it when the driver tells. */
+export class UniqueViolationError extends Error {
+  constructor(readonly constraint: string, cause: unknown) {
+    super(`unique violation: ${constraint}`, { cause });
+  }
+}

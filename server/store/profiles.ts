@@ -1,0 +1,138 @@
+// Rows of templates, their tags, version snapshots and audit entries.
+import type { ProfileContent } from '../domain/profile-content.js';
+import type { Sql, SqlValue } from './database.js';
+
+export interface ProfileRow {
+  id: number;
+  name: string;
+  description: string | null;
+  is_active: number;
+  version: number;
+  content: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProfileFilter {
+  search?: string;
+  tags?: string[];
+  isActive?: boolean;
+}
+
+function where(filter: ProfileFilter): { sql: string; params: SqlValue[] } {
+  const clauses: string[] = [];
+  const params: SqlValue[] = [];
+  if (filter.search) {
+    const pattern = `%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    clauses.push("(name_key LIKE ? ESCAPE '\\' OR lower(coalesce(description, '')) LIKE ? ESCAPE '\\')");
+    params.push(pattern, pattern);
+  }
+  if (filter.isActive !== undefined) {
+    clauses.push('is_active = ?');
+    params.push(filter.isActive ? 1 : 0);
+  }
+  for (const tag of filter.tags ?? []) {
+    clauses.push('EXISTS (SELECT 1 FROM profile_tags t WHERE t.access_profile_id = access_profiles.id AND t.tag = ?)');
+    params.push(tag);
+  }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export const profiles = {
+  byId: (db: Sql, id: number) => db.get<ProfileRow>('SELECT * FROM access_profiles WHERE id = ?', [id]),
+  /** Locks the row for the rest of the transaction (PostgreSQL); SQLite has one writer anyway. */
+  lockById: (tx: Sql, id: number, forUpdate: boolean) =>
+    tx.get<ProfileRow>(`SELECT * FROM access_profiles WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]),
+  page: (db: Sql, filter: ProfileFilter, limit: number, offset: number) => {
+    const w = where(filter);
+    return db.all<ProfileRow>(`SELECT * FROM access_profiles ${w.sql} ORDER BY id LIMIT ? OFFSET ?`, [...w.params, limit, offset]);
+  },
+  count: async (db: Sql, filter: ProfileFilter) => {
+    const w = where(filter);
+    return Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM access_profiles ${w.sql}`, w.params))!.n);
+  },
+  insert: async (tx: Sql, r: Omit<ProfileRow, 'id'>): Promise<number> => {
+    const row = await tx.get<{ id: number }>(
+      'INSERT INTO access_profiles (name, name_key, description, is_active, version, content, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      [r.name, r.name.toLowerCase(), r.description, r.is_active, r.version, r.content, r.created_at, r.updated_at],
+    );
+    return Number(row!.id);
+  },
+  update: (tx: Sql, r: ProfileRow) =>
+    tx.run('UPDATE access_profiles SET name = ?, name_key = ?, description = ?, is_active = ?, version = ?, content = ?, updated_at = ? WHERE id = ?', [
+      r.name, r.name.toLowerCase(), r.description, r.is_active, r.version, r.content, r.updated_at, r.id,
+    ]),
+  delete: (tx: Sql, id: number) => tx.run('DELETE FROM access_profiles WHERE id = ?', [id]),
+  nameTaken: async (db: Sql, name: string, exceptId?: number) =>
+    !!(await db.get('SELECT 1 AS x FROM access_profiles WHERE name_key = ? AND id <> ?', [name.toLowerCase(), exceptId ?? 0])),
+  replaceTags: async (tx: Sql, id: number, tags: string[]) => {
+    await tx.run('DELETE FROM profile_tags WHERE access_profile_id = ?', [id]);
+    for (const tag of tags) await tx.run('INSERT INTO profile_tags (access_profile_id, tag) VALUES (?, ?)', [id, tag]);
+  },
+};
+
+export interface VersionRow {
+  id: number;
+  access_profile_id: number;
+  version: number;
+  name: string;
+  description: string | null;
+  snapshot: string;
+  changed_by: string | null;
+  created_at: string;
+}
+
+export const versions = {
+  insert: (tx: Sql, r: Omit<VersionRow, 'id'>) =>
+    tx.run('INSERT INTO profile_versions (access_profile_id, version, name, description, snapshot, changed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      r.access_profile_id, r.version, r.name, r.description, r.snapshot, r.changed_by, r.created_at,
+    ]),
+  get: (db: Sql, profileId: number, version: number) =>
+    db.get<VersionRow>('SELECT * FROM profile_versions WHERE access_profile_id = ? AND version = ?', [profileId, version]),
+  page: (db: Sql, profileId: number, limit: number, offset: number) =>
+    db.all<VersionRow>('SELECT * FROM profile_versions WHERE access_profile_id = ? ORDER BY version DESC LIMIT ? OFFSET ?', [profileId, limit, offset]),
+  count: async (db: Sql, profileId: number) =>
+    Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM profile_versions WHERE access_profile_id = ?', [profileId]))!.n),
+};
+
+export interface AuditRow {
+  id: number;
+  access_profile_id: number | null;
+  user_id: string | null;
+  actor: string | null;
+  action: string;
+  previous_values: string | null;
+  new_values: string | null;
+  metadata: string | null;
+  created_at: string;
+}
+
+export interface AuditFilter { accessProfileId?: number; action?: string; userId?: string }
+
+function auditWhere(f: AuditFilter): { sql: string; params: SqlValue[] } {
+  const clauses: string[] = [];
+  const params: SqlValue[] = [];
+  if (f.accessProfileId !== undefined) { clauses.push('access_profile_id = ?'); params.push(f.accessProfileId); }
+  if (f.action !== undefined) { clauses.push('action = ?'); params.push(f.action); }
+  if (f.userId !== undefined) { clauses.push('user_id = ?'); params.push(f.userId); }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+export const auditLogs = {
+  insert: (tx: Sql, r: Omit<AuditRow, 'id'>) =>
+    tx.run('INSERT INTO audit_logs (access_profile_id, user_id, actor, action, previous_values, new_values, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
+      r.access_profile_id, r.user_id, r.actor, r.action, r.previous_values, r.new_values, r.metadata, r.created_at,
+    ]),
+  page: (db: Sql, f: AuditFilter, limit: number, offset: number) => {
+    const w = auditWhere(f);
+    return db.all<AuditRow>(`SELECT * FROM audit_logs ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`, [...w.params, limit, offset]);
+  },
+  count: async (db: Sql, f: AuditFilter) => {
+    const w = auditWhere(f);
+    return Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_logs ${w.sql}`, w.params))!.n);
+  },
+};
+
+export function parseContent(row: ProfileRow): ProfileContent {
+  return JSON.parse(row.content) as ProfileContent;
+}
