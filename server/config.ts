@@ -6,6 +6,8 @@ export interface Config {
   adminApiKey: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   validateResponses: boolean;
+  /** Off only to measure what validation costs (`npm run bench`); never in production. */
+  validateRequests: boolean;
   corsOrigins: string[] | '*' | null;
   bodyLimitBytes: number;
   pg: { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
@@ -66,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminApiKey,
     logLevel,
     validateResponses: bool('VALIDATE_RESPONSES', true),
+    validateRequests: bool('VALIDATE_REQUESTS', true),
     corsOrigins,
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     pg: {

@@ -88,7 +88,7 @@ export function createApp(ctx: AppContext, handlers: Handlers): express.Express 
   app.use(
     OpenApiValidator.middleware({
       apiSpec: bundledSpecPath,
-      validateRequests: { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false },
+      validateRequests: ctx.config.validateRequests ? { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false } : false,
       validateResponses: ctx.config.validateResponses
         ? {
             allErrors: true,

@@ -1,0 +1,134 @@
+// `npm run bench`: the performance figures of issue 3, measured in one run against real server
+// processes on SQLite (or PostgreSQL with DATABASE_URL). Prints a table and writes bench/results/.
+import autocannon from 'autocannon';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createProfile } from '../server/domain/templates.js';
+import type { Database } from '../server/store/database.js';
+import { openDatabase } from '../server/store/open.js';
+import { startServerProcess, type ServerProcess } from './server-process.js';
+
+const ADMIN = 'bench-admin-key-0123456789';
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+
+interface Row { scenario: string; rps: number; p50: number; p99: number; errors: number }
+const rows: Row[] = [];
+
+const profileBody = (name: string) => ({
+  name,
+  description: 'Bench profile',
+  tags: ['bench', 'engineering'],
+  provider_configs: [
+    { provider_name: 'openai', allowed_models: ['gpt-4o', 'gpt-4o-mini'], budgets: [{ max_limit: 500, reset_duration: '1M' }] },
+    { provider_name: 'anthropic', all_models_allowed: true },
+  ],
+  budgets: [{ max_limit: 2000, reset_duration: '1M' }, { max_limit: 150, reset_duration: '1d' }],
+  rate_limit: { token_max_limit: 1000000, token_reset_duration: '1h' },
+  mcp_servers: [{ mcp_server_id: 'github' }],
+});
+
+async function seed(db: Database, count: number, prefix: string): Promise<void> {
+  const who = { actor: 'bench', requestId: 'bench-seed' };
+  for (let i = 0; i < count; i++) await createProfile(db, profileBody(`${prefix}-${i}`), who);
+}
+
+async function run(scenario: string, opts: autocannon.Options): Promise<Row> {
+  const result = await autocannon({ duration: DURATION, connections: CONNECTIONS, headers: auth, ...opts });
+  const non2xx = result.non2xx + result.errors;
+  const row = { scenario, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: non2xx };
+  rows.push(row);
+  console.log(`${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${non2xx}`);
+  return row;
+}
+
+async function storeUrl(name: string): Promise<string> {
+  if (process.env.DATABASE_URL?.startsWith('postgres')) {
+    const u = new URL(process.env.DATABASE_URL);
+    u.searchParams.set('schema', `bench_${name}_${Date.now()}`);
+    return u.toString();
+  }
+  return `sqlite:${join(mkdtempSync(join(tmpdir(), 'ap-bench-')), `${name}.db`)}`;
+}
+
+async function seededServer(name: string, count: number, env: Record<string, string> = {}): Promise<{ server: ServerProcess; url: string }> {
+  const databaseUrl = await storeUrl(name);
+  const db = await openDatabase({ databaseUrl, pg: { poolSize: 4, statementTimeoutMs: 60000, connectTimeoutMs: 5000 } });
+  const t = performance.now();
+  await seed(db, count, name);
+  console.log(`seeded ${count} profiles in ${((performance.now() - t) / 1000).toFixed(1)} s (${Math.round(count / ((performance.now() - t) / 1000))}/s, in-process)`);
+  await db.close();
+  const server = await startServerProcess({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: ADMIN, ...env });
+  return { server, url: databaseUrl };
+}
+
+async function main(): Promise<void> {
+  console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, store ${process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite'}\n`);
+
+  // 1k profiles, validation on: the everyday figures.
+  const small = await seededServer('p1k', 1000);
+  console.log(`ready in ${small.server.readyMs.toFixed(0)} ms after spawn (includes tsx start-up)`);
+  const getOn = await run('get-by-id (validation on)', { url: `${small.server.url}/api/access-profiles/500` });
+  const list1k = await run('list limit=50 @ 1k profiles', { url: `${small.server.url}/api/access-profiles?limit=50` });
+  let n = 0;
+  await run('create (2 provider configs, 3 budgets)', {
+    url: `${small.server.url}/api/access-profiles`,
+    method: 'POST',
+    setupClient: (client) => {
+      client.setBody(JSON.stringify(profileBody(`bench-create-${process.pid}-${n++}`)));
+      client.on('response', () => client.setBody(JSON.stringify(profileBody(`bench-create-${process.pid}-${n++}`))));
+    },
+  });
+  let u = 0;
+  await run('update (description, alternating)', {
+    url: `${small.server.url}/api/access-profiles/10`,
+    method: 'PUT',
+    setupClient: (client) => {
+      client.setBody(JSON.stringify({ description: `d${u++}` }));
+      client.on('response', () => client.setBody(JSON.stringify({ description: `d${u++}` })));
+    },
+  });
+  const rssSmall = small.server.peakRssMb();
+  await small.server.stop();
+
+  // Same store, validation off: what request + response validation costs.
+  const off = await startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN, VALIDATE_RESPONSES: 'false', VALIDATE_REQUESTS: 'false' });
+  const getOff = await run('get-by-id (validation off)', { url: `${off.url}/api/access-profiles/500` });
+  await off.stop();
+
+  // 100k profiles: the page cost must follow the page, not the table.
+  const big = await seededServer('p100k', Number(process.env.BENCH_LARGE ?? 100_000));
+  const list100k = await run('list limit=50 @ 100k profiles', { url: `${big.server.url}/api/access-profiles?limit=50` });
+  const rssBig = big.server.peakRssMb();
+  await big.server.stop();
+
+  const validationCost = 1 - getOn.rps / getOff.rps;
+  const listRatio = list100k.p50 === 0 || list1k.p50 === 0 ? list1k.rps / list100k.rps : list100k.p50 / list1k.p50;
+  const summary = {
+    date: new Date().toISOString(),
+    store: process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite',
+    duration_s: DURATION,
+    connections: CONNECTIONS,
+    rows,
+    validation_cost_pct: Math.round(validationCost * 1000) / 10,
+    list_100k_vs_1k: Math.round((list1k.rps / list100k.rps) * 100) / 100,
+    list_100k_vs_1k_p50: Math.round(listRatio * 100) / 100,
+    ready_ms: Math.round(small.server.readyMs),
+    peak_rss_mb: Math.round(Math.max(rssSmall, rssBig)),
+  };
+  console.log(`\nvalidation cost on get-by-id: ${summary.validation_cost_pct}% of throughput (target <= 20%)`);
+  console.log(`list page at 100k vs 1k: ${summary.list_100k_vs_1k}x slower by throughput (target <= 1.5x)`);
+  console.log(`ready after spawn: ${summary.ready_ms} ms (target < 1000 ms)`);
+  console.log(`peak RSS of the server under load: ${summary.peak_rss_mb} MB (target < 150 MB)`);
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const file = new URL(`./results/bench-${summary.store}-${Date.now()}.json`, import.meta.url);
+  writeFileSync(file, JSON.stringify(summary, null, 2));
+  console.log(`\nwrote ${file.pathname}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
