@@ -1,6 +1,7 @@
 // `npm run bench`: the performance figures of issue 3, measured in one run against real server
 // processes on SQLite (or PostgreSQL with DATABASE_URL). Prints a table and writes bench/results/.
 import autocannon from 'autocannon';
+import type { components } from '../generated/openapi.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/js
 interface Row { scenario: string; rps: number; p50: number; p99: number; errors: number }
 const rows: Row[] = [];
 
-const profileBody = (name: string) => ({
+const profileBody = (name: string): components['schemas']['AccessProfileCreate'] => ({
   name,
   description: 'Bench profile',
   tags: ['bench', 'engineering'],
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   await run('create (2 provider configs, 3 budgets)', {
     url: `${small.server.url}/api/access-profiles`,
     method: 'POST',
-    setupClient: (client) => {
+    setupClient: (client: autocannon.Client) => {
       client.setBody(JSON.stringify(profileBody(`bench-create-${process.pid}-${n++}`)));
       client.on('response', () => client.setBody(JSON.stringify(profileBody(`bench-create-${process.pid}-${n++}`))));
     },
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   await run('update (description, alternating)', {
     url: `${small.server.url}/api/access-profiles/10`,
     method: 'PUT',
-    setupClient: (client) => {
+    setupClient: (client: autocannon.Client) => {
       client.setBody(JSON.stringify({ description: `d${u++}` }));
       client.on('response', () => client.setBody(JSON.stringify({ description: `d${u++}` })));
     },
