@@ -1,0 +1,91 @@
+// Starts the real server in-process for integration tests: a temporary SQLite file by default, or the
+// store a `databaseUrl` names (e.g. a PostgreSQL DATABASE_URL from CI), with a typed client.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAccessProfilesClient, type AccessProfilesClient } from '../../client/index.js';
+import { loadConfig } from '../../server/config.js';
+import { startServer, type RunningServer } from '../../server/main.js';
+import type { Database } from '../../server/store/database.js';
+
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+export interface TestServerOptions {
+  /** Store to use; default a fresh `sqlite:<tmpdir>/db.sqlite`. Pass the same URL again to restart on it. */
+  databaseUrl?: string;
+  /** ADMIN_API_KEY; `null` starts without one (the server then generates the first key if none exists). */
+  adminKey?: string | null;
+  /** Extra environment for loadConfig (e.g. BODY_LIMIT_BYTES). */
+  env?: Record<string, string>;
+}
+
+export interface TestServer {
+  url: string;
+  /** The admin key in use: ADMIN_API_KEY, or the generated one when this start created it. */
+  adminKey: string;
+  generatedAdminKey: string | null;
+  databaseUrl: string;
+  /** A typed client authenticated with the admin key. */
+  client: AccessProfilesClient;
+  /** A typed client with another key (or none). */
+  clientWith(apiKey?: string): AccessProfilesClient;
+  db: Database;
+  server: RunningServer;
+  /** Stops the server; removes the temporary directory unless `keepData` (for restart tests). */
+  close(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+/** A fresh temporary SQLite URL and its directory (the caller removes it). */
+export function tempSqliteUrl(): { url: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ap-test-'));
+  return { url: `sqlite:${join(dir, 'db.sqlite')}`, dir };
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  let tempDir: string | null = null;
+  let databaseUrl = opts.databaseUrl ?? process.env.TEST_DATABASE_URL;
+  if (!databaseUrl) {
+    const t = tempSqliteUrl();
+    tempDir = t.dir;
+    databaseUrl = t.url;
+  }
+  const adminKey = opts.adminKey === undefined ? TEST_ADMIN_KEY : opts.adminKey;
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...(adminKey ? { ADMIN_API_KEY: adminKey } : {}),
+    ...opts.env,
+  };
+  const server = await startServer(loadConfig(env));
+  const key = adminKey ?? server.generatedAdminKey ?? '';
+  const clientWith = (apiKey?: string) => createAccessProfilesClient({ baseUrl: server.url, ...(apiKey ? { apiKey } : {}) });
+  return {
+    url: server.url,
+    adminKey: key,
+    generatedAdminKey: server.generatedAdminKey,
+    databaseUrl,
+    client: clientWith(key),
+    clientWith,
+    db: server.db,
+    server,
+    async close({ keepData = false } = {}) {
+      await server.close();
+      if (tempDir && !keepData) rmSync(tempDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let counter = 0;
+/** A name unique within the run (and across files run in parallel). */
+export function uniqueName(prefix = 'profile'): string {
+  counter += 1;
+  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/** Rows in the tables a template change writes: for "state unchanged" checks. */
+export async function storeCounts(db: Database): Promise<{ profiles: number; versions: number; audit: number; apiKeys: number }> {
+  const n = async (table: string) => Number((await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n);
+  return { profiles: await n('access_profiles'), versions: await n('profile_versions'), audit: await n('audit_logs'), apiKeys: await n('api_keys') };
+}
