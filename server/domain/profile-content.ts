@@ -48,6 +48,8 @@ export type ProviderConfigIdSource = () => number;
 
 interface BuildContext {
   now: Date;
+  /** calendar_aligned flips in this change: every kept window is re-anchored. */
+  realign: boolean;
   nextProviderConfigId: ProviderConfigIdSource;
   problems: ErrorDetail[];
 }
@@ -66,7 +68,7 @@ function buildBudgets(inputs: BudgetInput[], previous: Budget[], scope: string, 
     const kept = input.id !== undefined ? byId.get(input.id) : undefined;
     if (input.id !== undefined && !kept) ctx.problems.push({ param: `${param}.id`, message: `is not an existing budget of this ${scope === 'total' ? 'profile' : 'provider config'}` });
     if (input.id !== undefined) byId.delete(input.id); // an id may be kept once
-    const sameWindow = kept && kept.reset_duration === input.reset_duration && kept.reset_config?.quarter_start_month === quarterStart;
+    const sameWindow = kept && !ctx.realign && kept.reset_duration === input.reset_duration && kept.reset_config?.quarter_start_month === quarterStart;
     const budget: Budget = {
       id: kept?.id ?? newBudgetId(),
       max_limit: input.max_limit,
@@ -90,8 +92,10 @@ function buildRateLimit(input: RateLimitInput, previous: RateLimit | null | unde
   if (token === null && tokenDuration !== null) ctx.problems.push({ param: `${at}.token_reset_duration`, message: 'is only allowed with token_max_limit' });
   if (request !== null && requestDuration === null) ctx.problems.push({ param: `${at}.request_reset_duration`, message: 'is required with request_max_limit' });
   if (request === null && requestDuration !== null) ctx.problems.push({ param: `${at}.request_reset_duration`, message: 'is only allowed with request_max_limit' });
+  // A window whose duration did not change (also an unset one) keeps its start, so resending the same
+  // limit is not a change; a new duration, or a flip of calendar_aligned, starts a new window.
   const start = (d: string | null, keptDuration: string | null | undefined, keptReset: string | undefined) =>
-    d !== null && d === keptDuration && keptReset ? keptReset : budgetWindowStart((d ?? '1h') as ResetDuration, calendarAligned, ctx.now).toISOString();
+    previous && !ctx.realign && d === keptDuration && keptReset ? keptReset : budgetWindowStart((d ?? '1h') as ResetDuration, calendarAligned, ctx.now).toISOString();
   return {
     id: previous?.id ?? newRateLimitId(),
     token_max_limit: token,
@@ -102,6 +106,15 @@ function buildRateLimit(input: RateLimitInput, previous: RateLimit | null | unde
     request_current_usage: previous && previous.request_reset_duration === requestDuration ? previous.request_current_usage : 0,
     token_last_reset: start(tokenDuration, previous?.token_reset_duration, previous?.token_last_reset),
     request_last_reset: start(requestDuration, previous?.request_reset_duration, previous?.request_last_reset),
+  };
+}
+
+/** A kept rate limit whose windows restart where the (new) alignment says; usage and values stay. */
+function realignedLimit(r: RateLimit, calendarAligned: boolean, now: Date): RateLimit {
+  return {
+    ...r,
+    token_last_reset: budgetWindowStart((r.token_reset_duration ?? '1h') as ResetDuration, calendarAligned, now).toISOString(),
+    request_last_reset: budgetWindowStart((r.request_reset_duration ?? '1h') as ResetDuration, calendarAligned, now).toISOString(),
   };
 }
 
@@ -119,7 +132,8 @@ function buildProviderConfigs(inputs: ProviderConfigInput[], previous: ProviderC
     if (input.id !== undefined) byId.delete(input.id);
     const scope = `provider:${input.provider_name}`;
     const config: ProviderConfig = {
-      id: kept?.id ?? ctx.nextProviderConfigId(),
+      // Ids are reserved only for items sent without one; an unknown id is already a problem (400).
+      id: kept?.id ?? input.id ?? ctx.nextProviderConfigId(),
       provider_name: input.provider_name,
       all_models_allowed: input.all_models_allowed ?? false,
       allowed_models: input.allowed_models ?? [],
@@ -128,7 +142,7 @@ function buildProviderConfigs(inputs: ProviderConfigInput[], previous: ProviderC
     // `rate_limit` omitted on an id-keyed item keeps the existing one; null clears it.
     const rl = input.rate_limit === undefined ? (kept ? kept.rate_limit ?? null : null) : input.rate_limit;
     if (rl && input.rate_limit !== undefined) config.rate_limit = buildRateLimit(rl, kept?.rate_limit, calendarAligned, `${at}.rate_limit`, ctx);
-    else if (rl) config.rate_limit = rl as RateLimit;
+    else if (rl) config.rate_limit = ctx.realign ? realignedLimit(rl as RateLimit, calendarAligned, ctx.now) : (rl as RateLimit);
     return config;
   });
 }
@@ -150,9 +164,9 @@ function duplicatesIn<T>(items: T[], key: (t: T) => string, at: string, what: st
  */
 export function buildContent(input: ContentInput, previous: ProfileContent | null, now: Date, nextProviderConfigId: ProviderConfigIdSource): { content: ProfileContent; problems: ErrorDetail[] } {
   const base = previous ?? EMPTY_CONTENT;
-  const ctx: BuildContext = { now, nextProviderConfigId, problems: [] };
   const calendarAligned = input.calendar_aligned ?? base.calendar_aligned;
   const alignmentChanged = previous !== null && calendarAligned !== base.calendar_aligned;
+  const ctx: BuildContext = { now, realign: alignmentChanged, nextProviderConfigId, problems: [] };
 
   // Changing the alignment re-checks and re-anchors every budget, so rebuild them from their own values.
   const asInput = (b: Budget): BudgetInput => ({ id: b.id, max_limit: b.max_limit, reset_duration: b.reset_duration, ...(b.reset_config ? { reset_config: b.reset_config } : {}) });
@@ -165,7 +179,7 @@ export function buildContent(input: ContentInput, previous: ProfileContent | nul
     tags: input.tags ?? base.tags,
     provider_configs: providerInputs ? buildProviderConfigs(providerInputs, base.provider_configs, calendarAligned, ctx) : base.provider_configs,
     budgets: budgetInputs ? buildBudgets(budgetInputs, base.budgets, 'total', calendarAligned, 'budgets', ctx) : base.budgets,
-    rate_limit: input.rate_limit === undefined ? base.rate_limit : input.rate_limit === null ? null : buildRateLimit(input.rate_limit, base.rate_limit, calendarAligned, 'rate_limit', ctx),
+    rate_limit: input.rate_limit === undefined ? (base.rate_limit && alignmentChanged ? realignedLimit(base.rate_limit, calendarAligned, now) : base.rate_limit) : input.rate_limit === null ? null : buildRateLimit(input.rate_limit, base.rate_limit, calendarAligned, 'rate_limit', ctx),
     calendar_aligned: calendarAligned,
     mcp_tool_groups: input.mcp_tool_groups ?? base.mcp_tool_groups,
     mcp_servers: input.mcp_servers ?? base.mcp_servers,
