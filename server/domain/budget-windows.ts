@@ -25,19 +25,35 @@ export function calendarPeriodStart(duration: ResetDuration, now: Date, quarterS
   }
 }
 
+/** `d` plus `months` calendar months, the day clamped to the target month's length (Jan 31 + 1M = Feb 28/29). */
+function addMonthsClamped(d: Date, months: number): Date {
+  const total = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
+  const y = Math.floor(total / 12);
+  const m = total - y * 12;
+  const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+}
+
+/**
+ * Start of the k-th window after the one starting at `anchor` (k = 1: the next one). Counted from the
+ * anchor, not window by window, so a rolling monthly window anchored on the 31st does not drift.
+ */
+export function windowStartAfter(duration: ResetDuration, anchor: Date, k: number): Date {
+  const t = anchor.getTime();
+  switch (duration) {
+    case '1h': return new Date(t + k * 3_600_000);
+    case '1d': return new Date(t + k * 86_400_000);
+    case '1w': return new Date(t + k * 7 * 86_400_000);
+    case '1M': return addMonthsClamped(anchor, k);
+    case '1Q': return addMonthsClamped(anchor, 3 * k);
+    case '1Y': return addMonthsClamped(anchor, 12 * k);
+  }
+}
+
 /** Start of the window after the one starting at `start`. */
 export function nextWindowStart(duration: ResetDuration, start: Date, calendarAligned: boolean): Date {
-  const d = new Date(start.getTime());
-  switch (duration) {
-    case '1h': d.setUTCHours(d.getUTCHours() + 1); break;
-    case '1d': d.setUTCDate(d.getUTCDate() + 1); break;
-    case '1w': d.setUTCDate(d.getUTCDate() + 7); break;
-    case '1M': d.setUTCMonth(d.getUTCMonth() + 1); break;
-    case '1Q': d.setUTCMonth(d.getUTCMonth() + 3); break;
-    case '1Y': d.setUTCFullYear(d.getUTCFullYear() + 1); break;
-  }
-  void calendarAligned;
-  return d;
+  void calendarAligned; // an aligned window starts on a period start, and so does the next one
+  return windowStartAfter(duration, start, 1);
 }
 
 /** Where a new budget's or limit's first window starts: the calendar period start, or now. */
@@ -45,13 +61,16 @@ export function budgetWindowStart(duration: ResetDuration, calendarAligned: bool
   return calendarAligned ? calendarPeriodStart(duration, now, quarterStartMonth) : now;
 }
 
+const FIXED_MS: Partial<Record<ResetDuration, number>> = { '1h': 3_600_000, '1d': 86_400_000, '1w': 7 * 86_400_000 };
+
 /** How many windows have started since the window beginning at `anchor`, counting that one (>= 1). */
 export function windowsSince(duration: ResetDuration, anchor: Date, now: Date, calendarAligned: boolean): number {
+  void calendarAligned;
+  const elapsed = now.getTime() - anchor.getTime();
+  if (elapsed < 0) return 1;
+  const fixed = FIXED_MS[duration];
+  if (fixed !== undefined) return Math.floor(elapsed / fixed) + 1;
   let n = 1;
-  let next = nextWindowStart(duration, anchor, calendarAligned);
-  while (next.getTime() <= now.getTime() && n < 100_000) {
-    n++;
-    next = nextWindowStart(duration, next, calendarAligned);
-  }
+  while (n < 100_000 && windowStartAfter(duration, anchor, n).getTime() <= now.getTime()) n++;
   return n;
 }
