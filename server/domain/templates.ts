@@ -5,7 +5,8 @@ import { ApiError, validationError } from '../http/errors.js';
 import { addToCounter, counterValue, providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { auditLogs, parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
-import { buildContent, freshCopy, type ContentInput, type ProfileContent } from './profile-content.js';
+import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
+import { buildContent, freshCopy, type Budget, type ContentInput, type ProfileContent, type ProviderConfig, type RateLimit } from './profile-content.js';
 
 type S = components['schemas'];
 export type AccessProfile = S['AccessProfile'];
@@ -201,18 +202,38 @@ export function restoreVersion(db: Database, id: number, version: number, ifMatc
     const snap = await versions.get(tx, id, version);
     if (!snap) throw ApiError.notFound('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
     const s = JSON.parse(snap.snapshot) as AccessProfile;
-    // Usage lives on rows whose ids still exist; restoring the definition must not reset it.
-    const usageById = new Map<string, { current_usage: number; last_reset: string }>();
+    // Usage lives on rows whose ids still exist (budgets and rate limits); restoring the definition
+    // must not reset it. Rows gone since the snapshot come back exactly as the snapshot has them.
+    const now = new Date();
+    const usageById = new Map<string, { current_usage: number; last_reset: string; reset_duration: string }>();
     for (const b of [...current.budgets, ...current.provider_configs.flatMap((p) => p.budgets)]) usageById.set(b.id, b);
-    const withUsage = <T extends { id: string; current_usage: number; last_reset: string }>(b: T): T => {
+    const withUsage = (b: Budget): Budget => {
       const u = usageById.get(b.id);
-      return u ? { ...b, current_usage: u.current_usage, last_reset: u.last_reset } : b;
+      return u ? { ...b, current_usage: u.current_usage, last_reset: u.reset_duration === b.reset_duration ? u.last_reset : b.last_reset } : b;
+    };
+    const limitsById = new Map<string, RateLimit>();
+    for (const r of [current.rate_limit, ...current.provider_configs.map((p) => p.rate_limit)]) if (r) limitsById.set(r.id, r);
+    const limitWithUsage = (r: RateLimit): RateLimit => {
+      const u = limitsById.get(r.id);
+      if (!u) return r;
+      // A window whose duration is the same as now keeps its live counter; another one starts fresh.
+      const token = r.token_reset_duration === u.token_reset_duration
+        ? { usage: u.token_current_usage, reset: u.token_last_reset }
+        : { usage: 0, reset: budgetWindowStart((r.token_reset_duration ?? '1h') as ResetDuration, s.calendar_aligned, now).toISOString() };
+      const request = r.request_reset_duration === u.request_reset_duration
+        ? { usage: u.request_current_usage, reset: u.request_last_reset }
+        : { usage: 0, reset: budgetWindowStart((r.request_reset_duration ?? '1h') as ResetDuration, s.calendar_aligned, now).toISOString() };
+      return { ...r, token_current_usage: token.usage, token_last_reset: token.reset, request_current_usage: request.usage, request_last_reset: request.reset };
     };
     const content: ProfileContent = {
       tags: s.tags,
-      provider_configs: s.provider_configs.map((p) => ({ ...p, budgets: p.budgets.map(withUsage) })),
+      provider_configs: s.provider_configs.map((p) => {
+        const c: ProviderConfig = { ...p, budgets: p.budgets.map(withUsage) };
+        if (p.rate_limit) c.rate_limit = limitWithUsage(p.rate_limit);
+        return c;
+      }),
       budgets: s.budgets.map(withUsage),
-      rate_limit: s.rate_limit ?? null,
+      rate_limit: s.rate_limit ? limitWithUsage(s.rate_limit) : null,
       calendar_aligned: s.calendar_aligned,
       mcp_tool_groups: s.mcp_tool_groups,
       mcp_servers: s.mcp_servers,
