@@ -35,6 +35,8 @@ export async function startServer(config: Config, logger = pino({ level: config.
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  // The validator loads and compiles the spec on its first request: do that now, not on a user's.
+  await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/health`).catch(() => undefined);
   let closing: Promise<void> | null = null;
   return {
     url: `http://${host}:${port}`,

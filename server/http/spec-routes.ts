@@ -1,10 +1,20 @@
 // The routes of the bundled spec: path template, method, operationId, required permission and
 // parameter types. Read once at start; auth, coercion and routing all use this one table.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OperationId } from './operations.js';
 
-export const bundledSpecPath = fileURLToPath(new URL('../../generated/openapi.json', import.meta.url));
+// Found by walking up from this module, so it holds from server/ (tsx) and from dist/ (built).
+function findBundledSpec(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'generated', 'openapi.json');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error('generated/openapi.json not found: run npm run generate');
+  }
+}
+
+export const bundledSpecPath = findBundledSpec();
 
 interface ParameterSpec { name: string; in: string; schema?: { type?: string; default?: unknown; $ref?: string } }
 export interface SpecRoute {
