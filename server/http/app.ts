@@ -4,7 +4,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import * as OpenApiValidator from 'express-openapi-validator';
 import { randomUUID } from 'node:crypto';
 import { authenticate } from './auth.js';
-import { ApiError, errorMapper } from './errors.js';
+import { ApiError, errorMapper, validationError, type ErrorDetail } from './errors.js';
 import type { AppContext, Handlers, HandlerContext, OperationId, Principal } from './operations.js';
 import { bundledSpecPath, coerceParameters, loadSpec, specRoutes, type SpecRoute } from './spec-routes.js';
 
@@ -49,15 +49,63 @@ function accessLog(ctx: AppContext) {
   };
 }
 
+// Text no store can hold faithfully (PostgreSQL rejects NUL in text and JSON; an unpaired surrogate is
+// not Unicode), and integers past 2^53 (they lose precision and overflow int8): a 400 naming the field,
+// found without recursion so no nesting depth can overflow the stack.
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const MAX_PROBLEMS = 20;
+
+function unstorableValues(root: unknown, rootPath: string): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const stack: Array<[unknown, string]> = [[root, rootPath]];
+  while (stack.length && problems.length < MAX_PROBLEMS) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE_TEXT.test(value)) problems.push({ param: path || 'body', message: 'must not contain NUL characters or unpaired surrogates' });
+    } else if (typeof value === 'number') {
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) problems.push({ param: path || 'body', message: `must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}` });
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
+    } else if (value && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i]!;
+        if (UNSTORABLE_TEXT.test(k)) problems.push({ param: path || 'body', message: 'has a key with NUL characters or unpaired surrogates' });
+        else stack.push([v, path ? `${path}.${k}` : k]);
+      }
+    }
+  }
+  return problems;
+}
+
+function rejectUnstorable(req: Request, _res: Response, next: NextFunction): void {
+  const problems = [...unstorableValues(req.query, ''), ...unstorableValues(req.body, '')];
+  next(problems.length ? validationError(problems.slice(0, MAX_PROBLEMS)) : undefined);
+}
+
+/** Path parameters: no unstorable text, and integers within the range every store holds exactly. */
+function checkPathAndQuery(specRoute: SpecRoute, path: Record<string, unknown>, query: Record<string, unknown>): void {
+  const problems = [...unstorableValues(path, '')];
+  for (const p of specRoute.parameters) {
+    if (p.schema?.type !== 'integer' || (p.in !== 'path' && p.in !== 'query')) continue;
+    const v = (p.in === 'path' ? path : query)[p.name];
+    if (typeof v === 'number' && !Number.isSafeInteger(v) && !problems.some((d) => d.param === p.name)) problems.push({ param: p.name, message: `must be an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}` });
+  }
+  if (problems.length) throw validationError(problems);
+}
+
 type AnyHandler = (ctx: HandlerContext<OperationId>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
 function route(ctx: AppContext, specRoute: SpecRoute, handler: AnyHandler) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const principal = res.locals.principal as Principal | undefined;
+      const path = coerceParameters(specRoute, req.params as Record<string, unknown>, 'path');
+      const query = coerceParameters(specRoute, req.query as Record<string, unknown>, 'query');
+      checkPathAndQuery(specRoute, path, query);
       const hc = {
-        path: coerceParameters(specRoute, req.params as Record<string, unknown>, 'path'),
-        query: coerceParameters(specRoute, req.query as Record<string, unknown>, 'query'),
+        path,
+        query,
         body: req.body,
         ifMatch: typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined,
         principal: principal ?? { keyId: '', name: 'anonymous', scopes: new Set(), actor: 'anonymous' },
@@ -104,6 +152,7 @@ export function createApp(ctx: AppContext, handlers: Handlers): express.Express 
       validateApiSpec: false,
     }),
   );
+  app.use(rejectUnstorable);
   for (const r of routes) {
     app[r.method](r.expressPath, route(ctx, r, handlers[r.operationId] as unknown as AnyHandler));
   }
