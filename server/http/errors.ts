@@ -59,7 +59,7 @@ export function envelope(status: number, requestId: string, code: string, messag
 }
 
 interface ValidatorErrorItem { path?: string; message?: string; errorCode?: string }
-interface HttpLikeError { status?: number; statusCode?: number; type?: string; errors?: ValidatorErrorItem[]; message?: string; path?: string }
+interface HttpLikeError { limit?: number; status?: number; statusCode?: number; type?: string; errors?: ValidatorErrorItem[]; message?: string; path?: string }
 
 // `/body/budgets/0/max_limit` → `budgets[0].max_limit`; `/query/limit` → `limit`.
 function fieldPath(path: string | undefined): string {
@@ -76,7 +76,11 @@ function detailsFromValidator(items: ValidatorErrorItem[]): ErrorDetail[] {
   for (const item of items) {
     let param = fieldPath(item.path);
     let message = item.message ?? 'is invalid';
-    if (item.errorCode === 'additionalProperties.openapi.validation' || /must NOT have additional properties/.test(message)) {
+    if (/malformed uri/i.test(message)) {
+      // The request path itself: its percent-encoding does not decode.
+      param = 'path';
+      message = 'is not valid percent-encoded UTF-8';
+    } else if (item.errorCode === 'additionalProperties.openapi.validation' || /must NOT have additional properties/.test(message)) {
       const extra = /additional property:?\s*'?([^'"]+)'?/.exec(message)?.[1] ?? /'([^']+)'/.exec(message)?.[1];
       if (extra) param = param ? `${param}.${extra}` : extra;
       message = 'unknown or server-owned field';
@@ -119,7 +123,7 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
     const e = (err ?? {}) as HttpLikeError;
     const status = e.status ?? e.statusCode ?? 500;
     if (e.type === 'entity.too.large' || status === 413) {
-      return send(413, 'payload_too_large', 'The request body exceeds the size limit.', null);
+      return send(413, 'payload_too_large', typeof e.limit === 'number' ? `The request body exceeds ${e.limit} bytes.` : 'The request body exceeds the size limit.', null);
     }
     if (e.type === 'entity.parse.failed') {
       return send(400, 'malformed_json', 'The request body is not valid JSON.', 'body', [{ param: 'body', message: 'is not valid JSON' }]);
