@@ -233,7 +233,7 @@ describe('authentication', () => {
   });
 
   it('When an x-api-key header is sent (even the admin key, even with Bearer), then it answers 401 saying to use Bearer', async () => {
-    for (const headers of [{ 'x-api-key': t.adminKey }, { 'x-api-key': t.adminKey, Authorization: `Bearer ${t.adminKey}` }]) {
+    for (const headers of [{ 'x-api-key': t.adminKey }, { 'x-api-key': t.adminKey, Authorization: `Bearer ${t.adminKey}` }] as Array<Record<string, string>>) {
       const res = await raw('/api/access-profiles', { headers });
       const env = expectEnvelope(await res.json(), 401, 'x_api_key_not_supported', res);
       expect(env.error.message).toMatch(/Bearer/);
