@@ -128,6 +128,10 @@ export function createApp(ctx: AppContext, handlers: Handlers): express.Express 
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Exact paths only: `/api/access-profiles/` or `/API/access-profiles` must not reach a handler that
+  // authentication (which matches the spec's templates exactly) never saw.
+  app.set('strict routing', true);
+  app.set('case sensitive routing', true);
   app.use(requestId);
   app.use(accessLog(ctx));
   app.use(cors(ctx.config.corsOrigins));

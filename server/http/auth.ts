@@ -20,7 +20,10 @@ export function authenticate(db: Database, routes: SpecRoute[]): RequestHandler 
     try {
       const route = matchRoute(routes, req.method, req.path);
       res.locals.route = route;
-      if (!route || !route.secured) return next();
+      // Fail closed: every /api/* call needs a key, also one matching no operation (it then answers 404
+      // or 405 only to an authenticated caller); only operations the spec declares open skip this.
+      const secured = route ? route.secured : /^\/api(\/|$)/i.test(req.path);
+      if (!secured) return next();
       if (req.headers['x-api-key'] !== undefined) {
         throw unauthorized('x_api_key_not_supported', "x-api-key is not accepted on management APIs; send 'Authorization: Bearer <key>'.", 'x-api-key');
       }
@@ -40,7 +43,7 @@ export function authenticate(db: Database, routes: SpecRoute[]): RequestHandler 
         actor: `${row.name} (${row.id})`,
       };
       res.locals.principal = principal;
-      if (route.permission && !principal.scopes.has(route.permission)) {
+      if (route?.permission && !principal.scopes.has(route.permission)) {
         throw new ApiError(403, 'missing_permission', `This API key lacks the ${route.permission} permission.`, route.permission);
       }
       if (now - (lastTouched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {

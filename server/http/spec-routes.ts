@@ -67,9 +67,14 @@ export function specRoutes(doc: SpecDoc): SpecRoute[] {
   return routes.sort((a, b) => weight(a.template).localeCompare(weight(b.template)) || a.template.localeCompare(b.template));
 }
 
+/**
+ * The operation for a method and path: the most specific path template first (static segments win), then
+ * its method. `DELETE /api/access-profiles/audit-logs` is no operation (405), not `DELETE …/{id}`.
+ */
 export function matchRoute(routes: SpecRoute[], method: string, path: string): SpecRoute | undefined {
   const m = method.toLowerCase();
-  return routes.find((r) => r.method === m && r.regex.test(path));
+  const template = routes.find((r) => r.regex.test(path))?.template;
+  return template === undefined ? undefined : routes.find((r) => r.template === template && r.method === m);
 }
 
 /** Path and query values typed as the spec says (integers, booleans), with defaults applied. */
