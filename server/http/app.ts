@@ -94,6 +94,34 @@ function checkPathAndQuery(specRoute: SpecRoute, path: Record<string, unknown>, 
   if (problems.length) throw validationError(problems);
 }
 
+/**
+ * Integer parameters must be written as decimal integers: the validator coerces with Number(), which
+ * would take `0x10`, `1e1` or ` 5` for 16, 10 and 5. Checked on the raw text, before validation.
+ */
+const DECIMAL_INTEGER = /^-?\d+$/;
+function strictIntegerParameters(req: Request, res: Response, next: NextFunction): void {
+  const route = res.locals.route as SpecRoute | undefined;
+  if (!route) return next();
+  const problems: ErrorDetail[] = [];
+  const names = [...route.template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+  const segments = route.regex.exec(req.path)?.slice(1) ?? [];
+  for (const p of route.parameters) {
+    if (p.schema?.type !== 'integer') continue;
+    let raw: unknown;
+    if (p.in === 'path') {
+      const i = names.indexOf(p.name);
+      try {
+        raw = i >= 0 && segments[i] !== undefined ? decodeURIComponent(segments[i]!) : undefined;
+      } catch {
+        raw = undefined; // broken percent-encoding: the validator reports it
+      }
+    } else if (p.in === 'query') raw = (req.query as Record<string, unknown>)[p.name];
+    else continue;
+    if (typeof raw === 'string' && !DECIMAL_INTEGER.test(raw)) problems.push({ param: p.name, message: 'must be integer' });
+  }
+  next(problems.length ? validationError(problems) : undefined);
+}
+
 type AnyHandler = (ctx: HandlerContext<OperationId>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
 function route(ctx: AppContext, specRoute: SpecRoute, handler: AnyHandler) {
@@ -137,6 +165,7 @@ export function createApp(ctx: AppContext, handlers: Handlers): express.Express 
   app.use(cors(ctx.config.corsOrigins));
   app.use(express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(authenticate(ctx.db, routes));
+  if (ctx.config.validateRequests) app.use(strictIntegerParameters);
   app.use(
     OpenApiValidator.middleware({
       apiSpec: bundledSpecPath,
