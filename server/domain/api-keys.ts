@@ -19,20 +19,37 @@ function checkGrant(principal: Principal, scopes: Scope[]): void {
   if (lacking.length) throw new ApiError(403, 'scope_not_held', `This API key cannot grant scopes it does not hold: ${lacking.join(', ')}.`, 'scopes', lacking.map((s) => ({ param: 'scopes', message: `${s} is not held by the calling key` })));
 }
 
-function checkExpiry(expiresAt: string | null | undefined): void {
-  if (expiresAt && Date.parse(expiresAt) <= Date.now()) {
-    throw ApiError.badRequest('Request validation failed: 1 problem.', [{ param: 'expires_at', message: 'must be in the future' }]);
-  }
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+/** The instant an RFC 3339 date-time names, or null when it is not one (month 13, hour 25, offset +25:00, Feb 30). */
+export function parseDateTime(value: string): Date | null {
+  const m = RFC3339.exec(value);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, sec, , oh, om] = m.map(Number) as number[];
+  const daysInMonth = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysInMonth || h! > 23 || mi! > 59 || sec! > 60) return null;
+  if (m[7] && (oh! > 23 || om! > 59)) return null;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? null : new Date(t);
+}
+
+/** The stored form of an expiry: null for none; 400 unless a valid date-time in the future. */
+function expiryOf(expiresAt: string | null | undefined): string | null {
+  if (!expiresAt) return null;
+  const at = parseDateTime(expiresAt);
+  if (!at) throw ApiError.badRequest('Request validation failed: 1 problem.', [{ param: 'expires_at', message: 'must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z' }]);
+  if (at.getTime() <= Date.now()) throw ApiError.badRequest('Request validation failed: 1 problem.', [{ param: 'expires_at', message: 'must be in the future' }]);
+  return at.toISOString();
 }
 
 const notFound = (id: string) => ApiError.notFound('api_key_not_found', `API key '${id}' was not found.`, 'id');
 
 export async function createApiKey(db: Database, principal: Principal | null, input: S['ApiKeyCreate']): Promise<S['CreatedApiKey']> {
   if (principal) checkGrant(principal, input.scopes);
-  checkExpiry(input.expires_at);
+  const expiresAt = expiryOf(input.expires_at);
   const { id, value, prefix } = newApiKeyValue();
   const now = new Date().toISOString();
-  const row: ApiKeyRow = { id, name: input.name, prefix, key_hash: hashSecret(value), scopes: JSON.stringify(input.scopes), expires_at: input.expires_at ? new Date(input.expires_at).toISOString() : null, last_used_at: null, created_at: now, updated_at: now };
+  const row: ApiKeyRow = { id, name: input.name, prefix, key_hash: hashSecret(value), scopes: JSON.stringify(input.scopes), expires_at: expiresAt, last_used_at: null, created_at: now, updated_at: now };
   await apiKeys.insert(db, row);
   return { ...toApiKey(row), key: value };
 }
@@ -50,7 +67,7 @@ export async function getApiKey(db: Database, id: string) {
 
 export async function updateApiKey(db: Database, principal: Principal, id: string, input: S['ApiKeyUpdate']) {
   if (input.scopes) checkGrant(principal, input.scopes);
-  checkExpiry(input.expires_at);
+  const expiresAt = input.expires_at === undefined ? undefined : expiryOf(input.expires_at);
   return db.transaction(async (tx) => {
     const row = await apiKeys.byId(tx, id);
     if (!row) throw notFound(id);
@@ -58,7 +75,7 @@ export async function updateApiKey(db: Database, principal: Principal, id: strin
       ...row,
       name: input.name ?? row.name,
       scopes: input.scopes ? JSON.stringify(input.scopes) : row.scopes,
-      expires_at: input.expires_at === undefined ? row.expires_at : input.expires_at === null ? null : new Date(input.expires_at).toISOString(),
+      expires_at: expiresAt === undefined ? row.expires_at : expiresAt,
       updated_at: new Date().toISOString(),
     };
     await apiKeys.update(tx, next);
