@@ -181,6 +181,24 @@ describe('expiry and deletion', () => {
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toEqual(['expires_at']);
   });
 
+  it.each(['2027-13-01T00:00:00Z', '2027-01-01T25:00:00Z', '2027-02-30T00:00:00Z', '2027-01-01T00:00:00+25:00'])('When expires_at is the impossible date-time %s, then it answers 400 naming expires_at (create and update)', async (at) => {
+    const before = await storeCounts(t.db);
+    const res = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: at } });
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toEqual(['expires_at']);
+    expect(await storeCounts(t.db)).toEqual(before);
+    const k = await newKey(['AccessProfiles:View']);
+    const upd = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: { expires_at: at } });
+    expect(detailParams(expectEnvelope(upd.error, 400, 'validation_failed', upd.response))).toEqual(['expires_at']);
+  });
+
+  it('When expires_at has an offset, then it is stored as the same instant in UTC', async () => {
+    const local = new Date(Date.now() + 86_400_000);
+    const withOffset = `${new Date(local.getTime() + 2 * 3_600_000).toISOString().slice(0, 19)}+02:00`;
+    const k = await newKey(['AccessProfiles:View'], { expires_at: withOffset });
+    expect(Date.parse(k.expires_at!)).toBe(Date.parse(withOffset));
+    expect(k.expires_at!.endsWith('Z')).toBe(true);
+  });
+
   it('When a key reaches its expiry, then it answers 401 api_key_expired with WWW-Authenticate', async () => {
     const k = await newKey(['AccessProfiles:View'], { expires_at: new Date(Date.now() + 1000).toISOString() });
     expect((await t.clientWith(k.key).GET('/api/access-profiles')).response.status).toBe(200);
@@ -252,6 +270,38 @@ describe('authentication', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', store: { kind: 'sqlite', reachable: true } });
     expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it.each([
+    ['GET', '/api/access-profiles/'], ['GET', '/API/access-profiles'], ['GET', '/api/Access-Profiles'], ['GET', '/api/api-keys/'],
+    ['GET', '/api//access-profiles'], ['DELETE', '/api/access-profiles/{id}/'], ['PUT', '/api/access-profiles/{id}/activate/'], ['GET', '/api/access-profiles/{id}/versions/'],
+  ])('When %s %s is requested without a key (path variants), then it answers 401 and nothing is read or changed', async (method, template) => {
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('guarded') } })).data!.access_profile;
+    const path = template.replace('{id}', String(p.id));
+    const before = await storeCounts(t.db);
+    const res = await raw(path, { method });
+    const env = expectEnvelope(await res.json(), 401, 'missing_api_key', res);
+    expect(JSON.stringify(env)).not.toContain(p.name);
+    expect(await storeCounts(t.db)).toEqual(before);
+    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile).toEqual(p);
+  });
+
+  it.each([
+    ['DELETE', '/api/access-profiles/{id}/'], ['DELETE', '/API/access-profiles/{id}'], ['PUT', '/api/access-profiles/{id}/activate/'], ['POST', '/api/api-keys/'],
+  ])('When a View-only key sends %s %s (a path variant of an operation it lacks), then it answers 404 and changes nothing', async (method, template) => {
+    const k = await newKey(['AccessProfiles:View', 'APIKeys:View']);
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('variant') } })).data!.access_profile;
+    const before = await storeCounts(t.db);
+    const res = await raw(template.replace('{id}', String(p.id)), { method, headers: { Authorization: `Bearer ${k.key}`, 'Content-Type': 'application/json' }, ...(method === 'POST' ? { body: JSON.stringify({ name: 'x', scopes: ['AccessProfiles:View'] }) } : {}) });
+    expectEnvelope(await res.json(), 404, 'route_not_found', res);
+    expect(await storeCounts(t.db)).toEqual(before);
+    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile).toEqual(p);
+  });
+
+  it('When DELETE is sent to the audit-log listing, then it is a 405, not the delete of a profile named audit-logs', async () => {
+    const k = await newKey(['AccessProfiles:View']);
+    const res = await raw('/api/access-profiles/audit-logs', { method: 'DELETE', headers: { Authorization: `Bearer ${k.key}` } });
+    expectEnvelope(await res.json(), 405, 'method_not_allowed', res);
   });
 
   it('When an unauthenticated request targets an unknown profile, then authentication answers first (401, not 404)', async () => {

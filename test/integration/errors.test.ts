@@ -116,9 +116,11 @@ describe('routes and methods', () => {
     expectEnvelope(body, 404, 'route_not_found', res);
   });
 
-  it('When an unknown route is requested without a key, then it is still a 404 envelope', async () => {
-    const { res, body } = await call('/api/nope');
-    expectEnvelope(body, 404, 'route_not_found', res);
+  it('When an unknown route is requested without a key, then outside /api it is a 404 and under /api a 401 (fail closed)', async () => {
+    const outside = await call('/nope');
+    expectEnvelope(outside.body, 404, 'route_not_found', outside.res);
+    const inside = await call('/api/nope');
+    expectEnvelope(inside.body, 401, 'missing_api_key', inside.res);
   });
 
   it.each([['PATCH', '/api/access-profiles'], ['POST', '/health'], ['DELETE', '/api/access-profiles/audit-logs']])('When %s %s is requested, then it answers 405 method_not_allowed', async (method, path) => {
@@ -158,7 +160,7 @@ describe('request ids', () => {
   });
 
   it('When the X-Request-Id is not visible ASCII, then a fresh one replaces it', async () => {
-    const res = await call('/api/nope', { headers: { 'X-Request-Id': 'has space' } });
+    const res = await call('/nope', { headers: { 'X-Request-Id': 'has space' } });
     const env = expectEnvelope(res.body, 404, 'route_not_found', res.res);
     expect(env.event_id).not.toBe('has space');
   });

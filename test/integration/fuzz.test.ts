@@ -1,0 +1,206 @@
+// Property-based bad input, generated from the request schemas of generated/openapi.json: for every
+// mutation (wrong type, missing required, unknown field, huge/short/pattern-breaking strings, out-of-range
+// numbers, enum violations, too many items, deep nesting) the server answers a 4xx envelope, never a
+// 5xx, and changes nothing. Valid input generated from the same schemas never gives a 5xx either.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { components } from '../../client/index.js';
+import { expectEnvelope } from '../support/expect.js';
+import { invalidArb, queryParameters, requestSchema, validArb, type Mutation } from '../support/schema-arbitraries.js';
+import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+
+type Profile = components['schemas']['AccessProfile'];
+
+let t: TestServer;
+let target: Profile;
+beforeAll(async () => {
+  t = await startTestServer();
+  const res = await t.client.POST('/api/access-profiles', {
+    body: {
+      name: uniqueName('fuzz-target'),
+      tags: ['a'],
+      provider_configs: [{ provider_name: 'openai', budgets: [{ max_limit: 1, reset_duration: '1d' }], rate_limit: { token_max_limit: 5, token_reset_duration: '1h' } }],
+      budgets: [{ max_limit: 10, reset_duration: '1M' }],
+      rate_limit: { request_max_limit: 5, request_reset_duration: '1d' },
+    },
+  });
+  target = res.data!.access_profile;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const RUNS = 150;
+const targetRow = () => t.db.get<{ version: number; content: string; name: string; description: string | null }>('SELECT version, content, name, description FROM access_profiles WHERE id = ?', [target.id]);
+
+/** Sends `send()` and asserts: a 4xx envelope (400, or 413 for oversized bodies), and no state change. */
+async function expectRejectedWithoutChange(send: () => Promise<{ error?: unknown; response: Response }>, label: string): Promise<void> {
+  const counts = await storeCounts(t.db);
+  const row = await targetRow();
+  const res = await send();
+  const status = res.response.status;
+  expect([400, 413], `${label} → ${status} ${JSON.stringify(res.error)?.slice(0, 300)}`).toContain(status);
+  const env = expectEnvelope(res.error, status, undefined, res.response);
+  if (status === 400) expect(env.error.details.length, label).toBeGreaterThan(0);
+  expect(await storeCounts(t.db)).toEqual(counts);
+  expect(await targetRow()).toEqual(row);
+}
+
+const describeMutation = (m: { value: unknown; path: string; mutation: Mutation }) => `${m.mutation} at ${m.path}: ${JSON.stringify(m.value)?.slice(0, 200)}`;
+
+describe('bad input from the request schemas never gives a 5xx and never changes state', () => {
+  it('When createAccessProfile gets a mutated body, then it answers 400/413 with the envelope and creates nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(invalidArb(requestSchema('createAccessProfile')), async (m) => {
+        await expectRejectedWithoutChange(() => t.client.POST('/api/access-profiles', { body: m.value as never }), describeMutation(m));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('When updateAccessProfile gets a mutated body, then the target profile stays exactly as it was', async () => {
+    await fc.assert(
+      fc.asyncProperty(invalidArb(requestSchema('updateAccessProfile')), async (m) => {
+        await expectRejectedWithoutChange(() => t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: target.id } }, body: m.value as never }), describeMutation(m));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('When cloneAccessProfile gets a mutated body, then nothing is cloned', async () => {
+    await fc.assert(
+      fc.asyncProperty(invalidArb(requestSchema('cloneAccessProfile')), async (m) => {
+        await expectRejectedWithoutChange(() => t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: target.id } }, body: m.value as never }), describeMutation(m));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('When createApiKey or updateApiKey gets a mutated body, then no key is created or changed', async () => {
+    const adminId = (await t.client.GET('/api/api-keys')).data!.api_keys.find((k) => k.name === 'admin')!.id;
+    const keysBefore = await t.db.all('SELECT * FROM api_keys ORDER BY id');
+    await fc.assert(
+      fc.asyncProperty(invalidArb(requestSchema('createApiKey')), async (m) => {
+        await expectRejectedWithoutChange(() => t.client.POST('/api/api-keys', { body: m.value as never }), describeMutation(m));
+      }),
+      { numRuns: 100 },
+    );
+    await fc.assert(
+      fc.asyncProperty(invalidArb(requestSchema('updateApiKey')), async (m) => {
+        await expectRejectedWithoutChange(() => t.client.PUT('/api/api-keys/{id}', { params: { path: { id: adminId } }, body: m.value as never }), describeMutation(m));
+      }),
+      { numRuns: 60 },
+    );
+    const keysAfter = await t.db.all<{ last_used_at: string | null }>('SELECT * FROM api_keys ORDER BY id');
+    expect(keysAfter.map((k) => ({ ...k, last_used_at: null }))).toEqual(keysBefore.map((k) => ({ ...(k as object), last_used_at: null })));
+  });
+
+  it('When list query parameters are out of range, of the wrong type, empty, huge or unknown, then it answers 400 naming one', async () => {
+    const params = queryParameters('listAccessProfiles');
+    const names = params.map((p) => p.name);
+    const badValue = (name: string): fc.Arbitrary<string> => {
+      const p = params.find((x) => x.name === name)!;
+      const s = p.schema.$ref ? { type: 'integer' as const, minimum: name === 'limit' ? 1 : 0, maximum: name === 'limit' ? 500 : undefined } : p.schema;
+      switch (s.type) {
+        case 'integer':
+          return fc.oneof(
+            fc.constantFrom('abc', '1.5', '', ' ', '-1', '0x10', 'NaN', 'Infinity', '1,2', '99999999999999999999'),
+            fc.integer({ max: (s.minimum ?? 0) - 1 }).map(String),
+            ...(s.maximum !== undefined ? [fc.integer({ min: s.maximum + 1 }).map(String)] : []),
+          );
+        case 'boolean':
+          return fc.constantFrom('yes', '1', '0', 'TRUE ', '', 'null', 'maybe');
+        default:
+          return fc.oneof(fc.constant(''), fc.constant('x'.repeat((s.maxLength ?? 255) + 1)), fc.constant('y'.repeat(10_000)) /* URLs past Node's 16 KiB header limit get a bare 431 from the HTTP parser */);
+      }
+    };
+    const tested = names.filter((n) => ['limit', 'offset', 'is_active', 'search', 'tags'].includes(n));
+    expect(tested.sort()).toEqual(['is_active', 'limit', 'offset', 'search', 'tags']);
+    const arb = fc.oneof(
+      fc.constantFrom(...tested).chain((n) => badValue(n).map((v) => [n, v] as const)),
+      fc.tuple(fc.constantFrom('sort', 'page', 'LIMIT', 'q', 'fields', 'access_profile_id'), fc.string({ maxLength: 10 })).map(([n, v]) => [n, v] as const),
+    );
+    await fc.assert(
+      fc.asyncProperty(arb, fc.boolean(), async ([name, value], withValidOthers) => {
+        const qs = new URLSearchParams(withValidOthers ? { limit: '5', offset: '0' } : {});
+        qs.set(name, value);
+        const counts = await storeCounts(t.db);
+        const res = await fetch(`${t.url}/api/access-profiles?${qs.toString()}`, { headers: { Authorization: `Bearer ${t.adminKey}` } });
+        const body = await res.json();
+        expect(res.status, `${name}=${value.slice(0, 40)} → ${JSON.stringify(body).slice(0, 200)}`).toBe(400);
+        const env = expectEnvelope(body, 400, 'validation_failed', res);
+        expect(env.error.details.map((d) => d.param), `${name}=${value.slice(0, 40)}`).toContain(name);
+        expect(await storeCounts(t.db)).toEqual(counts);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('When a body is not JSON at all (random bytes), then it answers 400/413/415, never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 200 }), fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/octet-stream'), async (text, type) => {
+        const counts = await storeCounts(t.db);
+        const res = await fetch(`${t.url}/api/access-profiles`, { method: 'POST', headers: { Authorization: `Bearer ${t.adminKey}`, 'Content-Type': type }, body: text });
+        const body = await res.json();
+        if (res.status === 201) return; // random text that happens to be a valid profile body
+        expect(res.status, `${type} ${JSON.stringify(text)} → ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+        expectEnvelope(body, res.status, undefined, res);
+        expect(await storeCounts(t.db)).toEqual(counts);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('valid input from the request schemas never gives a 5xx', () => {
+  it('When createAccessProfile gets a schema-valid body, then it answers 201 (one profile, version, audit entry) or a 4xx that changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(validArb(requestSchema('createAccessProfile')), async (body) => {
+        const before = await storeCounts(t.db);
+        const res = await t.client.POST('/api/access-profiles', { body: body as never });
+        const after = await storeCounts(t.db);
+        const label = `${JSON.stringify(body).slice(0, 300)} → ${res.response.status} ${JSON.stringify(res.error ?? '').slice(0, 300)}`;
+        expect([201, 400, 409], label).toContain(res.response.status);
+        if (res.response.status === 201) {
+          const p = res.data!.access_profile;
+          expect(p.name, label).toBe((body as { name: string }).name);
+          expect(p.version).toBe(1);
+          expect([after.profiles - before.profiles, after.versions - before.versions, after.audit - before.audit]).toEqual([1, 1, 1]);
+          const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
+          expect(got.data!.access_profile).toEqual(p);
+        } else {
+          expectEnvelope(res.error, res.response.status, undefined, res.response);
+          expect(after).toEqual(before);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('When updateAccessProfile gets a schema-valid body, then it answers 200 (version +0 or +1) or a 4xx that changes nothing', async () => {
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('fuzz-valid-upd') } })).data!.access_profile;
+    await fc.assert(
+      fc.asyncProperty(validArb(requestSchema('updateAccessProfile')), async (body) => {
+        const before = await storeCounts(t.db);
+        const current = (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile;
+        const res = await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: body as never });
+        const after = await storeCounts(t.db);
+        const label = `${JSON.stringify(body).slice(0, 300)} → ${res.response.status} ${JSON.stringify(res.error ?? '').slice(0, 300)}`;
+        expect([200, 400, 409], label).toContain(res.response.status);
+        if (res.response.status === 200) {
+          const u = res.data!.access_profile;
+          const bumped = u.version - current.version;
+          expect([0, 1], label).toContain(bumped);
+          expect(after.versions - before.versions).toBe(bumped);
+          expect(after.audit - before.audit).toBe(bumped);
+          expect(res.response.headers.get('etag')).toBe(`"${u.version}"`);
+        } else {
+          expectEnvelope(res.error, res.response.status, undefined, res.response);
+          expect(after).toEqual(before);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
