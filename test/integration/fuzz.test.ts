@@ -153,7 +153,97 @@ describe('bad input from the request schemas never gives a 5xx and never changes
   });
 });
 
+type Body = Record<string, unknown>;
+/**
+ * Makes a schema-valid profile body also satisfy the rules beyond the schema (no ids on create,
+ * reset_config only with 1Q, one budget per reset_duration, unique provider names, paired rate-limit
+ * fields, no 1h budget when calendar-aligned).
+ */
+function satisfyDomainRules(input: unknown, { never1h = false } = {}): Body {
+  const body = structuredClone(input) as Body;
+  // On update the stored profile may already be aligned (or get aligned later): then keep 1h out entirely.
+  const aligned = never1h || body.calendar_aligned === true;
+  const fixBudgets = (budgets: unknown) => {
+    const seen = new Set<string>();
+    return ((budgets as Body[] | undefined) ?? [])
+      .map(({ id: _id, ...b }) => (b.reset_duration === '1Q' ? b : (({ reset_config: _rc, ...rest }) => rest)(b)))
+      .filter((b) => !(aligned && b.reset_duration === '1h') && !seen.has(String(b.reset_duration)) && seen.add(String(b.reset_duration)));
+  };
+  const fixLimit = (rl: unknown): Body | null => {
+    if (!rl || typeof rl !== 'object') return null;
+    const r = rl as Body;
+    const out: Body = {};
+    if (r.token_max_limit != null) Object.assign(out, { token_max_limit: r.token_max_limit, token_reset_duration: r.token_reset_duration ?? '1d' });
+    if (r.request_max_limit != null) Object.assign(out, { request_max_limit: r.request_max_limit, request_reset_duration: r.request_reset_duration ?? '1d' });
+    return Object.keys(out).length ? out : null;
+  };
+  if (body.budgets) body.budgets = fixBudgets(body.budgets);
+  if ('rate_limit' in body) {
+    const rl = fixLimit(body.rate_limit);
+    if (rl) body.rate_limit = rl;
+    else delete body.rate_limit;
+  }
+  if (body.provider_configs) {
+    const names = new Set<string>();
+    body.provider_configs = (body.provider_configs as Body[])
+      .filter((p) => !names.has(String(p.provider_name).toLowerCase()) && names.add(String(p.provider_name).toLowerCase()))
+      .map(({ id: _id, ...p }) => {
+        const out: Body = { ...p, budgets: fixBudgets(p.budgets) };
+        const rl = fixLimit(p.rate_limit);
+        if (rl) out.rate_limit = rl;
+        else delete out.rate_limit;
+        return out;
+      });
+  }
+  return body;
+}
+
 describe('valid input from the request schemas never gives a 5xx', () => {
+  it('When createAccessProfile gets a body valid for the schema and the domain rules, then it answers 201 with exactly that content (or 409 on a taken name)', async () => {
+    let created = 0;
+    await fc.assert(
+      fc.asyncProperty(validArb(requestSchema('createAccessProfile')).map((b) => satisfyDomainRules(b)), async (body) => {
+        const before = await storeCounts(t.db);
+        const res = await t.client.POST('/api/access-profiles', { body: body as never });
+        const label = `${JSON.stringify(body).slice(0, 300)} → ${res.response.status} ${JSON.stringify(res.error ?? '').slice(0, 300)}`;
+        expect([201, 409], label).toContain(res.response.status);
+        if (res.response.status !== 201) return;
+        created++;
+        const p = res.data!.access_profile;
+        const b = body as Body & { provider_configs?: Body[]; budgets?: Body[] };
+        expect(p.name).toBe(b.name);
+        expect(p.description).toBe(b.description ?? null);
+        expect(p.tags).toEqual(b.tags ?? []);
+        expect(p.calendar_aligned).toBe(b.calendar_aligned ?? false);
+        expect(p.budgets.map((x) => [x.max_limit, x.reset_duration])).toEqual((b.budgets ?? []).map((x) => [x.max_limit, x.reset_duration]));
+        expect(p.provider_configs.map((x) => x.provider_name)).toEqual((b.provider_configs ?? []).map((x) => x.provider_name));
+        expect(Boolean(p.rate_limit)).toBe(Boolean(b.rate_limit));
+        expect(p.mcp_servers).toEqual(b.mcp_servers ?? []);
+        const after = await storeCounts(t.db);
+        expect([after.profiles - before.profiles, after.versions - before.versions, after.audit - before.audit]).toEqual([1, 1, 1]);
+      }),
+      { numRuns: 100 },
+    );
+    expect(created).toBeGreaterThan(80);
+  });
+
+  it('When updateAccessProfile gets a body valid for the schema and the domain rules, then it answers 200 (or 409 on a taken name) and reads back the same', async () => {
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('fuzz-domain-upd') } })).data!.access_profile;
+    await fc.assert(
+      fc.asyncProperty(validArb(requestSchema('updateAccessProfile')).map((b) => satisfyDomainRules(b, { never1h: true })).filter((b) => Object.keys(b).length > 0), async (body) => {
+        const res = await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: body as never });
+        const label = `${JSON.stringify(body).slice(0, 300)} → ${res.response.status} ${JSON.stringify(res.error ?? '').slice(0, 300)}`;
+        expect([200, 409], label).toContain(res.response.status);
+        if (res.response.status !== 200) return;
+        const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
+        expect(got.data!.access_profile, label).toEqual(res.data!.access_profile);
+        if ('description' in body) expect(got.data!.access_profile.description).toBe(body.description);
+        if ('tags' in body) expect(got.data!.access_profile.tags).toEqual(body.tags);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('When createAccessProfile gets a schema-valid body, then it answers 201 (one profile, version, audit entry) or a 4xx that changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(validArb(requestSchema('createAccessProfile')), async (body) => {
