@@ -1,0 +1,93 @@
+// Invariants of the contract: every operation identified, documented, secured, permissioned, with
+// 4xx and 5xx responses and examples; every example valid against its schema; requests strict.
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+type Json = Record<string, any>;
+const doc = JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as Json;
+const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;
+const operations = Object.entries(doc.paths as Json).flatMap(([path, item]) =>
+  METHODS.filter((m) => item[m]).map((m) => ({ path, method: m, op: item[m] as Json, shared: (item.parameters ?? []) as Json[] })),
+);
+const deref = (o: Json): Json => (o?.$ref ? deref(o.$ref.split('/').slice(1).reduce((a: Json, k: string) => a[k], doc)) : o);
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema({ ...doc, $id: 'doc' });
+const validatorFor = (schema: Json) => (schema.$ref ? ajv.getSchema(`doc${schema.$ref}`)! : ajv.compile(schema));
+
+describe('spec invariants', () => {
+  it('When the spec is bundled, then it has the operations of the brief and unique operationIds', () => {
+    const ids = operations.map((o) => o.op.operationId);
+    expect(ids.every(Boolean)).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(operations.length).toBeGreaterThanOrEqual(36);
+  });
+
+  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('When reading %s, then it is documented, secured and exemplified', (_name, { op, path }) => {
+    expect(op.summary, 'summary').toBeTruthy();
+    expect(op.description, 'description').toBeTruthy();
+    expect(op.tags?.length, 'tag').toBeGreaterThan(0);
+    const codes = Object.keys(op.responses);
+    expect(codes.some((c) => c.startsWith('4')), '4xx').toBe(true);
+    expect(codes.some((c) => c.startsWith('5')), '5xx').toBe(true);
+    if (path === '/health') {
+      expect(op.security).toEqual([]);
+    } else {
+      expect(op.security ?? doc.security).toEqual([{ bearerAuth: [] }]);
+      expect(op['x-required-permission']).toMatch(/^(AccessProfiles|APIKeys|Roles|Users):(View|Create|Update|Delete)$/);
+      expect(op.description).toContain(op['x-required-permission']);
+    }
+    for (const [code, r] of Object.entries(op.responses as Json)) {
+      const content = deref(r as Json).content?.['application/json'];
+      if (content) expect(Object.keys(content.examples ?? {}).length, `examples of ${code}`).toBeGreaterThan(0);
+    }
+    const body = op.requestBody?.content?.['application/json'];
+    if (body) expect(Object.keys(body.examples ?? {}).length, 'request examples').toBeGreaterThan(0);
+  });
+
+  it('When every example is checked against its schema (JSON Schema 2020-12), then all are valid', () => {
+    const failures: string[] = [];
+    const check = (where: string, schema: Json, value: unknown) => {
+      const validate = validatorFor(schema);
+      if (!validate(value)) failures.push(`${where}: ${ajv.errorsText(validate.errors)}`);
+    };
+    for (const { path, method, op, shared } of operations) {
+      const name = `${method.toUpperCase()} ${path}`;
+      for (const [code, r] of Object.entries(op.responses as Json)) {
+        const content = deref(r as Json).content?.['application/json'];
+        for (const [ex, e] of Object.entries((content?.examples ?? {}) as Json)) check(`${name} ${code} ${ex}`, content.schema, deref(e as Json).value);
+      }
+      const body = op.requestBody?.content?.['application/json'];
+      for (const [ex, e] of Object.entries((body?.examples ?? {}) as Json)) check(`${name} request ${ex}`, body.schema, deref(e as Json).value);
+      for (const p of [...shared, ...(op.parameters ?? [])].map(deref)) if (p.example !== undefined) check(`${name} parameter ${p.name}`, p.schema, p.example);
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('When a request body schema has objects, then every object is strict (additionalProperties: false)', () => {
+    const loose: string[] = [];
+    const seen = new Set<Json>();
+    const walk = (schema: Json, at: string) => {
+      schema = deref(schema);
+      if (!schema || typeof schema !== 'object' || seen.has(schema)) return;
+      seen.add(schema);
+      if (schema.type === 'object' || schema.properties) if (schema.additionalProperties !== false) loose.push(at);
+      for (const [k, v] of Object.entries(schema.properties ?? {})) walk(v as Json, `${at}.${k}`);
+      if (schema.items) walk(schema.items, `${at}[]`);
+      for (const key of ['oneOf', 'anyOf', 'allOf']) for (const s of schema[key] ?? []) walk(s, at);
+    };
+    for (const { path, method, op } of operations) {
+      const schema = op.requestBody?.content?.['application/json']?.schema;
+      if (schema) walk(schema, `${method.toUpperCase()} ${path}`);
+    }
+    expect(loose).toEqual([]);
+  });
+
+  it('When generated/ is regenerated from spec/, then nothing differs', () => {
+    expect(() => execFileSync(process.execPath, ['scripts/generate.mjs', '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+});
