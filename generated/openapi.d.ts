@@ -843,13 +843,13 @@ export interface paths {
         get: operations["getApiKey"];
         /**
          * Update a management API key
-         * @description Partial update of name, scopes and expiry. A caller cannot grant scopes it lacks (403). Requires `APIKeys:Update`.
+         * @description Partial update of name, scopes and expiry. A caller cannot grant scopes it lacks, nor change a key holding scopes it lacks (403 `scope_not_held`). Requires `APIKeys:Update`.
          */
         put: operations["updateApiKey"];
         post?: never;
         /**
          * Delete a management API key
-         * @description The key stops working at once. A key cannot delete itself (409 `api_key_self_delete`), so an install never locks itself out by accident. Requires `APIKeys:Delete`.
+         * @description The key stops working at once. A key cannot delete itself (409 `api_key_self_delete`), so an install never locks itself out by accident, nor a key holding scopes it lacks (403 `scope_not_held`). Requires `APIKeys:Delete`.
          */
         delete: operations["deleteApiKey"];
         options?: never;

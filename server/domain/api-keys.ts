@@ -14,6 +14,12 @@ export const toApiKey = (r: ApiKeyRow): S['ApiKey'] => ({
   last_used_at: r.last_used_at, created_at: r.created_at, updated_at: r.updated_at,
 });
 
+/** A key may only change or delete keys no more powerful than itself (else it could demote or expire the admin). */
+function checkManage(principal: Principal, target: ApiKeyRow): void {
+  const lacking = (JSON.parse(target.scopes) as Scope[]).filter((s) => !principal.scopes.has(s));
+  if (lacking.length) throw new ApiError(403, 'scope_not_held', `This API key cannot change or delete a key holding scopes it does not hold: ${lacking.join(', ')}.`, 'id', lacking.map((s) => ({ param: 'id', message: `the target key holds ${s}, which the calling key does not` })));
+}
+
 function checkGrant(principal: Principal, scopes: Scope[]): void {
   const lacking = scopes.filter((s) => !principal.scopes.has(s));
   if (lacking.length) throw new ApiError(403, 'scope_not_held', `This API key cannot grant scopes it does not hold: ${lacking.join(', ')}.`, 'scopes', lacking.map((s) => ({ param: 'scopes', message: `${s} is not held by the calling key` })));
@@ -71,6 +77,7 @@ export async function updateApiKey(db: Database, principal: Principal, id: strin
   return db.transaction(async (tx) => {
     const row = await apiKeys.byId(tx, id);
     if (!row) throw notFound(id);
+    checkManage(principal, row);
     const next: ApiKeyRow = {
       ...row,
       name: input.name ?? row.name,
@@ -87,6 +94,7 @@ export async function deleteApiKey(db: Database, principal: Principal, id: strin
   if (id === principal.keyId) throw ApiError.conflict('api_key_self_delete', 'An API key cannot delete itself; use another key with APIKeys:Delete.', 'id');
   const row = await apiKeys.byId(db, id);
   if (!row) throw notFound(id);
+  checkManage(principal, row);
   await apiKeys.delete(db, id);
   return row.name;
 }
