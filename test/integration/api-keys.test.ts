@@ -175,6 +175,34 @@ describe('scopes', () => {
   });
 });
 
+describe('managing more powerful keys', () => {
+  it('When a key with APIKeys:Update/Delete targets a key holding scopes it lacks (the admin), then it answers 403 and the target is untouched', async () => {
+    const manager = await newKey(['APIKeys:View', 'APIKeys:Update', 'APIKeys:Delete', 'AccessProfiles:View']);
+    const c = t.clientWith(manager.key);
+    const adminId = (await t.client.GET('/api/api-keys')).data!.api_keys.find((k) => k.name === 'admin')!.id;
+    const adminBefore = await t.db.get('SELECT name, scopes, expires_at FROM api_keys WHERE id = ?', [adminId]);
+    const demote = await c.PUT('/api/api-keys/{id}', { params: { path: { id: adminId } }, body: { scopes: ['AccessProfiles:View'] } });
+    const env = expectEnvelope(demote.error, 403, 'scope_not_held', demote.response);
+    expect(env.error.message).toContain('AccessProfiles:Delete');
+    const expire = await c.PUT('/api/api-keys/{id}', { params: { path: { id: adminId } }, body: { expires_at: new Date(Date.now() + 60_000).toISOString() } });
+    expectEnvelope(expire.error, 403, 'scope_not_held', expire.response);
+    const del = await c.DELETE('/api/api-keys/{id}', { params: { path: { id: adminId } } });
+    expectEnvelope(del.error, 403, 'scope_not_held', del.response);
+    expect(await t.db.get('SELECT name, scopes, expires_at FROM api_keys WHERE id = ?', [adminId])).toEqual(adminBefore);
+    expect((await t.client.GET('/api/access-profiles')).response.status).toBe(200);
+  });
+
+  it('When the target key holds only scopes the caller holds, then the caller can update and delete it', async () => {
+    const manager = await newKey(['APIKeys:Update', 'APIKeys:Delete', 'AccessProfiles:View', 'AccessProfiles:Create']);
+    const c = t.clientWith(manager.key);
+    const target = await newKey(['AccessProfiles:View', 'AccessProfiles:Create']);
+    const upd = await c.PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { scopes: ['AccessProfiles:View'] } });
+    expect(upd.response.status).toBe(200);
+    const del = await c.DELETE('/api/api-keys/{id}', { params: { path: { id: target.id } } });
+    expect(del.response.status).toBe(200);
+  });
+});
+
 describe('expiry and deletion', () => {
   it('When expires_at is in the past, then it answers 400 naming expires_at', async () => {
     const res = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: new Date(Date.now() - 1000).toISOString() } });
