@@ -1,7 +1,7 @@
 // Invariants of the contract: every operation identified, documented, secured, permissioned, with
 // 4xx and 5xx responses and examples; every example valid against its schema; requests strict.
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,9 @@ const operations = Object.entries(doc.paths as Json).flatMap(([path, item]) =>
 const deref = (o: Json): Json => (o?.$ref ? deref(o.$ref.split('/').slice(1).reduce((a: Json, k: string) => a[k], doc)) : o);
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
+// ajv-formats is CommonJS with a default export: NodeNext sees the module object.
+const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+(addFormats as unknown as (a: Ajv2020) => void)(ajv);
 ajv.addSchema({ ...doc, $id: 'doc' });
 const validatorFor = (schema: Json) => (schema.$ref ? ajv.getSchema(`doc${schema.$ref}`)! : ajv.compile(schema));
 
