@@ -1647,11 +1647,20 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description The request id; echoed when the caller sent `X-Request-Id`, generated otherwise. Also the error envelope's `event_id`. */
+        /**
+         * @description The request id; echoed when the caller sent `X-Request-Id`, generated otherwise. Also the error envelope's `event_id`.
+         * @example req-7f3a9c
+         */
         RequestId: string;
-        /** @description `Bearer` challenge on 401. */
+        /**
+         * @description `Bearer` challenge on 401.
+         * @example Bearer realm="access-profiles"
+         */
         WWWAuthenticate: string;
-        /** @description The profile's version as a strong entity tag, e.g. `"3"`. Send it back in `If-Match` to update or delete only that version. */
+        /**
+         * @description The profile's version as a strong entity tag, e.g. `"3"`. Send it back in `If-Match` to update or delete only that version.
+         * @example "3"
+         */
         ETag: string;
     };
     pathItems: never;
