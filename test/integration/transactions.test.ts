@@ -16,12 +16,24 @@ afterAll(async () => {
   await t?.close();
 });
 afterEach(async () => {
-  await t.db.run('DROP TRIGGER IF EXISTS fail_audit');
-  await t.db.run('DROP TRIGGER IF EXISTS fail_version');
+  await dropTrigger('fail_audit', 'audit_logs');
+  await dropTrigger('fail_version', 'profile_versions');
 });
 
-const failAuditInserts = () => t.db.run("CREATE TRIGGER fail_audit BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'injected audit failure'); END");
-const failVersionInserts = () => t.db.run("CREATE TRIGGER fail_version BEFORE INSERT ON profile_versions BEGIN SELECT RAISE(ABORT, 'injected version failure'); END");
+// A trigger that makes every insert into `table` fail, in the dialect of the store under test.
+async function failInserts(name: string, table: string): Promise<void> {
+  if (t.db.kind === 'sqlite') {
+    await t.db.run(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'injected ${table} failure'); END`);
+    return;
+  }
+  await t.db.run(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected ${table} failure'; END $$`);
+  await t.db.run(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+}
+async function dropTrigger(name: string, table: string): Promise<void> {
+  await t.db.run(t.db.kind === 'sqlite' ? `DROP TRIGGER IF EXISTS ${name}` : `DROP TRIGGER IF EXISTS ${name} ON ${table}`);
+}
+const failAuditInserts = () => failInserts('fail_audit', 'audit_logs');
+const failVersionInserts = () => failInserts('fail_version', 'profile_versions');
 
 /** Everything a template change can write, row by row. */
 async function snapshot() {
@@ -61,7 +73,7 @@ describe('a write that fails half-way leaves nothing', () => {
     expect(list.data!.total_count).toBe(0);
 
     // Once the store works again, the same create succeeds: the name was never taken.
-    await t.db.run('DROP TRIGGER fail_audit');
+    await dropTrigger('fail_audit', 'audit_logs');
     const retry = await t.client.POST('/api/access-profiles', { body: { name, ...FULL } });
     expect(retry.response.status).toBe(201);
     const after = await storeCounts(t.db);
@@ -118,7 +130,7 @@ describe('a write that fails half-way leaves nothing', () => {
     await failAuditInserts();
     const failed = await Promise.all(Array.from({ length: 5 }, () => t.client.POST('/api/access-profiles', { body: { name: uniqueName('tx-burst') } })));
     for (const r of failed) expectEnvelope(r.error, 500, 'internal_error', r.response);
-    await t.db.run('DROP TRIGGER fail_audit');
+    await dropTrigger('fail_audit', 'audit_logs');
     const ok = await Promise.all(Array.from({ length: 5 }, () => t.client.POST('/api/access-profiles', { body: { name: uniqueName('tx-burst') } })));
     expect(ok.map((r) => r.response.status)).toEqual([201, 201, 201, 201, 201]);
     const health = await fetch(`${t.url}/health`);

@@ -1,6 +1,7 @@
 // Starts the real server in-process for integration tests: a temporary SQLite file by default, or the
 // store a `databaseUrl` names (e.g. a PostgreSQL DATABASE_URL from CI), with a typed client.
 import { mkdtempSync, rmSync } from 'node:fs';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccessProfilesClient, type AccessProfilesClient } from '../../client/index.js';
@@ -43,7 +44,17 @@ export function tempSqliteUrl(): { url: string; dir: string } {
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   let tempDir: string | null = null;
-  let databaseUrl = opts.databaseUrl ?? process.env.TEST_DATABASE_URL;
+  let pgSchema: string | null = null;
+  let databaseUrl = opts.databaseUrl;
+  if (!databaseUrl && process.env.TEST_STORE === 'postgres') {
+    // The PostgreSQL pass of the suite: a schema of its own per server, dropped on close.
+    const base = process.env.TEST_DATABASE_URL;
+    if (!base) throw new Error('TEST_STORE=postgres needs TEST_DATABASE_URL');
+    pgSchema = `t_${process.pid}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    const u = new URL(base);
+    u.searchParams.set('schema', pgSchema);
+    databaseUrl = u.toString();
+  }
   if (!databaseUrl) {
     const t = tempSqliteUrl();
     tempDir = t.dir;
@@ -73,8 +84,19 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     async close({ keepData = false } = {}) {
       await server.close();
       if (tempDir && !keepData) rmSync(tempDir, { recursive: true, force: true });
+      if (pgSchema && !keepData) await dropSchema(process.env.TEST_DATABASE_URL!, pgSchema);
     },
   };
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 let counter = 0;
