@@ -2,6 +2,7 @@
 // processes on SQLite (or PostgreSQL with DATABASE_URL). Prints a table and writes bench/results/.
 import autocannon from 'autocannon';
 import type { components } from '../generated/openapi.js';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,11 +67,12 @@ async function seededServer(name: string, count: number, env: Record<string, str
 }
 
 async function main(): Promise<void> {
+  execFileSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'inherit' });
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, store ${process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite'}\n`);
 
   // 1k profiles, validation on: the everyday figures.
   const small = await seededServer('p1k', 1000);
-  console.log(`ready in ${small.server.readyMs.toFixed(0)} ms after spawn (includes tsx start-up)`);
+  console.log(`ready in ${small.server.readyMs.toFixed(0)} ms after spawn`);
   const getOn = await run('get-by-id (validation on)', { url: `${small.server.url}/api/access-profiles/500` });
   const list1k = await run('list limit=50 @ 1k profiles', { url: `${small.server.url}/api/access-profiles?limit=50` });
   let n = 0;

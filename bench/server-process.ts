@@ -1,4 +1,5 @@
-// A real server process for the bench: spawned with tsx, ready when /health answers; peak RSS from /proc.
+// A real server process for the bench: the built server (as `npm start` runs it), ready when /health
+// answers; peak RSS from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,7 +22,7 @@ export interface ServerProcess { url: string; child: ChildProcess; readyMs: numb
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['dist/server/main.mjs'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
