@@ -61,7 +61,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs,
     statement_timeout: options.statementTimeoutMs,
-    application_name: 'access-profiles-api',
+    application_name: schema ? `access-profiles-api:${schema}` : 'access-profiles-api',
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client losing its connection (server restart) must not crash the process; the pool drops it.
