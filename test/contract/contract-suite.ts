@@ -12,6 +12,8 @@ export interface ContractTarget {
   kind: 'mock' | 'server';
   baseUrl: string;
   apiKey: string;
+  /** Behind `prism proxy`, Prism itself refuses invalid requests (its own 422) before the server sees them. */
+  viaProxy?: boolean;
 }
 
 type Json = Record<string, any>;
@@ -114,8 +116,9 @@ export function contractSuite(name: string, target: () => ContractTarget): void 
       await check('deleteAccessProfile', 200, c.DELETE('/api/access-profiles/{id}', { params: { path: { id: ids.clone } } }));
     });
 
-    it('When a request has a wrong type, an unknown field or misses a required field, then it is refused with the error envelope', async () => {
+    it('When a request has a wrong type, an unknown field or misses a required field, then it is refused with the error envelope', async (ctx) => {
       const t = target();
+      if (t.viaProxy) ctx.skip();
       const c = createAccessProfilesClient({ baseUrl: t.baseUrl, apiKey: t.apiKey });
       const bad: unknown[] = [{ name: 123 }, { name: 'x', version: 3 }, { description: 'no name' }];
       for (const body of bad) {
