@@ -101,6 +101,16 @@ async function main(): Promise<void> {
   const getOff = await run('get-by-id (validation off)', { url: `${off.url}/api/access-profiles/500` });
   await off.stop();
 
+  // PostgreSQL: two instances side by side on one database, each driven by its own autocannon.
+  let scaleOut: { one: number; two: number } | null = null;
+  if (process.env.DATABASE_URL?.startsWith('postgres')) {
+    const pair = await Promise.all([0, 1].map(() => startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN })));
+    const one = await run('get-by-id, one instance', { url: `${pair[0]!.url}/api/access-profiles/500` });
+    const both = await Promise.all(pair.map((p, i) => run(`get-by-id, instance ${i + 1} of 2 (concurrent)`, { url: `${p.url}/api/access-profiles/500` })));
+    scaleOut = { one: one.rps, two: both[0]!.rps + both[1]!.rps };
+    await Promise.all(pair.map((p) => p.stop()));
+  }
+
   // 100k profiles: the page cost must follow the page, not the table.
   const big = await seededServer('p100k', Number(process.env.BENCH_LARGE ?? 100_000));
   const list100k = await run('list limit=50 @ 100k profiles', { url: `${big.server.url}/api/access-profiles?limit=50` });
@@ -120,11 +130,13 @@ async function main(): Promise<void> {
     list_100k_vs_1k_p50: Math.round(listRatio * 100) / 100,
     ready_ms: Math.round(small.server.readyMs),
     peak_rss_mb: Math.round(Math.max(rssSmall, rssBig)),
+    two_instances_vs_one: scaleOut ? Math.round((scaleOut.two / scaleOut.one) * 100) / 100 : null,
   };
   console.log(`\nvalidation cost on get-by-id: ${summary.validation_cost_pct}% of throughput (target <= 20%)`);
   console.log(`list page at 100k vs 1k: ${summary.list_100k_vs_1k}x slower by throughput (target <= 1.5x)`);
   console.log(`ready after spawn: ${summary.ready_ms} ms (target < 1000 ms)`);
   console.log(`peak RSS of the server under load: ${summary.peak_rss_mb} MB (target < 150 MB)`);
+  if (scaleOut) console.log(`two instances vs one (get-by-id): ${summary.two_instances_vs_one}x (${scaleOut.two} vs ${scaleOut.one} req/s; target >= 1.6x; load generator shares the 2 cores)`);
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const file = new URL(`./results/bench-${summary.store}-${Date.now()}.json`, import.meta.url);
   writeFileSync(file, JSON.stringify(summary, null, 2));
