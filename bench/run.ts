@@ -32,9 +32,25 @@ const profileBody = (name: string): components['schemas']['AccessProfileCreate']
   mcp_servers: [{ mcp_server_id: 'github' }],
 });
 
+// The first 1,000 through the real use case; the rest as copies of those rows made in SQL (a
+// recursive CTE both stores understand), with their tags and the template counter kept consistent.
 async function seed(db: Database, count: number, prefix: string): Promise<void> {
   const who = { actor: 'bench', requestId: 'bench-seed' };
-  for (let i = 0; i < count; i++) await createProfile(db, profileBody(`${prefix}-${i}`), who);
+  const direct = Math.min(count, 1000);
+  for (let i = 0; i < direct; i++) await createProfile(db, profileBody(`${prefix}-${i}`), who);
+  const copies = Math.ceil((count - direct) / direct);
+  if (copies <= 0) return;
+  await db.transaction(async (tx) => {
+    await tx.run(
+      `INSERT INTO access_profiles (name, name_key, description, is_active, version, content, created_at, updated_at)
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       SELECT p.name || '-copy-' || n.i, p.name_key || '-copy-' || n.i, p.description, p.is_active, p.version, p.content, p.created_at, p.updated_at
+       FROM access_profiles p CROSS JOIN n ORDER BY n.i, p.id`,
+      [copies],
+    );
+    await tx.run(`INSERT INTO profile_tags (access_profile_id, tag) SELECT p.id, t.tag FROM access_profiles p JOIN profile_tags t ON t.access_profile_id = (SELECT MIN(id) FROM access_profiles) WHERE p.name LIKE '%-copy-%'`);
+    await tx.run(`UPDATE counters SET value = (SELECT COUNT(*) FROM access_profiles) WHERE name = 'access_profiles'`);
+  });
 }
 
 async function run(scenario: string, opts: autocannon.Options): Promise<Row> {
