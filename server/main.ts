@@ -1,10 +1,12 @@
 // Starts the server: configuration, store and migrations, first admin key, HTTP, graceful stop.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { bootstrapAdminKey } from './domain/api-keys.js';
 import { createApp } from './http/app.js';
+import { envelope } from './http/errors.js';
 import { handlers } from './http/handlers/index.js';
 import type { AppContext } from './http/operations.js';
 import { bundledSpecPath } from './http/spec-routes.js';
@@ -32,6 +34,16 @@ export async function startServer(config: Config, logger = pino({ level: config.
     s.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  // Requests Node rejects before Express sees them (oversized headers or URL, broken HTTP) still get
+  // the envelope, not an empty body.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify(envelope(status, randomUUID(), tooLarge ? 'headers_too_large' : 'malformed_request',
+      tooLarge ? 'The request line and headers exceed 16 KiB.' : 'The request is not valid HTTP.', null, []));
+    socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;

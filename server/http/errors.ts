@@ -18,6 +18,7 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
   412: 'precondition_failed_error',
   413: 'invalid_request_error',
   415: 'invalid_request_error',
+  431: 'invalid_request_error',
   503: 'service_unavailable_error',
 };
 

@@ -191,3 +191,11 @@ describe('envelope on every documented error', () => {
     }
   });
 });
+
+describe('requests Node refuses before routing', () => {
+  it('When the URL and headers exceed 16 KiB, then it answers 431 with the envelope, not an empty body', async () => {
+    const { res, body } = await call(`/api/access-profiles?search=${'x'.repeat(20_000)}`, { headers: auth() });
+    expect(res.status).toBe(431);
+    expectEnvelope(body, 431, 'headers_too_large');
+  });
+});
