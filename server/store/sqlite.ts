@@ -17,6 +17,8 @@ export async function openSqlite(url: string): Promise<Database> {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  // SQLite's lower() folds ASCII only; PostgreSQL's folds every letter. Same search results on both.
+  raw.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value) as string | null);
   const db = new SqliteDatabase(raw);
   await applyMigrations(db, sqliteMigrations);
   return db;

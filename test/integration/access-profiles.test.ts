@@ -109,6 +109,16 @@ describe('createAccessProfile', () => {
 });
 
 describe('listAccessProfiles', () => {
+  it('When searching with letters beyond ASCII in another case, then the name and description still match', async () => {
+    const marker = uniqueName('ÉQUIPE');
+    const named = await t.client.POST('/api/access-profiles', { body: { name: `${marker} Données` } });
+    const described = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('plain'), description: `Accès pour l'${marker.toUpperCase()} DATA` } });
+    const byName = await t.client.GET('/api/access-profiles', { params: { query: { search: `${marker.toLowerCase()} données` } } });
+    expect(byName.data!.access_profiles.map((p) => p.id)).toEqual([named.data!.access_profile.id]);
+    const byDescription = await t.client.GET('/api/access-profiles', { params: { query: { search: `accès pour l'${marker.toLowerCase()}` } } });
+    expect(byDescription.data!.access_profiles.map((p) => p.id)).toEqual([described.data!.access_profile.id]);
+  });
+
   it('When listing with search, tags and is_active, then only matching profiles come back in id order with counts', async () => {
     const marker = uniqueName('lst').replace(/-/g, '');
     const a = await create({ name: `Alpha ${marker}`, tags: [`${marker}-x`, `${marker}-y`] });
