@@ -296,3 +296,17 @@ export async function getProfileDetail(db: Database, id: number) {
     userCount: Number(holders!.n),
   };
 }
+
+/** Locks a template for a change made by another use case (attach, propagate) in the caller's transaction. */
+export async function lockTemplate(tx: Sql, db: Database, id: number): Promise<ProfileRow> {
+  return loadForChange(tx, db, id);
+}
+
+/** Activates a locked template inside the caller's transaction: a new version, snapshot and audit entry. */
+export async function activateInTransaction(tx: Sql, row: ProfileRow, who: Actor, reason: string): Promise<ProfileRow> {
+  if (Number(row.is_active)) return row;
+  const now = new Date().toISOString();
+  const updated: ProfileRow = { ...row, is_active: 1, version: Number(row.version) + 1, updated_at: now };
+  await writeVersion(tx, updated, parseContent(row), false, { action: 'activate', previous: { is_active: false }, next: { is_active: true }, metadata: { reason } }, who, now);
+  return updated;
+}

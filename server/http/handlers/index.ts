@@ -3,11 +3,17 @@ import type { Handlers } from '../operations.js';
 import { accessProfileHandlers } from './access-profiles.js';
 import { apiKeyHandlers } from './api-keys.js';
 import { historyHandlers } from './history.js';
-import { pendingDirectoryHandlers } from './pending.js';
+import { roleAttachmentHandlers } from './role-attachments.js';
+import { roleHandlers } from './roles.js';
+import { userAccessProfileHandlers } from './user-access-profiles.js';
+import { userHandlers } from './users.js';
 
 export const handlers: Handlers = {
   ...accessProfileHandlers,
   ...historyHandlers,
   ...apiKeyHandlers,
-  ...pendingDirectoryHandlers,
+  ...roleHandlers,
+  ...userHandlers,
+  ...roleAttachmentHandlers,
+  ...userAccessProfileHandlers,
 };

@@ -1,0 +1,128 @@
+// Propagating template fields onto users' copies. Budgets are matched by owner (profile-wide or
+// provider) and reset_duration, rate limits by owner: a matched item keeps the copy's id, usage,
+// window and override (usage zeroed with reset_usage); template items without a match are new.
+import type { components } from '../../generated/openapi.js';
+import { ApiError } from '../http/errors.js';
+import { providerConfigIds } from '../store/counters.js';
+import type { Database } from '../store/database.js';
+import { copies, type CopyRow } from '../store/directory.js';
+import { parseContent, profiles } from '../store/profiles.js';
+import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
+import { freshCopy, type ProfileContent, type ProviderConfigIdSource, type RateLimit } from './profile-content.js';
+import { audit, type Actor } from './templates.js';
+import type { CopyBudget, CopyContent } from './user-copies.js';
+
+type S = components['schemas'];
+type Field = S['PropagatedField'];
+const BATCH = 500;
+
+function mergeBudgets(template: CopyBudget[], current: CopyBudget[], resetUsage: boolean, calendarAligned: boolean, now: Date): CopyBudget[] {
+  return template.map((t) => {
+    const kept = current.find((c) => c.reset_duration === t.reset_duration);
+    if (!kept) return t;
+    const merged: CopyBudget = { ...t, id: kept.id, current_usage: resetUsage ? 0 : kept.current_usage, last_reset: resetUsage ? budgetWindowStart(t.reset_duration as ResetDuration, calendarAligned, now, t.reset_config?.quarter_start_month).toISOString() : kept.last_reset };
+    if (kept.override) merged.override = kept.override;
+    return merged;
+  });
+}
+
+function mergeRateLimit(template: RateLimit | null | undefined, current: RateLimit | null | undefined, resetUsage: boolean): RateLimit | null {
+  if (!template) return null;
+  if (!current) return template;
+  const keepTokens = !resetUsage && current.token_reset_duration === template.token_reset_duration;
+  const keepRequests = !resetUsage && current.request_reset_duration === template.request_reset_duration;
+  return {
+    ...template,
+    id: current.id,
+    token_current_usage: keepTokens ? current.token_current_usage : 0,
+    request_current_usage: keepRequests ? current.request_current_usage : 0,
+    token_last_reset: keepTokens ? current.token_last_reset : template.token_last_reset,
+    request_last_reset: keepRequests ? current.request_last_reset : template.request_last_reset,
+  };
+}
+
+/** The copy's content with `fields` taken from the template. */
+export function mergeIntoCopy(templateContent: ProfileContent, copy: CopyContent, fields: Field[], resetUsage: boolean, now: Date, ids: ProviderConfigIdSource): CopyContent {
+  const fresh = freshCopy(templateContent, now, ids) as CopyContent;
+  const next: CopyContent = { ...copy };
+  const aligned = copy.calendar_aligned;
+  if (fields.includes('budgets')) next.budgets = mergeBudgets(fresh.budgets, copy.budgets, resetUsage, aligned, now);
+  if (fields.includes('rate_limit')) next.rate_limit = mergeRateLimit(fresh.rate_limit, copy.rate_limit, resetUsage);
+  if (fields.includes('provider_configs')) {
+    next.provider_configs = fresh.provider_configs.map((t) => {
+      const kept = copy.provider_configs.find((c) => c.provider_name === t.provider_name);
+      if (!kept) return t;
+      const merged = { ...t, id: kept.id, budgets: mergeBudgets(t.budgets, kept.budgets as CopyBudget[], resetUsage, aligned, now) };
+      const rl = mergeRateLimit(t.rate_limit, kept.rate_limit, resetUsage);
+      if (rl) merged.rate_limit = rl;
+      else delete merged.rate_limit;
+      return merged;
+    });
+  }
+  if (fields.includes('mcp_tool_groups')) next.mcp_tool_groups = fresh.mcp_tool_groups;
+  if (fields.includes('mcp_servers')) next.mcp_servers = fresh.mcp_servers;
+  if (fields.includes('mcp_tool_overrides')) next.mcp_tool_overrides = fresh.mcp_tool_overrides;
+  return next;
+}
+
+const sameFields = (a: CopyContent, b: CopyContent, fields: Field[]) => fields.every((f) => JSON.stringify(a[f] ?? null) === JSON.stringify(b[f] ?? null));
+
+export async function propagate(db: Database, profileId: number, input: S['PropagateRequest'], who: Actor): Promise<S['PropagateResult']> {
+  const template = await profiles.byId(db, profileId);
+  if (!template) throw ApiError.notFound('access_profile_not_found', `Access profile ${profileId} was not found.`, 'id');
+  const templateContent = parseContent(template);
+  const fields = input.fields;
+  const dryRun = input.dry_run ?? false;
+  const resetUsage = input.reset_usage ?? false;
+  const requested = input.user_ids ? [...new Set(input.user_ids)] : undefined;
+  const result: S['PropagateResult'] = { affected_users: 0, failed_users: 0, skipped_users: 0, user_ids: [], fields, applied: !dryRun, vk_sync_errors: [] };
+  const seen = new Set<string>();
+  let dryIds = -1;
+  const dryIdSource = () => dryIds--;
+
+  const apply = async (copy: CopyRow): Promise<'affected' | 'skipped'> => {
+    const now = new Date();
+    if (dryRun) {
+      const current = JSON.parse(copy.content) as CopyContent;
+      return sameFields(mergeIntoCopy(templateContent, current, fields, resetUsage, now, dryIdSource), current, fields) ? 'skipped' : 'affected';
+    }
+    // Each copy in its own transaction, re-read under lock so a concurrent change is not overwritten.
+    return db.transaction(async (tx) => {
+      const locked = await copies.lock(tx, Number(copy.id), db.kind === 'postgres');
+      if (!locked) return 'skipped';
+      const current = JSON.parse(locked.content) as CopyContent;
+      const ids = await providerConfigIds(tx, fields.includes('provider_configs') ? templateContent.provider_configs.length : 0);
+      const next = mergeIntoCopy(templateContent, current, fields, resetUsage, now, ids);
+      if (sameFields(next, current, fields)) return 'skipped';
+      await copies.update(tx, { id: Number(locked.id), parent_version: Number(template.version), content: JSON.stringify(next), updated_at: now.toISOString() });
+      return 'affected';
+    });
+  };
+
+  for (let after = 0; ;) {
+    const page = await copies.ofParentAfter(db, profileId, after, BATCH, requested);
+    if (!page.length) break;
+    after = Number(page[page.length - 1]!.id);
+    for (const copy of page) {
+      seen.add(copy.user_id);
+      try {
+        const outcome = await apply(copy);
+        if (outcome === 'affected') {
+          result.affected_users++;
+          result.user_ids.push(copy.user_id);
+        } else result.skipped_users++;
+      } catch (e) {
+        result.failed_users++;
+        result.vk_sync_errors.push({ user_id: copy.user_id, message: e instanceof ApiError ? e.message : 'the copy could not be updated; retry the propagation' });
+      }
+    }
+  }
+  if (requested) result.skipped_users += requested.filter((u) => !seen.has(u)).length;
+  if (!dryRun) {
+    await db.transaction((tx) => audit(tx, profileId, null, who, {
+      action: 'propagate', previous: null, next: { fields, reset_usage: resetUsage },
+      metadata: { version: Number(template.version), affected_users: result.affected_users, failed_users: result.failed_users, skipped_users: result.skipped_users, ...(requested ? { requested_users: requested.length } : {}) },
+    }));
+  }
+  return result;
+}

@@ -1,0 +1,208 @@
+// Users' copies of templates: provisioning (with a virtual key), the copy as served (effective budget
+// limits with overrides), detaching a copy with every key it produced, and extra virtual keys.
+import type { components } from '../../generated/openapi.js';
+import { ApiError, validationError } from '../http/errors.js';
+import { providerConfigIds } from '../store/counters.js';
+import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
+import { copies, users, virtualKeys, type CopyRow, type VirtualKeyRow } from '../store/directory.js';
+import { parseContent, type ProfileRow } from '../store/profiles.js';
+import { calendarPeriodStart, windowsSince, type ResetDuration } from './budget-windows.js';
+import { freshCopy, type Budget, type ProfileContent } from './profile-content.js';
+import { hashSecret, maskedValue, newVirtualKeyValue } from './secrets.js';
+import { audit, type Actor } from './templates.js';
+
+type S = components['schemas'];
+
+/** An override as stored on a copy's budget; `remaining_cycles` is derived when served. */
+export interface StoredOverride { override_amount: number; mode: 'cycles' | 'forever'; cycles: number | null; anchored_at: string; created_at: string }
+export type CopyBudget = Budget & { override?: StoredOverride | null };
+export type CopyContent = ProfileContent & { budgets: CopyBudget[] };
+
+export const userNotFound = (id: string) => ApiError.notFound('user_not_found', `User '${id}' was not found.`, 'user_id');
+const copyNotFound = (userId: string, profileId: number) =>
+  ApiError.notFound('user_access_profile_not_found', `User '${userId}' holds no copy of access profile ${profileId}.`, 'profile_id');
+
+export async function requireUser(db: Sql, id: string) {
+  const user = await users.byId(db, id);
+  if (!user) throw userNotFound(id);
+  return user;
+}
+
+function remainingCycles(o: StoredOverride, b: Budget, calendarAligned: boolean, now: Date): number | null {
+  if (o.mode === 'forever' || o.cycles === null) return null;
+  const used = windowsSince(b.reset_duration as ResetDuration, new Date(o.anchored_at), now, calendarAligned);
+  return Math.max(0, o.cycles - used + 1);
+}
+
+export function toUserBudget(b: CopyBudget, calendarAligned: boolean, now = new Date()): S['UserBudget'] {
+  const { override, ...budget } = b;
+  const remaining = override ? remainingCycles(override, b, calendarAligned, now) : null;
+  const inForce = !!override && (override.mode === 'forever' || (remaining ?? 0) > 0);
+  return {
+    ...budget,
+    effective_limit: inForce ? b.max_limit + override!.override_amount : b.max_limit,
+    override: override ? { ...override, remaining_cycles: remaining } : null,
+  };
+}
+
+export function toApiCopy(row: CopyRow, keys: VirtualKeyRow[]): S['UserAccessProfile'] {
+  const content = JSON.parse(row.content) as CopyContent;
+  const now = new Date();
+  const copy: S['UserAccessProfile'] = {
+    id: Number(row.id),
+    user_id: row.user_id,
+    parent_profile_id: Number(row.parent_profile_id),
+    parent_version: Number(row.parent_version),
+    name: row.name,
+    is_active: !!Number(row.is_active),
+    expires_at: row.expires_at,
+    virtual_key_ids: keys.map((k) => k.id),
+    virtual_key_values: keys.map((k) => maskedValue(k.prefix)),
+    provider_configs: content.provider_configs.map((p) => {
+      const { budgets, rate_limit, ...rest } = p;
+      return { ...rest, budgets: (budgets as CopyBudget[]).map((b) => toUserBudget(b, content.calendar_aligned, now)), ...(rate_limit ? { rate_limit } : {}) };
+    }),
+    budgets: content.budgets.map((b) => toUserBudget(b, content.calendar_aligned, now)),
+    calendar_aligned: content.calendar_aligned,
+    mcp_tool_groups: content.mcp_tool_groups,
+    mcp_servers: content.mcp_servers,
+    mcp_tool_overrides: content.mcp_tool_overrides,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+  if (content.rate_limit) copy.rate_limit = content.rate_limit;
+  return copy;
+}
+
+async function issueKey(tx: Sql, userId: string, copyId: number, name: string, description: string | null, at: string) {
+  const key = newVirtualKeyValue();
+  await virtualKeys.insert(tx, { id: key.id, user_id: userId, user_access_profile_id: copyId, name, description, key_hash: hashSecret(key.value), prefix: key.prefix, created_at: at });
+  return key;
+}
+
+/** `<user_id>-<n>`: the first free default name for a user's next key. */
+async function defaultKeyName(tx: Sql, userId: string): Promise<string> {
+  for (let n = (await virtualKeys.countOfUser(tx, userId)) + 1; ; n++) {
+    const name = `${userId}-${n}`;
+    if (!(await virtualKeys.nameTaken(tx, userId, name))) return name;
+  }
+}
+
+/**
+ * Gives each of `userIds` who holds no copy of the template one (fresh ids, zero usage) and a virtual
+ * key, in the caller's transaction. Returns the users provisioned.
+ */
+export async function provisionCopies(tx: Sql, template: ProfileRow, userIds: string[], who: Actor, via: Record<string, unknown>): Promise<string[]> {
+  if (!userIds.length) return [];
+  const holders = await copies.holdersAmong(tx, template.id, userIds);
+  const todo = userIds.filter((u) => !holders.has(u));
+  if (!todo.length) return [];
+  const content = parseContent(template);
+  const ids = await providerConfigIds(tx, content.provider_configs.length * todo.length);
+  const now = new Date();
+  const at = now.toISOString();
+  for (const userId of todo) {
+    const copyContent = freshCopy(content, now, ids);
+    const copyId = await copies.insert(tx, { user_id: userId, parent_profile_id: template.id, parent_version: Number(template.version), name: template.name, is_active: 1, expires_at: null, content: JSON.stringify(copyContent), created_at: at, updated_at: at });
+    const key = await issueKey(tx, userId, copyId, await defaultKeyName(tx, userId), null, at);
+    await audit(tx, template.id, userId, who, { action: 'assign_user', previous: null, next: { user_access_profile_id: copyId, parent_version: Number(template.version), virtual_key_id: key.id } }, via);
+  }
+  return todo;
+}
+
+export async function listUserCopies(db: Database, userId: string, limit: number, offset: number) {
+  await requireUser(db, userId);
+  const [rows, total] = await Promise.all([copies.pageOfUser(db, userId, limit, offset), copies.countOfUser(db, userId)]);
+  const keys = await virtualKeys.ofCopies(db, rows.map((r) => Number(r.id)));
+  return { items: rows.map((r) => toApiCopy(r, keys.get(Number(r.id)) ?? [])), total };
+}
+
+/** Removes one copy with every virtual key it produced, in one transaction: all of it or nothing. */
+export async function removeCopy(tx: Sql, copy: CopyRow, who: Actor): Promise<string[]> {
+  const keys = (await virtualKeys.ofCopies(tx, [Number(copy.id)])).get(Number(copy.id)) ?? [];
+  for (const k of keys) {
+    const { changes } = await virtualKeys.delete(tx, k.id);
+    if (changes !== 1) throw new ApiError(409, 'virtual_key_removal_failed', `Virtual key '${k.name}' could not be removed; nothing was detached.`, 'profile_id');
+  }
+  await copies.delete(tx, Number(copy.id));
+  await audit(tx, Number(copy.parent_profile_id), copy.user_id, who, { action: 'unassign_user', previous: { user_access_profile_id: Number(copy.id), virtual_key_ids: keys.map((k) => k.id) }, next: null });
+  return keys.map((k) => k.name);
+}
+
+export async function detachCopy(db: Database, userId: string, profileId: number, who: Actor) {
+  return db.transaction(async (tx) => {
+    await requireUser(tx, userId);
+    const copy = await copies.of(tx, userId, profileId);
+    if (!copy) throw copyNotFound(userId, profileId);
+    return removeCopy(tx, copy, who);
+  });
+}
+
+export async function createVirtualKey(db: Database, userId: string, input: S['VirtualKeyCreate'] | undefined, who: Actor): Promise<S['CreatedVirtualKey']> {
+  try {
+    return await db.transaction(async (tx) => {
+      await requireUser(tx, userId);
+      const copy = input?.access_profile_id !== undefined ? await copies.of(tx, userId, input.access_profile_id) : await copies.latestOfUser(tx, userId);
+      if (!copy) {
+        throw input?.access_profile_id !== undefined ? copyNotFound(userId, input.access_profile_id)
+          : ApiError.notFound('user_access_profile_not_found', `User '${userId}' holds no access profile; a virtual key needs one.`, 'user_id');
+      }
+      const name = input?.name ?? (await defaultKeyName(tx, userId));
+      if (await virtualKeys.nameTaken(tx, userId, name)) throw ApiError.conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${name}'.`, 'name');
+      const at = new Date().toISOString();
+      const key = await issueKey(tx, userId, Number(copy.id), name, input?.description ?? null, at);
+      await audit(tx, Number(copy.parent_profile_id), userId, who, { action: 'create_virtual_key', previous: null, next: { virtual_key_id: key.id, name } });
+      return { id: key.id, name, description: input?.description ?? null, user_id: userId, access_profile_id: Number(copy.parent_profile_id), value: key.value, masked_value: key.masked, created_at: at };
+    });
+  } catch (e) {
+    if (e instanceof UniqueViolationError) throw ApiError.conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${input?.name ?? ''}'.`, 'name');
+    throw e;
+  }
+}
+
+export async function deleteVirtualKey(db: Database, userId: string, vkId: string, who: Actor): Promise<string> {
+  return db.transaction(async (tx) => {
+    await requireUser(tx, userId);
+    const key = await virtualKeys.byId(tx, userId, vkId);
+    if (!key) throw ApiError.notFound('virtual_key_not_found', `User '${userId}' has no virtual key '${vkId}'.`, 'vk_id');
+    const copy = await copies.lock(tx, Number(key.user_access_profile_id), false);
+    await virtualKeys.delete(tx, vkId);
+    await audit(tx, copy ? Number(copy.parent_profile_id) : null, userId, who, { action: 'delete_virtual_key', previous: { virtual_key_id: vkId, name: key.name }, next: null });
+    return key.name;
+  });
+}
+
+/** Sets (or, with `input` null, removes) the override of one budget of a user's copy. */
+export async function changeBudgetOverride(db: Database, userId: string, profileId: number, budgetId: string, input: S['BudgetOverrideRequest'] | null, who: Actor): Promise<S['UserBudget']> {
+  if (input) {
+    const problems = [];
+    if (input.mode === 'cycles' && input.cycles === undefined) problems.push({ param: 'cycles', message: 'is required with mode cycles' });
+    if (input.mode === 'forever' && input.cycles !== undefined) problems.push({ param: 'cycles', message: 'is not allowed with mode forever' });
+    if (problems.length) throw validationError(problems);
+  }
+  return db.transaction(async (tx) => {
+    await requireUser(tx, userId);
+    const found = await copies.of(tx, userId, profileId);
+    if (!found) throw copyNotFound(userId, profileId);
+    const copy = (await copies.lock(tx, Number(found.id), db.kind === 'postgres'))!;
+    const content = JSON.parse(copy.content) as CopyContent;
+    const budget = [...content.budgets, ...content.provider_configs.flatMap((p) => p.budgets as CopyBudget[])].find((b) => b.id === budgetId);
+    if (!budget) throw ApiError.notFound('budget_not_found', `The copy of access profile ${profileId} held by '${userId}' has no budget '${budgetId}'.`, 'budget_id');
+    const previous = budget.override ?? null;
+    const now = new Date();
+    if (input) {
+      // Anchored to the start of the current window, so every instance derives the same remaining cycles.
+      const anchor = content.calendar_aligned
+        ? calendarPeriodStart(budget.reset_duration as ResetDuration, now, budget.reset_config?.quarter_start_month)
+        : new Date(budget.last_reset);
+      budget.override = { override_amount: input.override_amount, mode: input.mode, cycles: input.mode === 'cycles' ? input.cycles! : null, anchored_at: anchor.toISOString(), created_at: now.toISOString() };
+    } else {
+      if (!previous) return toUserBudget(budget, content.calendar_aligned, now);
+      delete budget.override;
+    }
+    await copies.update(tx, { id: Number(copy.id), parent_version: Number(copy.parent_version), content: JSON.stringify(content), updated_at: now.toISOString() });
+    await audit(tx, profileId, userId, who, { action: input ? 'set_budget_override' : 'remove_budget_override', previous: previous ? { budget_id: budgetId, override: previous } : null, next: input ? { budget_id: budgetId, override: budget.override } : null });
+    return toUserBudget(budget, content.calendar_aligned, now);
+  });
+}
+

@@ -1,0 +1,35 @@
+// Handlers of users' copies, budget overrides and virtual keys.
+import * as copies from '../../domain/user-copies.js';
+import type { HandlerGroup } from '../operations.js';
+
+const who = (ctx: { principal: { actor: string }; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
+
+export const userAccessProfileHandlers: HandlerGroup<
+  'listUserAccessProfiles' | 'detachUserAccessProfile' | 'setBudgetOverride' | 'removeBudgetOverride' | 'createUserVirtualKey' | 'deleteUserVirtualKey'
+> = {
+  async listUserAccessProfiles({ app, path, query }) {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const { items, total } = await copies.listUserCopies(app.db, path.user_id, limit, offset);
+    return { status: 200, body: { access_profiles: items, count: items.length, total_count: total, limit, offset } };
+  },
+  async detachUserAccessProfile(ctx) {
+    const names = await copies.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, who(ctx));
+    return { status: 200, body: { message: `Access profile ${ctx.path.profile_id} detached from user '${ctx.path.user_id}'.`, deleted_vk_names: names, deleted_vk_count: names.length } };
+  },
+  async setBudgetOverride(ctx) {
+    const { user_id, profile_id, budget_id } = ctx.path;
+    return { status: 200, body: { budget: await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, ctx.body, who(ctx)) } };
+  },
+  async removeBudgetOverride(ctx) {
+    const { user_id, profile_id, budget_id } = ctx.path;
+    return { status: 200, body: { budget: await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, null, who(ctx)) } };
+  },
+  async createUserVirtualKey(ctx) {
+    return { status: 201, body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, who(ctx)) } };
+  },
+  async deleteUserVirtualKey(ctx) {
+    const name = await copies.deleteVirtualKey(ctx.app.db, ctx.path.user_id, ctx.path.vk_id, who(ctx));
+    return { status: 200, body: { message: `Virtual key '${name}' deleted.` } };
+  },
+};
