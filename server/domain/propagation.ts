@@ -91,7 +91,8 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
       const locked = await copies.lock(tx, Number(copy.id), db.kind === 'postgres');
       if (!locked) return 'skipped';
       const current = JSON.parse(locked.content) as CopyContent;
-      const ids = await providerConfigIds(tx, fields.includes('provider_configs') ? templateContent.provider_configs.length : 0);
+      // Provider config ids are drawn only when provider configs are propagated; otherwise unused.
+      const ids = fields.includes('provider_configs') ? await providerConfigIds(tx, templateContent.provider_configs.length) : dryIdSource;
       const next = mergeIntoCopy(templateContent, current, fields, resetUsage, now, ids);
       if (sameFields(next, current, fields)) return 'skipped';
       await copies.update(tx, { id: Number(locked.id), parent_version: Number(template.version), content: JSON.stringify(next), updated_at: now.toISOString() });
