@@ -20,14 +20,16 @@ function generate(outDir) {
   const types = join(outDir, 'openapi.d.ts');
   execFileSync(bin('openapi-typescript'), [bundle, '-o', types, '--default-non-nullable=false'], { cwd: root, stdio: 'pipe' });
   writeFileSync(types, HEADER + readFileSync(types, 'utf8'));
-  writeFileSync(join(outDir, 'README.md'), '# generated/\n\nBuild output of `npm run generate` (bundled spec and TypeScript types). Never edit by hand: change `spec/` and regenerate. CI fails when this folder drifts from `spec/`.\n');
+  // The API reference page (self-contained HTML, no CDN), served by the server at /docs.
+  execFileSync(bin('redocly'), ['build-docs', bundle, '-o', join(outDir, 'docs.html')], { cwd: root, stdio: 'pipe' });
+  writeFileSync(join(outDir, 'README.md'), '# generated/\n\nBuild output of `npm run generate` (bundled spec, TypeScript types, and the HTML API reference served at `/docs`). Never edit by hand: change `spec/` and regenerate. CI fails when this folder drifts from `spec/`.\n');
 }
 
 if (process.argv.includes('--check')) {
   const tmp = mkdtempSync(join(tmpdir(), 'ap-generate-'));
   try {
     generate(tmp);
-    const drifted = ['openapi.json', 'openapi.d.ts', 'README.md'].filter(
+    const drifted = ['openapi.json', 'openapi.d.ts', 'docs.html', 'README.md'].filter(
       (f) => readFileSync(join(tmp, f), 'utf8') !== readFileSync(join(root, 'generated', f), 'utf8'),
     );
     if (drifted.length) {

@@ -4,6 +4,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import * as OpenApiValidator from 'express-openapi-validator';
 import { randomUUID } from 'node:crypto';
 import { authenticate } from './auth.js';
+import { docsRouter } from './docs.js';
 import { ApiError, errorMapper, validationError, type ErrorDetail } from './errors.js';
 import type { AppContext, Handlers, HandlerContext, OperationId, Principal } from './operations.js';
 import { coerceParameters, loadSpec, specRoutes, type SpecRoute } from './spec-routes.js';
@@ -163,6 +164,7 @@ export function createApp(ctx: AppContext, handlers: Handlers): express.Express 
   app.use(requestId);
   app.use(accessLog(ctx));
   app.use(cors(ctx.config.corsOrigins));
+  app.use(docsRouter());
   app.use(express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
   app.use(authenticate(ctx.db, routes));
   if (ctx.config.validateRequests) app.use(strictIntegerParameters);
