@@ -21,7 +21,7 @@ function generate(outDir) {
   execFileSync(bin('openapi-typescript'), [bundle, '-o', types, '--default-non-nullable=false'], { cwd: root, stdio: 'pipe' });
   writeFileSync(types, HEADER + readFileSync(types, 'utf8'));
   // The API reference page (self-contained HTML, no CDN), served by the server at /docs.
-  execFileSync(bin('redocly'), ['build-docs', bundle, '-o', join(outDir, 'docs.html')], { cwd: root, stdio: 'pipe' });
+  execFileSync(bin('redocly'), ['build-docs', bundle, '--inlineBundle', '-o', join(outDir, 'docs.html')], { cwd: root, stdio: 'pipe' });
   writeFileSync(join(outDir, 'README.md'), '# generated/\n\nBuild output of `npm run generate` (bundled spec, TypeScript types, and the HTML API reference served at `/docs`). Never edit by hand: change `spec/` and regenerate. CI fails when this folder drifts from `spec/`.\n');
 }
 
