@@ -64,4 +64,36 @@ describe('two instances on one PostgreSQL', () => {
     expect(audit.data!.total_count).toBe(20);
     expect(audit.data!.audit_logs.map((e) => (e.metadata as { version: number }).version).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
   });
+
+  it('When one instance propagates while the other edits the template, then every copy matches the template version it records', async () => {
+    const role = (await client(0).POST('/api/roles', { body: { name: `role-${schema}` } })).data!.role;
+    const users = Array.from({ length: 40 }, (_, i) => `m${i}-${schema}@example.com`);
+    for (const id of users) await client(1).POST('/api/users', { body: { id, role_ids: [role.id] } });
+    const created = await client(0).POST('/api/access-profiles', { body: { name: `prop-${schema}`, budgets: [{ max_limit: 100, reset_duration: '1M' }] } });
+    const id = created.data!.access_profile.id;
+    const attached = await client(1).POST('/api/access-profiles/{id}/roles', { params: { path: { id } }, body: { role_ids: [role.id], apply_to_existing: true } });
+    expect(attached.data!.users_applied).toBe(40);
+    const edits = (async () => {
+      for (let i = 1; i <= 5; i++) await client(1).PUT('/api/access-profiles/{id}', { params: { path: { id } }, body: { budgets: [{ max_limit: 100 + i, reset_duration: '1M' }] } });
+    })();
+    const runs = (async () => {
+      for (let i = 0; i < 3; i++) expect((await client(0).POST('/api/access-profiles/{id}/propagate', { params: { path: { id } }, body: { fields: ['budgets'] } })).data!.failed_users).toBe(0);
+    })();
+    await Promise.all([edits, runs]);
+    const limitAt = new Map<number, number>();
+    const versions = await client(0).GET('/api/access-profiles/{id}/versions', { params: { path: { id }, query: { limit: 100 } } });
+    for (const v of versions.data!.versions) limitAt.set(v.version, (JSON.parse(v.snapshot) as { budgets: { max_limit: number }[] }).budgets[0]!.max_limit);
+    for (const user of users) {
+      const copy = (await client(user.length % 2).GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: user } } })).data!.access_profiles[0]!;
+      expect(copy.budgets).toHaveLength(1);
+      expect(copy.budgets[0]!.max_limit, `${user} at template version ${copy.parent_version}`).toBe(limitAt.get(copy.parent_version));
+    }
+    // A last propagation brings every copy to the final template.
+    await client(1).POST('/api/access-profiles/{id}/propagate', { params: { path: { id } }, body: { fields: ['budgets'] } });
+    for (const user of users.slice(0, 5)) {
+      const copy = (await client(0).GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: user } } })).data!.access_profiles[0]!;
+      expect(copy.budgets[0]!.max_limit).toBe(105);
+    }
+  });
 });
+
