@@ -1,18 +1,16 @@
 // Issue 4's scale figures: one attach with apply_to_existing to 10,000 members, then a propagation to
 // 10,000 copies, over HTTP against the built server; time and the server's peak RSS.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccessProfilesClient, unwrap } from '../client/index.js';
 import { openDatabase } from '../server/store/open.js';
-import { startServerProcess } from './server-process.js';
+import { startServerProcess } from '../test/support/processes.js';
 
 const ADMIN = 'bench-admin-key-0123456789';
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 
 async function main(): Promise<void> {
-  execFileSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'inherit' });
   const databaseUrl = process.env.DATABASE_URL?.startsWith('postgres')
     ? (() => { const u = new URL(process.env.DATABASE_URL!); u.searchParams.set('schema', `bench_prov_${Date.now()}`); return u.toString(); })()
     : `sqlite:${join(mkdtempSync(join(tmpdir(), 'ap-prov-')), 'prov.db')}`;

@@ -2,14 +2,13 @@
 // processes on SQLite (or PostgreSQL with DATABASE_URL). Prints a table and writes bench/results/.
 import autocannon from 'autocannon';
 import type { components } from '../generated/openapi.js';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProfile } from '../server/domain/templates.js';
 import type { Database } from '../server/store/database.js';
 import { openDatabase } from '../server/store/open.js';
-import { startServerProcess, type ServerProcess } from './server-process.js';
+import { startServerProcess, type ServerProcess } from '../test/support/processes.js';
 
 const ADMIN = 'bench-admin-key-0123456789';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -83,7 +82,6 @@ async function seededServer(name: string, count: number, env: Record<string, str
 }
 
 async function main(): Promise<void> {
-  execFileSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'inherit' });
   console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, store ${process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite'}\n`);
 
   // 1k profiles, validation on: the everyday figures.

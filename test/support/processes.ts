@@ -1,5 +1,7 @@
 // Server processes as deployed: the built server (`npm start`'s dist/server/main.mjs), one or many.
+// Used by the multi-instance and fault tests and by the bench.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +18,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface ServerProcess { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> }
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Milliseconds from spawn until /health answered. */
+  readyMs: number;
+  output: () => string;
+  /** The process's peak resident memory so far (VmHWM), in MB. */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
 
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   if (!built) {
@@ -24,6 +35,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     built = true;
   }
   const port = await freePort();
+  const spawned = performance.now();
   const child = spawn(process.execPath, ['dist/server/main.mjs'], {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
@@ -42,10 +54,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     if (Date.now() - started > 30_000) throw new Error(`server did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+  const readyMs = performance.now() - spawned;
   return {
     url,
     child,
+    readyMs,
     output: () => out,
+    peakRssMb: () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
