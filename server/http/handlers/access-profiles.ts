@@ -1,6 +1,7 @@
 // Handlers of template operations.
 import * as templates from '../../domain/templates.js';
 import type { HandlerGroup } from '../operations.js';
+import { listPage, pageParams } from '../paging.js';
 
 const who = (ctx: { principal: { actor: string }; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
 const withEtag = (profile: templates.AccessProfile) => ({ ETag: templates.etagOf(profile.version) });
@@ -9,11 +10,10 @@ export const accessProfileHandlers: HandlerGroup<
   'listAccessProfiles' | 'createAccessProfile' | 'getAccessProfile' | 'updateAccessProfile' | 'deleteAccessProfile' | 'activateAccessProfile' | 'deactivateAccessProfile' | 'cloneAccessProfile'
 > = {
   async listAccessProfiles({ app, query }) {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
+    const page = pageParams(query);
     const tags = query.tags ? [...new Set(query.tags.split(',').map((t) => t.trim()).filter(Boolean))] : undefined;
-    const { items, total } = await templates.listProfiles(app.db, { search: query.search, tags, isActive: query.is_active }, limit, offset);
-    return { status: 200, body: { access_profiles: items, count: items.length, total_count: total, limit, offset } };
+    const { items, total } = await templates.listProfiles(app.db, { search: query.search, tags, isActive: query.is_active }, page.limit, page.offset);
+    return { status: 200, body: listPage('access_profiles', items, total, page) };
   },
   async createAccessProfile(ctx) {
     const profile = await templates.createProfile(ctx.app.db, ctx.body, who(ctx));

@@ -1,13 +1,13 @@
 // Handlers of management API keys and the health check.
 import * as keys from '../../domain/api-keys.js';
 import type { HandlerGroup } from '../operations.js';
+import { listPage, pageParams } from '../paging.js';
 
 export const apiKeyHandlers: HandlerGroup<'listApiKeys' | 'createApiKey' | 'getApiKey' | 'updateApiKey' | 'deleteApiKey' | 'getHealth'> = {
   async listApiKeys({ app, query }) {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const { items, total } = await keys.listApiKeys(app.db, limit, offset);
-    return { status: 200, body: { api_keys: items, count: items.length, total_count: total, limit, offset } };
+    const page = pageParams(query);
+    const { items, total } = await keys.listApiKeys(app.db, page.limit, page.offset);
+    return { status: 200, body: listPage('api_keys', items, total, page) };
   },
   async createApiKey({ app, principal, body }) {
     return { status: 201, body: { api_key: await keys.createApiKey(app.db, principal, body) } };

@@ -2,13 +2,13 @@
 import * as history from '../../domain/history.js';
 import { etagOf, restoreVersion } from '../../domain/templates.js';
 import type { HandlerGroup } from '../operations.js';
+import { listPage, pageParams } from '../paging.js';
 
 export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAccessProfileVersion' | 'restoreAccessProfileVersion' | 'listAccessProfileAuditLogs' | 'listAuditLogs'> = {
   async listAccessProfileVersions({ app, path, query }) {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const { items, total } = await history.listVersions(app.db, path.id, limit, offset);
-    return { status: 200, body: { versions: items, count: items.length, total_count: total, limit, offset } };
+    const page = pageParams(query);
+    const { items, total } = await history.listVersions(app.db, path.id, page.limit, page.offset);
+    return { status: 200, body: listPage('versions', items, total, page) };
   },
   async getAccessProfileVersion({ app, path }) {
     return { status: 200, body: { version: await history.getVersion(app.db, path.id, path.version) } };
@@ -18,15 +18,13 @@ export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAcc
     return { status: 200, body: { access_profile: profile }, headers: { ETag: etagOf(profile.version) } };
   },
   async listAccessProfileAuditLogs({ app, path, query }) {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const { items, total } = await history.listAudit(app.db, { accessProfileId: path.id, action: query.action, userId: query.user_id }, limit, offset);
-    return { status: 200, body: { audit_logs: items, count: items.length, total_count: total, limit, offset } };
+    const page = pageParams(query);
+    const { items, total } = await history.listAudit(app.db, { accessProfileId: path.id, action: query.action, userId: query.user_id }, page.limit, page.offset);
+    return { status: 200, body: listPage('audit_logs', items, total, page) };
   },
   async listAuditLogs({ app, query }) {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const { items, total } = await history.listAudit(app.db, { accessProfileId: query.access_profile_id, action: query.action, userId: query.user_id }, limit, offset);
-    return { status: 200, body: { audit_logs: items, count: items.length, total_count: total, limit, offset } };
+    const page = pageParams(query);
+    const { items, total } = await history.listAudit(app.db, { accessProfileId: query.access_profile_id, action: query.action, userId: query.user_id }, page.limit, page.offset);
+    return { status: 200, body: listPage('audit_logs', items, total, page) };
   },
 };

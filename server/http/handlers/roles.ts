@@ -1,13 +1,13 @@
 // Handlers of roles.
 import * as directory from '../../domain/directory.js';
 import type { HandlerGroup } from '../operations.js';
+import { listPage, pageParams } from '../paging.js';
 
 export const roleHandlers: HandlerGroup<'listRoles' | 'createRole' | 'deleteRole'> = {
   async listRoles({ app, query }) {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const { items, total } = await directory.listRoles(app.db, limit, offset);
-    return { status: 200, body: { roles: items, count: items.length, total_count: total, limit, offset } };
+    const page = pageParams(query);
+    const { items, total } = await directory.listRoles(app.db, page.limit, page.offset);
+    return { status: 200, body: listPage('roles', items, total, page) };
   },
   async createRole({ app, body }) {
     return { status: 201, body: { role: await directory.createRole(app.db, body) } };

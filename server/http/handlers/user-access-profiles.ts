@@ -1,6 +1,7 @@
 // Handlers of users' copies, budget overrides and virtual keys.
 import * as copies from '../../domain/user-copies.js';
 import type { HandlerGroup } from '../operations.js';
+import { listPage, pageParams } from '../paging.js';
 
 const who = (ctx: { principal: { actor: string }; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
 
@@ -8,10 +9,9 @@ export const userAccessProfileHandlers: HandlerGroup<
   'listUserAccessProfiles' | 'detachUserAccessProfile' | 'setBudgetOverride' | 'removeBudgetOverride' | 'createUserVirtualKey' | 'deleteUserVirtualKey'
 > = {
   async listUserAccessProfiles({ app, path, query }) {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const { items, total } = await copies.listUserCopies(app.db, path.user_id, limit, offset);
-    return { status: 200, body: { access_profiles: items, count: items.length, total_count: total, limit, offset } };
+    const page = pageParams(query);
+    const { items, total } = await copies.listUserCopies(app.db, path.user_id, page.limit, page.offset);
+    return { status: 200, body: listPage('access_profiles', items, total, page) };
   },
   async detachUserAccessProfile(ctx) {
     const names = await copies.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, who(ctx));

@@ -1,15 +1,15 @@
 // Handlers of users.
 import * as directory from '../../domain/directory.js';
 import type { HandlerGroup } from '../operations.js';
+import { listPage, pageParams } from '../paging.js';
 
 const who = (ctx: { principal: { actor: string }; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
 
 export const userHandlers: HandlerGroup<'listUsers' | 'createUser' | 'getUser' | 'updateUser' | 'deleteUser'> = {
   async listUsers({ app, query }) {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    const { items, total } = await directory.listUsers(app.db, query.role_id, limit, offset);
-    return { status: 200, body: { users: items, count: items.length, total_count: total, limit, offset } };
+    const page = pageParams(query);
+    const { items, total } = await directory.listUsers(app.db, query.role_id, page.limit, page.offset);
+    return { status: 200, body: listPage('users', items, total, page) };
   },
   async createUser(ctx) {
     const { user, provisioned } = await directory.createUser(ctx.app.db, ctx.body, who(ctx));
