@@ -54,3 +54,6 @@ export interface HandlerContext<K extends OperationId> {
 export type Handler<K extends OperationId> = (ctx: HandlerContext<K>) => Promise<HandlerResult<K>>;
 export type Handlers = { [K in OperationId]: Handler<K> };
 export type HandlerGroup<K extends OperationId> = { [P in K]: Handler<P> };
+
+/** Who acts, as versions and audit entries record it: the key and the request. */
+export const actorOf = (ctx: { principal: Principal; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });

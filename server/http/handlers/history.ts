@@ -1,7 +1,7 @@
 // Handlers of versions, restore and audit logs.
 import * as history from '../../domain/history.js';
 import { etagOf, restoreVersion } from '../../domain/templates.js';
-import type { HandlerGroup } from '../operations.js';
+import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
 export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAccessProfileVersion' | 'restoreAccessProfileVersion' | 'listAccessProfileAuditLogs' | 'listAuditLogs'> = {
@@ -14,7 +14,7 @@ export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAcc
     return { status: 200, body: { version: await history.getVersion(app.db, path.id, path.version) } };
   },
   async restoreAccessProfileVersion(ctx) {
-    const profile = await restoreVersion(ctx.app.db, ctx.path.id, ctx.path.version, ctx.ifMatch, { actor: ctx.principal.actor, requestId: ctx.requestId });
+    const profile = await restoreVersion(ctx.app.db, ctx.path.id, ctx.path.version, ctx.ifMatch, actorOf(ctx));
     return { status: 200, body: { access_profile: profile }, headers: { ETag: etagOf(profile.version) } };
   },
   async listAccessProfileAuditLogs({ app, path, query }) {

@@ -1,20 +1,18 @@
 // Handlers of role attachments and propagation.
 import { attachRoles, detachRole } from '../../domain/attachments.js';
 import { propagate } from '../../domain/propagation.js';
-import type { HandlerGroup } from '../operations.js';
-
-const who = (ctx: { principal: { actor: string }; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
+import { actorOf, type HandlerGroup } from '../operations.js';
 
 export const roleAttachmentHandlers: HandlerGroup<'attachAccessProfileRoles' | 'detachAccessProfileRole' | 'propagateAccessProfile'> = {
   async attachAccessProfileRoles(ctx) {
-    const { roles, usersApplied } = await attachRoles(ctx.app.db, ctx.path.id, ctx.body, who(ctx));
+    const { roles, usersApplied } = await attachRoles(ctx.app.db, ctx.path.id, ctx.body, actorOf(ctx));
     return { status: 200, body: { message: `Access profile ${ctx.path.id} attached to ${roles} role${roles === 1 ? '' : 's'}.`, users_applied: usersApplied } };
   },
   async detachAccessProfileRole(ctx) {
-    await detachRole(ctx.app.db, ctx.path.id, ctx.path.role_id, who(ctx));
+    await detachRole(ctx.app.db, ctx.path.id, ctx.path.role_id, actorOf(ctx));
     return { status: 200, body: { message: `Access profile ${ctx.path.id} detached from role ${ctx.path.role_id}.` } };
   },
   async propagateAccessProfile(ctx) {
-    return { status: 200, body: await propagate(ctx.app.db, ctx.path.id, ctx.body, who(ctx)) };
+    return { status: 200, body: await propagate(ctx.app.db, ctx.path.id, ctx.body, actorOf(ctx)) };
   },
 };

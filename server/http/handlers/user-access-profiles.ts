@@ -1,9 +1,7 @@
 // Handlers of users' copies, budget overrides and virtual keys.
 import * as copies from '../../domain/user-copies.js';
-import type { HandlerGroup } from '../operations.js';
+import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
-
-const who = (ctx: { principal: { actor: string }; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
 
 export const userAccessProfileHandlers: HandlerGroup<
   'listUserAccessProfiles' | 'detachUserAccessProfile' | 'setBudgetOverride' | 'removeBudgetOverride' | 'createUserVirtualKey' | 'deleteUserVirtualKey'
@@ -14,22 +12,22 @@ export const userAccessProfileHandlers: HandlerGroup<
     return { status: 200, body: listPage('access_profiles', items, total, page) };
   },
   async detachUserAccessProfile(ctx) {
-    const names = await copies.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, who(ctx));
+    const names = await copies.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, actorOf(ctx));
     return { status: 200, body: { message: `Access profile ${ctx.path.profile_id} detached from user '${ctx.path.user_id}'.`, deleted_vk_names: names, deleted_vk_count: names.length } };
   },
   async setBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    return { status: 200, body: { budget: await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, ctx.body, who(ctx)) } };
+    return { status: 200, body: { budget: await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, ctx.body, actorOf(ctx)) } };
   },
   async removeBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    return { status: 200, body: { budget: await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, null, who(ctx)) } };
+    return { status: 200, body: { budget: await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, null, actorOf(ctx)) } };
   },
   async createUserVirtualKey(ctx) {
-    return { status: 201, body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, who(ctx)) } };
+    return { status: 201, body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx)) } };
   },
   async deleteUserVirtualKey(ctx) {
-    const name = await copies.deleteVirtualKey(ctx.app.db, ctx.path.user_id, ctx.path.vk_id, who(ctx));
+    const name = await copies.deleteVirtualKey(ctx.app.db, ctx.path.user_id, ctx.path.vk_id, actorOf(ctx));
     return { status: 200, body: { message: `Virtual key '${name}' deleted.` } };
   },
 };

@@ -1,9 +1,7 @@
 // Handlers of users.
 import * as directory from '../../domain/directory.js';
-import type { HandlerGroup } from '../operations.js';
+import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
-
-const who = (ctx: { principal: { actor: string }; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
 
 export const userHandlers: HandlerGroup<'listUsers' | 'createUser' | 'getUser' | 'updateUser' | 'deleteUser'> = {
   async listUsers({ app, query }) {
@@ -12,18 +10,18 @@ export const userHandlers: HandlerGroup<'listUsers' | 'createUser' | 'getUser' |
     return { status: 200, body: listPage('users', items, total, page) };
   },
   async createUser(ctx) {
-    const { user, provisioned } = await directory.createUser(ctx.app.db, ctx.body, who(ctx));
+    const { user, provisioned } = await directory.createUser(ctx.app.db, ctx.body, actorOf(ctx));
     return { status: 201, body: { user, provisioned_profile_ids: provisioned } };
   },
   async getUser({ app, path }) {
     return { status: 200, body: { user: await directory.getUser(app.db, path.user_id) } };
   },
   async updateUser(ctx) {
-    const { user, provisioned } = await directory.updateUser(ctx.app.db, ctx.path.user_id, ctx.body, who(ctx));
+    const { user, provisioned } = await directory.updateUser(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx));
     return { status: 200, body: { user, provisioned_profile_ids: provisioned } };
   },
   async deleteUser(ctx) {
-    const removed = await directory.deleteUser(ctx.app.db, ctx.path.user_id, who(ctx));
+    const removed = await directory.deleteUser(ctx.app.db, ctx.path.user_id, actorOf(ctx));
     const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
     return { status: 200, body: { message: `User '${ctx.path.user_id}' deleted with ${plural(removed.copies, 'access profile copy').replace('copys', 'copies')} and ${plural(removed.keys, 'virtual key')}.` } };
   },
