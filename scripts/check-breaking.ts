@@ -23,7 +23,7 @@ try {
   tag = git('describe', '--tags', '--match', 'v*', '--abbrev=0');
 } catch {
   const version = String((current.info as { version: string }).version);
-  git('tag', '-a', `v${version}`, '-m', `Release ${version}: baseline of the breaking-change gate`);
+  git('tag', `v${version}`); // lightweight: needs no git identity (CI clones have none)
   console.log(`No release tag yet: tagged HEAD as v${version}, the baseline for later changes.`);
   process.exit(0);
 }
