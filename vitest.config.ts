@@ -19,7 +19,7 @@ export default defineConfig({
             extends: true as const,
             test: {
               name: 'postgres',
-              include: ['test/integration/**/*.test.ts', 'test/contract/server.test.ts', 'test/store/**/*.test.ts', 'test/postgres/**/*.test.ts'],
+              include: ['test/integration/**/*.test.ts', 'test/contract/server.test.ts', 'test/postgres/**/*.test.ts'],
               env: { TEST_STORE: 'postgres' },
             },
           }]

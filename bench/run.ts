@@ -77,7 +77,8 @@ async function seededServer(name: string, count: number, env: Record<string, str
   await seed(db, count, name);
   console.log(`seeded ${count} profiles in ${((performance.now() - t) / 1000).toFixed(1)} s (${Math.round(count / ((performance.now() - t) / 1000))}/s, in-process)`);
   await db.close();
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: ADMIN, ...env });
+  // One key sends every request: its rate limit would measure the limiter, not the server.
+  const server = await startServerProcess({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0', ...env });
   return { server, url: databaseUrl };
 }
 

@@ -86,7 +86,7 @@ export interface paths {
             query?: never;
             header?: {
                 /**
-                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
                  * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -123,7 +123,7 @@ export interface paths {
             query?: never;
             header?: {
                 /**
-                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
                  * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -261,7 +261,7 @@ export interface paths {
             query?: never;
             header?: {
                 /**
-                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
                  * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -888,7 +888,10 @@ export interface components {
         BudgetResetDuration: "1h" | "1d" | "1w" | "1M" | "1Q" | "1Y";
         /** @description Only with `reset_duration` `1Q` (otherwise 400). */
         BudgetResetConfig: {
-            /** @description Month (1..12) in which the first quarter starts; quarters follow every 3 months. */
+            /**
+             * Format: int32
+             * @description Month (1..12) in which the first quarter starts; quarters follow every 3 months.
+             */
             quarter_start_month: number;
         };
         Budget: {
@@ -980,25 +983,30 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /**
+         * @description Error class.
+         * @enum {string}
+         */
+        ErrorType: "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "conflict_error" | "precondition_failed_error" | "rate_limit_error" | "api_error" | "service_unavailable_error";
         ErrorDetail: {
             /** @description Field path, e.g. `budgets[0].max_limit`, or a parameter name. */
             param: string;
             message: string;
         };
         ErrorBody: {
-            /**
-             * @description Error class.
-             * @enum {string}
-             */
-            type: "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "conflict_error" | "precondition_failed_error" | "api_error" | "service_unavailable_error";
+            type: components["schemas"]["ErrorType"];
             /** @description Stable, machine-readable error code (e.g. `validation_failed`, `access_profile_not_found`, `access_profile_name_taken`, `version_mismatch`). */
             code: string;
-            /** @description Human-readable explanation. */
+            /** @description The request id (`X-Request-Id`), as at the top level. */
+            event_id: string;
+            /** @description Human-readable explanation; for validation errors it names the first problem. */
             message: string;
             /** @description The parameter or field at fault, if one. */
             param: string | null;
-            /** @description Every validation problem, one entry each; empty for other errors. */
+            /** @description The validation problems, one entry each, at most 20; empty for other errors. */
             details: components["schemas"]["ErrorDetail"][];
+            /** @description True when there were more problems than `details` lists. */
+            details_truncated: boolean;
         };
         /** @description The one error shape of this API (the vendor's error shape plus `details`). */
         ErrorEnvelope: {
@@ -1007,9 +1015,10 @@ export interface components {
             status_code: number;
             /** @description The request id (`X-Request-Id`). */
             event_id: string;
+            type: components["schemas"]["ErrorType"];
             error: components["schemas"]["ErrorBody"];
         };
-        /** @description 1..255 characters, not only white space; unique among templates ignoring case. */
+        /** @description 1..255 characters, not only white space; unique among templates ignoring case (after normalisation). Stored NFC-normalised and trimmed; control characters (CR, LF, escape sequences), bidirectional overrides and names of only invisible characters are refused (400). */
         ProfileName: string;
         Tags: string[];
         /** @description A budget. With `id` of an existing budget of the same owner (on update), that row and its usage are kept. Two budgets of one owner may not share a `reset_duration`. `reset_config` only with `1Q`; `1h` is rejected on calendar-aligned profiles. */
@@ -1022,7 +1031,9 @@ export interface components {
         };
         /** @description At least one of `token_max_limit` and `request_max_limit` must be set (non-null); each set limit needs its reset duration, and a reset duration needs its limit. */
         RateLimitInput: {
+            /** Format: int64 */
             token_max_limit?: number | null;
+            /** Format: int64 */
             request_max_limit?: number | null;
             token_reset_duration?: components["schemas"]["RateLimitResetDuration"] | null;
             request_reset_duration?: components["schemas"]["RateLimitResetDuration"] | null;
@@ -1242,7 +1253,7 @@ export interface components {
             offset: number;
         };
         RoleCreate: {
-            /** @description Unique ignoring case. */
+            /** @description Unique ignoring case. Stored NFC-normalised and trimmed; control characters (CR, LF, escape sequences), bidirectional overrides and names of only invisible characters are refused (400). */
             name: string;
             description?: string | null;
         };
@@ -1370,13 +1381,14 @@ export interface components {
             override_amount: number;
             /** @enum {string} */
             mode: "cycles" | "forever";
+            /** Format: int32 */
             cycles?: number;
         };
         UserBudgetResponse: {
             budget: components["schemas"]["UserBudget"];
         };
         VirtualKeyCreate: {
-            /** @description Unique among the user's keys (409 `virtual_key_name_taken`). Default `<user_id>-<n>`. */
+            /** @description Unique among the user's keys (409 `virtual_key_name_taken`). Default `<user_id>-<n>`. Stored NFC-normalised and trimmed; control characters (CR, LF, escape sequences), bidirectional overrides and names of only invisible characters are refused (400). */
             name?: string;
             description?: string | null;
             /**
@@ -1434,11 +1446,12 @@ export interface components {
         Scopes: components["schemas"]["Scope"][];
         /** @description A caller cannot grant scopes it does not hold (403). */
         ApiKeyCreate: {
+            /** @description Stored NFC-normalised and trimmed; control characters (CR, LF, escape sequences), bidirectional overrides and names of only invisible characters are refused (400). */
             name: string;
             scopes: components["schemas"]["Scopes"];
             /**
              * Format: date-time
-             * @description Must be in the future; null or absent for no expiry.
+             * @description Must be in the future; null or absent for no expiry. A calling key that expires can only create keys expiring no later than itself (403 `expiry_not_held`), so absent or null is refused from it.
              */
             expires_at?: string | null;
         };
@@ -1466,9 +1479,13 @@ export interface components {
         };
         /** @description Partial update. A caller cannot grant scopes it does not hold (403). */
         ApiKeyUpdate: {
+            /** @description Stored NFC-normalised and trimmed; control characters (CR, LF, escape sequences), bidirectional overrides and names of only invisible characters are refused (400). */
             name?: string;
             scopes?: components["schemas"]["Scopes"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Must be in the future; null for no expiry. A calling key that expires cannot set an expiry later than its own, nor none (403 `expiry_not_held`).
+             */
             expires_at?: string | null;
         };
         Health: {
@@ -1486,10 +1503,12 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or fails validation. `details` lists every problem. */
+        /** @description The request is malformed or fails validation. `details` lists the problems, at most 20 (`details_truncated` says when there were more); `message` names the first. */
         BadRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1501,6 +1520,8 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1511,6 +1532,62 @@ export interface components {
         Forbidden: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The path exists but not with this method (the server answers the same envelope for every path of the API). */
+        MethodNotAllowed: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The client took longer than the server's header or request timeout (`HEADERS_TIMEOUT_MS`, `REQUEST_TIMEOUT_MS`) to send the request; the connection is closed. */
+        RequestTimeout: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /**
+         * @description A rate limit was reached: requests per API key (`RATE_LIMIT_PER_KEY` per `RATE_LIMIT_WINDOW_MS`), or
+         *     failed authentications per client address (`RATE_LIMIT_AUTH_FAILURES`; past it, every request from
+         *     that address is refused until the window ends). Limits are counted per server instance.
+         *     `Retry-After` says when to retry; `RateLimit` and `RateLimit-Policy` (IETF draft 8) describe the limit.
+         */
+        TooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The request line and headers exceed 16 KiB. */
+        HeadersTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1527,10 +1604,11 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description The store cannot be reached right now; retry later. Nothing was changed. */
+        /** @description The store cannot be reached, or did not answer in time, right now; retry after `Retry-After` seconds. Nothing was changed. */
         ServiceUnavailable: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
@@ -1541,6 +1619,8 @@ export interface components {
         Conflict: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1551,6 +1631,20 @@ export interface components {
         PayloadTooLarge: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
+        /** @description The request has a body that is not `application/json` (or has a body and no `Content-Type`), or an unsupported content encoding. */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1561,6 +1655,8 @@ export interface components {
         NotFound: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1572,6 +1668,8 @@ export interface components {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 ETag: components["headers"]["ETag"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1582,7 +1680,7 @@ export interface components {
     parameters: {
         /** @description Page size, 1..500. */
         Limit: number;
-        /** @description Items to skip, >= 0. */
+        /** @description Items to skip, 0..9007199254740991. */
         Offset: number;
         /**
          * @description Caller's request id (1..128 visible ASCII characters), echoed in the response and used as the error envelope's `event_id`. Generated when absent.
@@ -1595,7 +1693,7 @@ export interface components {
          */
         ProfileId: number;
         /**
-         * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+         * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
          * @example "3"
          */
         IfMatch: string;
@@ -1610,7 +1708,7 @@ export interface components {
          */
         AuditActionFilter: components["schemas"]["AuditAction"];
         /**
-         * @description Only entries concerning this user.
+         * @description Only entries concerning this user. Reserved characters such as `@` may be sent as they are or percent-encoded.
          * @example alice@example.com
          */
         AuditUserFilter: components["schemas"]["UserIdentifier"];
@@ -1653,10 +1751,25 @@ export interface components {
          */
         RequestId: string;
         /**
+         * @description The limits that apply and what is left of each (IETF draft 8), e.g. `"per-key";r=2999;t=42`. Sent on `/api` answers while rate limits are on (`RATE_LIMIT_*`).
+         * @example "per-key";r=2999;t=42
+         */
+        RateLimit: string;
+        /**
+         * @description The policies: requests `q` per window `w` seconds (IETF draft 8), e.g. `"per-key";q=3000;w=60`. Sent with `RateLimit`.
+         * @example "per-key";q=3000;w=60
+         */
+        RateLimitPolicy: string;
+        /**
          * @description `Bearer` challenge on 401.
          * @example Bearer realm="access-profiles"
          */
         WWWAuthenticate: string;
+        /**
+         * @description Seconds to wait before retrying.
+         * @example 42
+         */
+        RetryAfter: number;
         /**
          * @description The profile's version as a strong entity tag, e.g. `"3"`. Send it back in `If-Match` to update or delete only that version.
          * @example "3"
@@ -1671,12 +1784,12 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Case-insensitive substring of the name or description.
+                 * @description Case-insensitive substring of the name or description. A space may be sent as `+` or `%20`; reserved characters such as `@`, `(` and `)` as they are or percent-encoded.
                  * @example engineer
                  */
                 search?: string;
                 /**
-                 * @description Comma-separated tags; a profile must carry every one of them.
+                 * @description Comma-separated tags; a profile must carry every one of them. Spaces and reserved characters as for `search`.
                  * @example engineering,default
                  */
                 tags?: string;
@@ -1687,7 +1800,7 @@ export interface operations {
                 is_active?: boolean;
                 /** @description Page size, 1..500. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Items to skip, >= 0. */
+                /** @description Items to skip, 0..9007199254740991. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: {
@@ -1706,6 +1819,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1715,6 +1830,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1743,6 +1862,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1752,8 +1873,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1784,6 +1910,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1794,6 +1922,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1808,7 +1940,7 @@ export interface operations {
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /**
-                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
                  * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -1833,6 +1965,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1843,9 +1977,14 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1860,7 +1999,7 @@ export interface operations {
                  */
                 "X-Request-Id"?: components["parameters"]["RequestId"];
                 /**
-                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
                  * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -1880,6 +2019,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1890,8 +2031,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1901,7 +2046,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
                  * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -1927,6 +2072,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1937,7 +2084,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1947,7 +2098,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
                  * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -1973,6 +2124,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1983,7 +2136,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2018,6 +2175,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2028,8 +2187,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2039,7 +2203,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1..500. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Items to skip, >= 0. */
+                /** @description Items to skip, 0..9007199254740991. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: {
@@ -2064,6 +2228,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2074,6 +2240,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2108,6 +2278,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2118,6 +2290,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2127,7 +2303,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version.
+                 * @description Perform the change only if the profile is still at this version (the `ETag` of an earlier response, e.g. `"3"`); otherwise 412. `*` matches any version. Compared strongly (RFC 9110) — a weak tag such as `W/"3"` never matches; a value that is not `*` or a list of quoted entity tags (`3`, `"3`) is a 400 `invalid_if_match`.
                  * @example "3"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -2158,6 +2334,8 @@ export interface operations {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2168,8 +2346,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             412: components["responses"]["PreconditionFailed"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2183,13 +2365,13 @@ export interface operations {
                  */
                 action?: components["parameters"]["AuditActionFilter"];
                 /**
-                 * @description Only entries concerning this user.
+                 * @description Only entries concerning this user. Reserved characters such as `@` may be sent as they are or percent-encoded.
                  * @example alice@example.com
                  */
                 user_id?: components["parameters"]["AuditUserFilter"];
                 /** @description Page size, 1..500. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Items to skip, >= 0. */
+                /** @description Items to skip, 0..9007199254740991. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: {
@@ -2214,6 +2396,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2223,6 +2407,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2236,7 +2424,7 @@ export interface operations {
                  */
                 action?: components["parameters"]["AuditActionFilter"];
                 /**
-                 * @description Only entries concerning this user.
+                 * @description Only entries concerning this user. Reserved characters such as `@` may be sent as they are or percent-encoded.
                  * @example alice@example.com
                  */
                 user_id?: components["parameters"]["AuditUserFilter"];
@@ -2247,7 +2435,7 @@ export interface operations {
                 access_profile_id?: number;
                 /** @description Page size, 1..500. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Items to skip, >= 0. */
+                /** @description Items to skip, 0..9007199254740991. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: {
@@ -2266,6 +2454,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2275,6 +2465,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2308,6 +2502,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2318,7 +2514,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2353,6 +2554,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2363,6 +2566,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2396,6 +2603,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2406,7 +2615,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2416,7 +2630,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1..500. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Items to skip, >= 0. */
+                /** @description Items to skip, 0..9007199254740991. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: {
@@ -2435,6 +2649,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2444,6 +2660,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2471,6 +2691,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2480,8 +2702,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2511,6 +2738,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2521,7 +2750,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2536,7 +2769,7 @@ export interface operations {
                 role_id?: number;
                 /** @description Page size, 1..500. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Items to skip, >= 0. */
+                /** @description Items to skip, 0..9007199254740991. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: {
@@ -2555,6 +2788,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2564,6 +2799,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2591,6 +2830,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2600,8 +2841,13 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2631,6 +2877,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2641,6 +2889,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2674,6 +2926,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2684,7 +2938,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2714,6 +2973,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2724,6 +2985,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2733,7 +2998,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1..500. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Items to skip, >= 0. */
+                /** @description Items to skip, 0..9007199254740991. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: {
@@ -2758,6 +3023,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2768,6 +3035,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2802,6 +3073,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2812,6 +3085,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2855,6 +3132,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2865,7 +3144,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2905,6 +3189,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2915,6 +3201,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2948,6 +3238,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2958,8 +3250,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2994,6 +3291,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3004,6 +3303,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3013,7 +3316,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1..500. */
                 limit?: components["parameters"]["Limit"];
-                /** @description Items to skip, >= 0. */
+                /** @description Items to skip, 0..9007199254740991. */
                 offset?: components["parameters"]["Offset"];
             };
             header?: {
@@ -3032,6 +3335,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3041,6 +3346,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3068,6 +3377,8 @@ export interface operations {
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3077,7 +3388,12 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3107,6 +3423,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3117,6 +3435,10 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3150,6 +3472,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3160,7 +3484,12 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3190,6 +3519,8 @@ export interface operations {
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3200,7 +3531,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3231,6 +3566,9 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
             /** @description Up, but the store does not answer. */
             503: {

@@ -104,11 +104,17 @@ export function breakingChanges(oldDoc: Json, newDoc: Json): string[] {
   return [...new Set(issues)];
 }
 
-export const majorOf = (doc: Json) => Number(String(doc.info?.version ?? '0').split('.')[0]);
+/** The part of a version whose bump announces breaking changes: the major, or in 0.x the minor (semver). */
+const breakingPartOf = (doc: Json): [number, number] => {
+  const [major = 0, minor = 0] = String(doc.info?.version ?? '0').split('.').map(Number);
+  return major === 0 ? [0, minor] : [major, 0];
+};
 
-/** The gate's decision: breaking changes pass only with a bumped major version. */
+/** The gate's decision: breaking changes pass only with a bumped major version (in 0.x, the minor). */
 export function gateVerdict(baseline: Json, current: Json): { issues: string[]; pass: boolean; bumped: boolean } {
   const issues = breakingChanges(baseline, current);
-  const bumped = majorOf(current) > majorOf(baseline);
+  const [cMajor, cMinor] = breakingPartOf(current);
+  const [bMajor, bMinor] = breakingPartOf(baseline);
+  const bumped = cMajor > bMajor || (cMajor === bMajor && cMajor === 0 && cMinor > bMinor);
   return { issues, bumped, pass: issues.length === 0 || bumped };
 }

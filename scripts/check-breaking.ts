@@ -41,8 +41,8 @@ const { issues, bumped, pass } = gateVerdict(baseline, current);
 if (!issues.length) {
   console.log(`No breaking change against ${tag}.`);
 } else if (pass && bumped) {
-  console.log(`${issues.length} breaking change(s) against ${tag}, allowed by the major version bump:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  console.log(`${issues.length} breaking change(s) against ${tag}, allowed by the version bump (major, or minor in 0.x):\n${issues.map((i) => `  - ${i}`).join('\n')}`);
 } else {
-  console.error(`${issues.length} breaking change(s) against ${tag} (bump the major of info.version to allow them):\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  console.error(`${issues.length} breaking change(s) against ${tag} (bump the major of info.version, or the minor while it is 0.x, to allow them):\n${issues.map((i) => `  - ${i}`).join('\n')}`);
   process.exit(1);
 }

@@ -21,7 +21,11 @@ function generate(outDir) {
   execFileSync(bin('openapi-typescript'), [bundle, '-o', types, '--default-non-nullable=false'], { cwd: root, stdio: 'pipe' });
   writeFileSync(types, HEADER + readFileSync(types, 'utf8'));
   // The API reference page (self-contained HTML, no CDN), served by the server at /docs.
-  execFileSync(bin('redocly'), ['build-docs', bundle, '--inlineBundle', '-o', join(outDir, 'docs.html')], { cwd: root, stdio: 'pipe' });
+  const docs = join(outDir, 'docs.html');
+  execFileSync(bin('redocly'), ['build-docs', bundle, '--inlineBundle', '-o', docs], { cwd: root, stdio: 'pipe' });
+  // Redoc's "API docs by" badge loads its logo from a CDN: point it at an empty data URL instead, so the
+  // page requests nothing outside the server (the badge hides itself when its image does not load).
+  writeFileSync(docs, readFileSync(docs, 'utf8').replace(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g, 'data:,'));
   writeFileSync(join(outDir, 'README.md'), '# generated/\n\nBuild output of `npm run generate` (bundled spec, TypeScript types, and the HTML API reference served at `/docs`). Never edit by hand: change `spec/` and regenerate. CI fails when this folder drifts from `spec/`.\n');
 }
 

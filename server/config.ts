@@ -10,6 +10,15 @@ export interface Config {
   validateRequests: boolean;
   corsOrigins: string[] | '*' | null;
   bodyLimitBytes: number;
+  /** Slow clients: time to send the headers, and the whole request; both answer 408. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Open connections at once; more are refused at accept. */
+  maxConnections: number;
+  /** Requests per key per window (0: off), and failed authentications per client address per window (0: off). */
+  rateLimit: { perKey: number; authFailuresPerAddress: number; windowMs: number };
+  /** Express `trust proxy`: which hops' X-Forwarded-For names the client (for logs and per-address limits). */
+  trustProxy: boolean | number | string;
   pg: { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
 }
 
@@ -20,6 +29,16 @@ export class ConfigError extends Error {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** TRUST_PROXY: unset or false (direct clients), true, a hop count, or addresses/subnets Express understands. */
+function trustProxyOf(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (/^[\w.:/,\s-]+$/.test(raw)) return raw;
+  problems.push(`TRUST_PROXY must be true, false, a hop count or comma-separated addresses/subnets, got '${raw}'`);
+  return false;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -71,12 +90,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     validateRequests: bool('VALIDATE_REQUESTS', true),
     corsOrigins,
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+    maxConnections: int('MAX_CONNECTIONS', 1024, 1, 1_000_000),
+    rateLimit: {
+      perKey: int('RATE_LIMIT_PER_KEY', 3000, 0, 10_000_000),
+      authFailuresPerAddress: int('RATE_LIMIT_AUTH_FAILURES', 30, 0, 10_000_000),
+      windowMs: int('RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
+    },
+    trustProxy: trustProxyOf(env.TRUST_PROXY, problems),
     pg: {
       poolSize: int('PG_POOL_SIZE', 10, 1, 200),
       statementTimeoutMs: int('PG_STATEMENT_TIMEOUT_MS', 15000, 100, 600000),
       connectTimeoutMs: int('PG_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
     },
   };
+  if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

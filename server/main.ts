@@ -1,7 +1,7 @@
 // Starts the server: configuration, store and migrations, first admin key, HTTP, graceful stop.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import pino from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { bootstrapAdminKey } from './domain/api-keys.js';
@@ -29,20 +29,22 @@ export async function startServer(config: Config, logger = pino({ level: config.
   const version = (JSON.parse(readFileSync(bundledSpecPath, 'utf8')) as { info: { version: string } }).info.version;
   const ctx: AppContext = { db, config, logger, version, startedAt };
   const app = createApp(ctx, handlers);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 65_000;
-  // Requests Node rejects before Express sees them (oversized headers or URL, broken HTTP) still get
-  // the envelope, not an empty body.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
-    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
-    const status = tooLarge ? 431 : 400;
-    const body = JSON.stringify(envelope(status, randomUUID(), tooLarge ? 'headers_too_large' : 'malformed_request',
-      tooLarge ? 'The request line and headers exceed 16 KiB.' : 'The request is not valid HTTP.', null, []));
-    socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  // Slow clients are cut off: headers within HEADERS_TIMEOUT_MS, the whole request within
+  // REQUEST_TIMEOUT_MS, checked every second (Node's default check runs every 30 s).
+  const server: Server = createServer({
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+    keepAliveTimeout: 65_000,
+  }, app);
+  server.maxConnections = config.maxConnections;
+  server.on('clientError', answerClientError);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -64,6 +66,23 @@ export async function startServer(config: Config, logger = pino({ level: config.
       return closing;
     },
   };
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request line and headers exceed 16 KiB.'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'The request was not received in time.'],
+};
+
+/**
+ * Requests Node refuses before Express sees them (oversized headers, a client too slow to send its
+ * request, broken HTTP) still get the envelope, not an empty body or a reset.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
+  const [status, reason, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP.'];
+  const id = randomUUID();
+  const body = JSON.stringify(envelope(status, id, code, message, null, []));
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 async function main(): Promise<void> {

@@ -1,7 +1,8 @@
 // Management API keys: created with a value shown once, stored hashed; no granting scopes one lacks.
 import type { components } from '../../generated/openapi.js';
-import { ApiError } from '../http/errors.js';
-import type { Principal } from '../http/operations.js';
+import { conflict, forbidden, invalid, notFound as notFoundError } from './errors.js';
+import { canonicalName } from './names.js';
+import type { Principal } from './principal.js';
 import { apiKeys, type ApiKeyRow } from '../store/api-keys.js';
 import type { Database } from '../store/database.js';
 import { ALL_SCOPES, type Scope } from './scopes.js';
@@ -17,12 +18,12 @@ export const toApiKey = (r: ApiKeyRow): S['ApiKey'] => ({
 /** A key may only change or delete keys no more powerful than itself (else it could demote or expire the admin). */
 function checkManage(principal: Principal, target: ApiKeyRow): void {
   const lacking = (JSON.parse(target.scopes) as Scope[]).filter((s) => !principal.scopes.has(s));
-  if (lacking.length) throw new ApiError(403, 'scope_not_held', `This API key cannot change or delete a key holding scopes it does not hold: ${lacking.join(', ')}.`, 'id', lacking.map((s) => ({ param: 'id', message: `the target key holds ${s}, which the calling key does not` })));
+  if (lacking.length) throw forbidden('scope_not_held', `This API key cannot change or delete a key holding scopes it does not hold: ${lacking.join(', ')}.`, 'id', lacking.map((s) => ({ param: 'id', message: `the target key holds ${s}, which the calling key does not` })));
 }
 
 function checkGrant(principal: Principal, scopes: Scope[]): void {
   const lacking = scopes.filter((s) => !principal.scopes.has(s));
-  if (lacking.length) throw new ApiError(403, 'scope_not_held', `This API key cannot grant scopes it does not hold: ${lacking.join(', ')}.`, 'scopes', lacking.map((s) => ({ param: 'scopes', message: `${s} is not held by the calling key` })));
+  if (lacking.length) throw forbidden('scope_not_held', `This API key cannot grant scopes it does not hold: ${lacking.join(', ')}.`, 'scopes', lacking.map((s) => ({ param: 'scopes', message: `${s} is not held by the calling key` })));
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
@@ -43,19 +44,32 @@ export function parseDateTime(value: string): Date | null {
 function expiryOf(expiresAt: string | null | undefined): string | null {
   if (!expiresAt) return null;
   const at = parseDateTime(expiresAt);
-  if (!at) throw ApiError.badRequest('Request validation failed: 1 problem.', [{ param: 'expires_at', message: 'must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z' }]);
-  if (at.getTime() <= Date.now()) throw ApiError.badRequest('Request validation failed: 1 problem.', [{ param: 'expires_at', message: 'must be in the future' }]);
+  if (!at) throw invalid([{ param: 'expires_at', message: 'must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z' }]);
+  if (at.getTime() <= Date.now()) throw invalid([{ param: 'expires_at', message: 'must be in the future' }]);
   return at.toISOString();
 }
 
-const notFound = (id: string) => ApiError.notFound('api_key_not_found', `API key '${id}' was not found.`, 'id');
+/** A key cannot outlive the key that sets its expiry: no later expiry, and none at all only from a key without one. */
+function checkExpiryWithin(principal: Principal, expiresAt: string | null): void {
+  if (principal.expiresAt === null) return;
+  if (expiresAt === null || Date.parse(expiresAt) > Date.parse(principal.expiresAt)) {
+    throw forbidden('expiry_not_held', `This API key expires at ${principal.expiresAt}; a key it creates or changes must expire no later (set expires_at).`, 'expires_at', [
+      { param: 'expires_at', message: `must be set and no later than ${principal.expiresAt}` },
+    ]);
+  }
+}
+
+const notFound = (id: string) => notFoundError('api_key_not_found', `API key '${id}' was not found.`, 'id');
 
 export async function createApiKey(db: Database, principal: Principal | null, input: S['ApiKeyCreate']): Promise<S['CreatedApiKey']> {
-  if (principal) checkGrant(principal, input.scopes);
   const expiresAt = expiryOf(input.expires_at);
+  if (principal) {
+    checkGrant(principal, input.scopes);
+    checkExpiryWithin(principal, expiresAt);
+  }
   const { id, value, prefix } = newApiKeyValue();
   const now = new Date().toISOString();
-  const row: ApiKeyRow = { id, name: input.name, prefix, key_hash: hashSecret(value), scopes: JSON.stringify(input.scopes), expires_at: expiresAt, last_used_at: null, created_at: now, updated_at: now };
+  const row: ApiKeyRow = { id, name: canonicalName(input.name), prefix, key_hash: hashSecret(value), scopes: JSON.stringify(input.scopes), expires_at: expiresAt, last_used_at: null, created_at: now, updated_at: now };
   await apiKeys.insert(db, row);
   return { ...toApiKey(row), key: value };
 }
@@ -74,13 +88,14 @@ export async function getApiKey(db: Database, id: string) {
 export async function updateApiKey(db: Database, principal: Principal, id: string, input: S['ApiKeyUpdate']) {
   if (input.scopes) checkGrant(principal, input.scopes);
   const expiresAt = input.expires_at === undefined ? undefined : expiryOf(input.expires_at);
+  if (expiresAt !== undefined) checkExpiryWithin(principal, expiresAt);
   return db.transaction(async (tx) => {
     const row = await apiKeys.byId(tx, id);
     if (!row) throw notFound(id);
     checkManage(principal, row);
     const next: ApiKeyRow = {
       ...row,
-      name: input.name ?? row.name,
+      name: input.name === undefined ? row.name : canonicalName(input.name),
       scopes: input.scopes ? JSON.stringify(input.scopes) : row.scopes,
       expires_at: expiresAt === undefined ? row.expires_at : expiresAt,
       updated_at: new Date().toISOString(),
@@ -91,7 +106,7 @@ export async function updateApiKey(db: Database, principal: Principal, id: strin
 }
 
 export async function deleteApiKey(db: Database, principal: Principal, id: string): Promise<string> {
-  if (id === principal.keyId) throw ApiError.conflict('api_key_self_delete', 'An API key cannot delete itself; use another key with APIKeys:Delete.', 'id');
+  if (id === principal.keyId) throw conflict('api_key_self_delete', 'An API key cannot delete itself; use another key with APIKeys:Delete.', 'id');
   const row = await apiKeys.byId(db, id);
   if (!row) throw notFound(id);
   checkManage(principal, row);

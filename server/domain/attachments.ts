@@ -1,6 +1,6 @@
 // Attaching templates to roles: defaults for later joiners, copies for current members on request.
 import type { components } from '../../generated/openapi.js';
-import { ApiError } from '../http/errors.js';
+import { notFound } from './errors.js';
 import type { Database } from '../store/database.js';
 import { attachments, roles } from '../store/directory.js';
 import { activateInTransaction, audit, lockTemplate, type Actor } from './templates.js';
@@ -14,7 +14,7 @@ export async function attachRoles(db: Database, profileId: number, input: S['Rol
     let template = await lockTemplate(tx, db, profileId);
     const known = await roles.existing(tx, input.role_ids);
     const unknown = input.role_ids.filter((r) => !known.has(r));
-    if (unknown.length) throw ApiError.notFound('role_not_found', `Role${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} not found.`, 'role_ids');
+    if (unknown.length) throw notFound('role_not_found', `Role${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} not found.`, 'role_ids');
     const at = new Date().toISOString();
     const isDefault = input.is_default ?? false;
     for (const roleId of input.role_ids) {
@@ -41,7 +41,7 @@ export async function detachRole(db: Database, profileId: number, roleId: number
   await db.transaction(async (tx) => {
     await lockTemplate(tx, db, profileId);
     const attachment = await attachments.get(tx, profileId, roleId);
-    if (!attachment) throw ApiError.notFound('role_attachment_not_found', `Access profile ${profileId} is not attached to role ${roleId}.`, 'role_id');
+    if (!attachment) throw notFound('role_attachment_not_found', `Access profile ${profileId} is not attached to role ${roleId}.`, 'role_id');
     await attachments.delete(tx, profileId, roleId);
     await audit(tx, profileId, null, who, { action: 'detach_role', previous: { role_id: roleId, is_default: !!Number(attachment.is_default) }, next: null });
   });

@@ -1,6 +1,7 @@
 // The built-in directory: roles and users. Joining a role provisions the copies of its default profiles.
 import type { components } from '../../generated/openapi.js';
-import { ApiError, validationError } from '../http/errors.js';
+import { conflict, invalid, notFound } from './errors.js';
+import { canonicalName, canonicalOptionalName } from './names.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { attachments, copies, roles, users, type UserRow } from '../store/directory.js';
 import { profiles } from '../store/profiles.js';
@@ -19,8 +20,9 @@ export async function listRoles(db: Database, limit: number, offset: number) {
   return { items: rows.map((r) => toRole(r, Number(r.user_count))), total };
 }
 
-export async function createRole(db: Database, input: S['RoleCreate']): Promise<S['Role']> {
-  const taken = () => ApiError.conflict('role_name_taken', `A role named '${input.name}' already exists.`, 'name');
+export async function createRole(db: Database, given: S['RoleCreate']): Promise<S['Role']> {
+  const input = { ...given, name: canonicalName(given.name) };
+  const taken = () => conflict('role_name_taken', `A role named '${input.name}' already exists.`, 'name');
   try {
     return await db.transaction(async (tx) => {
       if (await tx.get('SELECT 1 AS x FROM roles WHERE name_key = ?', [input.name.toLowerCase()])) throw taken();
@@ -35,9 +37,9 @@ export async function createRole(db: Database, input: S['RoleCreate']): Promise<
 
 export async function deleteRole(db: Database, roleId: number): Promise<void> {
   await db.transaction(async (tx) => {
-    if (!(await roles.byId(tx, roleId))) throw ApiError.notFound('role_not_found', `Role ${roleId} was not found.`, 'role_id');
+    if (!(await roles.byId(tx, roleId))) throw notFound('role_not_found', `Role ${roleId} was not found.`, 'role_id');
     const attached = await attachments.countForRole(tx, roleId);
-    if (attached) throw ApiError.conflict('role_attached', `Role ${roleId} is attached to ${attached} access profile${attached === 1 ? '' : 's'}; detach it first.`, 'role_id');
+    if (attached) throw conflict('role_attached', `Role ${roleId} is attached to ${attached} access profile${attached === 1 ? '' : 's'}; detach it first.`, 'role_id');
     await roles.delete(tx, roleId);
   });
 }
@@ -45,7 +47,7 @@ export async function deleteRole(db: Database, roleId: number): Promise<void> {
 async function checkRoles(tx: Sql, roleIds: number[]): Promise<void> {
   const known = await roles.existing(tx, roleIds);
   const unknown = roleIds.map((id, i) => ({ id, i })).filter(({ id }) => !known.has(id));
-  if (unknown.length) throw validationError(unknown.map(({ id, i }) => ({ param: `role_ids[${i}]`, message: `role ${id} does not exist` })));
+  if (unknown.length) throw invalid(unknown.map(({ id, i }) => ({ param: `role_ids[${i}]`, message: `role ${id} does not exist` })));
 }
 
 /** Copies of the default profiles of roles the user has just joined; returns the template ids. */
@@ -69,8 +71,9 @@ export async function getUser(db: Database, id: string): Promise<S['User']> {
   return toUser(user, await users.roleIds(db, id));
 }
 
-export async function createUser(db: Database, input: S['UserCreate'], who: Actor) {
-  const exists = () => ApiError.conflict('user_exists', `A user with id '${input.id}' already exists.`, 'id');
+export async function createUser(db: Database, given: S['UserCreate'], who: Actor) {
+  const input = { ...given, name: canonicalOptionalName(given.name) };
+  const exists = () => conflict('user_exists', `A user with id '${input.id}' already exists.`, 'id');
   try {
     return await db.transaction(async (tx) => {
       if (await users.byId(tx, input.id)) throw exists();
@@ -102,7 +105,7 @@ export async function updateUser(db: Database, id: string, input: S['UserUpdate'
       await users.setRoles(tx, id, roleIds);
       provisioned = await provisionDefaults(tx, id, roleIds.filter((r) => !before.includes(r)), who);
     }
-    const next: UserRow = { ...user, name: input.name === undefined ? user.name : input.name, email: input.email === undefined ? user.email : input.email, updated_at: new Date().toISOString() };
+    const next: UserRow = { ...user, name: input.name === undefined ? user.name : canonicalOptionalName(input.name), email: input.email === undefined ? user.email : input.email, updated_at: new Date().toISOString() };
     await users.update(tx, next);
     return { user: toUser(next, roleIds), provisioned };
   });

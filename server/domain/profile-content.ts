@@ -1,7 +1,7 @@
 // A profile's content (tags, provider configs, budgets, rate limit, MCP links) as stored and served,
 // and the rules JSON Schema cannot say: building it from a request keeps ids and usage, checks the rest.
 import type { components } from '../../generated/openapi.js';
-import type { ErrorDetail } from '../http/errors.js';
+import type { ProblemDetail } from './errors.js';
 import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
 import { randomToken } from './secrets.js';
 
@@ -51,7 +51,7 @@ interface BuildContext {
   /** calendar_aligned flips in this change: every kept window is re-anchored. */
   realign: boolean;
   nextProviderConfigId: ProviderConfigIdSource;
-  problems: ErrorDetail[];
+  problems: ProblemDetail[];
 }
 
 function buildBudgets(inputs: BudgetInput[], previous: Budget[], scope: string, calendarAligned: boolean, at: string, ctx: BuildContext): Budget[] {
@@ -147,7 +147,7 @@ function buildProviderConfigs(inputs: ProviderConfigInput[], previous: ProviderC
   });
 }
 
-function duplicatesIn<T>(items: T[], key: (t: T) => string, at: string, what: string, problems: ErrorDetail[]): void {
+function duplicatesIn<T>(items: T[], key: (t: T) => string, at: string, what: string, problems: ProblemDetail[]): void {
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
     const k = key(item);
@@ -162,7 +162,7 @@ function duplicatesIn<T>(items: T[], key: (t: T) => string, at: string, what: st
  * value, sent lists replace, items with an existing id keep their row and usage. Rule violations are
  * collected in `problems` (every one, not just the first).
  */
-export function buildContent(input: ContentInput, previous: ProfileContent | null, now: Date, nextProviderConfigId: ProviderConfigIdSource): { content: ProfileContent; problems: ErrorDetail[] } {
+export function buildContent(input: ContentInput, previous: ProfileContent | null, now: Date, nextProviderConfigId: ProviderConfigIdSource): { content: ProfileContent; problems: ProblemDetail[] } {
   const base = previous ?? EMPTY_CONTENT;
   const calendarAligned = input.calendar_aligned ?? base.calendar_aligned;
   const alignmentChanged = previous !== null && calendarAligned !== base.calendar_aligned;

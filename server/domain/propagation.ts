@@ -2,7 +2,7 @@
 // provider) and reset_duration, rate limits by owner: a matched item keeps the copy's id, usage,
 // window and override (usage zeroed with reset_usage); template items without a match are new.
 import type { components } from '../../generated/openapi.js';
-import { ApiError } from '../http/errors.js';
+import { DomainError, notFound } from './errors.js';
 import { providerConfigIds } from '../store/counters.js';
 import type { Database } from '../store/database.js';
 import { copies, type CopyRow } from '../store/directory.js';
@@ -69,7 +69,7 @@ const sameFields = (a: CopyContent, b: CopyContent, fields: Field[]) => fields.e
 
 export async function propagate(db: Database, profileId: number, input: S['PropagateRequest'], who: Actor): Promise<S['PropagateResult']> {
   const template = await profiles.byId(db, profileId);
-  if (!template) throw ApiError.notFound('access_profile_not_found', `Access profile ${profileId} was not found.`, 'id');
+  if (!template) throw notFound('access_profile_not_found', `Access profile ${profileId} was not found.`, 'id');
   const templateContent = parseContent(template);
   const fields = input.fields;
   const dryRun = input.dry_run ?? false;
@@ -114,7 +114,7 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
         } else result.skipped_users++;
       } catch (e) {
         result.failed_users++;
-        result.vk_sync_errors.push({ user_id: copy.user_id, message: e instanceof ApiError ? e.message : 'the copy could not be updated; retry the propagation' });
+        result.vk_sync_errors.push({ user_id: copy.user_id, message: e instanceof DomainError ? e.message : 'the copy could not be updated; retry the propagation' });
       }
     }
   }

@@ -1,11 +1,12 @@
 // Use cases of access profile templates: every change writes the profile, its tags, a version
 // snapshot and an audit entry in one transaction.
 import type { components } from '../../generated/openapi.js';
-import { ApiError, validationError } from '../http/errors.js';
 import { addToCounter, counterValue, providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { auditLogs, parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
 import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
+import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';
+import { canonicalName, canonicalOptionalName } from './names.js';
 import { buildContent, freshCopy, type Budget, type ContentInput, type ProfileContent, type ProviderConfig, type RateLimit } from './profile-content.js';
 
 type S = components['schemas'];
@@ -31,23 +32,27 @@ export function toApiProfile(row: ProfileRow, content: ProfileContent = parseCon
 
 export const etagOf = (version: number) => `"${version}"`;
 
-/** 412 unless `If-Match` names the current version (or is `*`, or absent). */
-export function checkIfMatch(ifMatch: string | undefined, row: ProfileRow): void {
-  if (ifMatch === undefined) return;
+/**
+ * The versions a caller's `If-Match` accepts: `any` for `*`, else the versions its strong entity tags name
+ * (weak or foreign tags name none). Absent means no precondition. Parsed from the header in server/http.
+ */
+export type ExpectedVersion = { any: true } | { versions: number[] } | undefined;
+
+/** A stale version unless the expectation names the current one. */
+export function checkExpectedVersion(expected: ExpectedVersion, row: ProfileRow): void {
+  if (expected === undefined || 'any' in expected) return;
   const current = Number(row.version);
-  const tags = ifMatch.split(',').map((t) => t.trim());
-  if (tags.includes('*')) return;
-  const versionsSent = tags.map((t) => /^(?:W\/)?"?(\d+)"?$/.exec(t)?.[1]);
-  if (versionsSent.some((v) => v === undefined)) {
-    throw ApiError.badRequest('If-Match must be an entity tag such as "3".', [{ param: 'If-Match', message: 'must be an entity tag such as "3"' }], 'invalid_if_match');
-  }
-  if (!versionsSent.includes(String(current))) {
-    throw new ApiError(412, 'version_mismatch', `Access profile ${row.id} is at version ${current}, not ${ifMatch}.`, 'If-Match', [{ param: 'If-Match', message: `current version is ${current}` }], { ETag: etagOf(current) });
+  if (!expected.versions.includes(current)) {
+    throw new DomainError('stale_version', 'version_mismatch', `Access profile ${row.id} is at version ${current}; If-Match named ${expected.versions.length ? expected.versions.join(', ') : 'no version of it'}.`, {
+      param: 'If-Match',
+      details: [{ param: 'If-Match', message: `current version is ${current}` }],
+      currentVersion: current,
+    });
   }
 }
 
-const notFound = (id: number) => ApiError.notFound('access_profile_not_found', `Access profile ${id} was not found.`, 'id');
-const nameTaken = (name: string) => ApiError.conflict('access_profile_name_taken', `An access profile named '${name}' already exists.`, 'name');
+const notFound = (id: number) => notFoundError('access_profile_not_found', `Access profile ${id} was not found.`, 'id');
+const nameTaken = (name: string) => conflict('access_profile_name_taken', `An access profile named '${name}' already exists.`, 'name');
 
 function isNameClash(e: unknown): boolean {
   return e instanceof UniqueViolationError && /access_profiles[._]name_key/.test(e.constraint);
@@ -125,14 +130,15 @@ const contentInput = (input: CreateInput | UpdateInput): ContentInput => {
 };
 const newProviderConfigs = (input: ContentInput) => (input.provider_configs ?? []).filter((p) => p.id === undefined).length;
 
-export async function createProfile(db: Database, input: CreateInput, who: Actor): Promise<AccessProfile> {
+export async function createProfile(db: Database, given: CreateInput, who: Actor): Promise<AccessProfile> {
+  const input = { ...given, name: canonicalName(given.name) };
   const now = new Date();
   const at = now.toISOString();
   try {
     return await db.transaction(async (tx) => {
       const ids = await providerConfigIds(tx, newProviderConfigs(contentInput(input)));
       const { content, problems } = buildContent(contentInput(input), null, now, ids);
-      if (problems.length) throw validationError(problems);
+      if (problems.length) throw invalid(problems);
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
       const row: ProfileRow = { id: 0, name: input.name, description: input.description ?? null, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at };
       row.id = await profiles.insert(tx, row);
@@ -150,14 +156,14 @@ export async function createProfile(db: Database, input: CreateInput, who: Actor
 }
 
 /** Applies a content/name change; a change that changes nothing keeps the version and writes nothing. */
-async function applyChange(db: Database, id: number, ifMatch: string | undefined, who: Actor, action: string,
+async function applyChange(db: Database, id: number, expected: ExpectedVersion, who: Actor, action: string,
   change: (row: ProfileRow, content: ProfileContent, tx: Sql) => Promise<{ name: string; description: string | null; isActive: boolean; content: ProfileContent; metadata?: Record<string, unknown> }>): Promise<AccessProfile> {
   const now = new Date().toISOString();
   let attemptedName = '';
   try {
     return await db.transaction(async (tx) => {
       const row = await loadForChange(tx, db, id);
-      checkIfMatch(ifMatch, row);
+      checkExpectedVersion(expected, row);
       const before = parseContent(row);
       const next = await change(row, before, tx);
       attemptedName = next.name;
@@ -176,12 +182,13 @@ async function applyChange(db: Database, id: number, ifMatch: string | undefined
   }
 }
 
-export function updateProfile(db: Database, id: number, input: UpdateInput, ifMatch: string | undefined, who: Actor): Promise<AccessProfile> {
-  return applyChange(db, id, ifMatch, who, 'update', async (row, before, tx) => {
+export function updateProfile(db: Database, id: number, given: UpdateInput, expected: ExpectedVersion, who: Actor): Promise<AccessProfile> {
+  const input = given.name === undefined ? given : { ...given, name: canonicalOptionalName(given.name) };
+  return applyChange(db, id, expected, who, 'update', async (row, before, tx) => {
     const ci = contentInput(input);
     const ids = await providerConfigIds(tx, newProviderConfigs(ci));
     const { content, problems } = buildContent(ci, before, new Date(), ids);
-    if (problems.length) throw validationError(problems);
+    if (problems.length) throw invalid(problems);
     return {
       name: input.name ?? row.name,
       description: input.description === undefined ? row.description : input.description,
@@ -191,16 +198,16 @@ export function updateProfile(db: Database, id: number, input: UpdateInput, ifMa
   });
 }
 
-export function setActive(db: Database, id: number, active: boolean, ifMatch: string | undefined, who: Actor): Promise<AccessProfile> {
-  return applyChange(db, id, ifMatch, who, active ? 'activate' : 'deactivate', async (row, content) => ({
+export function setActive(db: Database, id: number, active: boolean, expected: ExpectedVersion, who: Actor): Promise<AccessProfile> {
+  return applyChange(db, id, expected, who, active ? 'activate' : 'deactivate', async (row, content) => ({
     name: row.name, description: row.description, isActive: active, content,
   }));
 }
 
-export function restoreVersion(db: Database, id: number, version: number, ifMatch: string | undefined, who: Actor): Promise<AccessProfile> {
-  return applyChange(db, id, ifMatch, who, 'restore', async (row, current, tx) => {
+export function restoreVersion(db: Database, id: number, version: number, expected: ExpectedVersion, who: Actor): Promise<AccessProfile> {
+  return applyChange(db, id, expected, who, 'restore', async (row, current, tx) => {
     const snap = await versions.get(tx, id, version);
-    if (!snap) throw ApiError.notFound('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
+    if (!snap) throw notFoundError('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
     const s = JSON.parse(snap.snapshot) as AccessProfile;
     // Usage lives on rows whose ids still exist (budgets and rate limits); restoring the definition
     // must not reset it. Rows gone since the snapshot come back exactly as the snapshot has them.
@@ -243,19 +250,20 @@ export function restoreVersion(db: Database, id: number, version: number, ifMatc
   });
 }
 
-export async function deleteProfile(db: Database, id: number, ifMatch: string | undefined, who: Actor): Promise<void> {
+export async function deleteProfile(db: Database, id: number, expected: ExpectedVersion, who: Actor): Promise<void> {
   await db.transaction(async (tx) => {
     const row = await loadForChange(tx, db, id);
-    checkIfMatch(ifMatch, row);
+    checkExpectedVersion(expected, row);
     const holders = Number((await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [id]))!.n);
-    if (holders > 0) throw ApiError.conflict('access_profile_in_use', `Access profile ${id} is held by ${holders} user${holders === 1 ? '' : 's'}; detach their copies first.`, 'id');
+    if (holders > 0) throw conflict('access_profile_in_use', `Access profile ${id} is held by ${holders} user${holders === 1 ? '' : 's'}; detach their copies first.`, 'id');
     await profiles.delete(tx, id);
     await addToCounter(tx, 'access_profiles', -1);
     await audit(tx, id, null, who, { action: 'delete', previous: toApiProfile(row), next: null }, { version: Number(row.version) });
   });
 }
 
-export async function cloneProfile(db: Database, id: number, input: S['AccessProfileClone'], who: Actor): Promise<AccessProfile> {
+export async function cloneProfile(db: Database, id: number, given: S['AccessProfileClone'], who: Actor): Promise<AccessProfile> {
+  const input = { ...given, name: canonicalName(given.name) };
   const now = new Date();
   const at = now.toISOString();
   try {

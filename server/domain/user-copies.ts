@@ -1,7 +1,8 @@
 // Users' copies of templates: provisioning (with a virtual key), the copy as served (effective budget
 // limits with overrides), detaching a copy with every key it produced, and extra virtual keys.
 import type { components } from '../../generated/openapi.js';
-import { ApiError, validationError } from '../http/errors.js';
+import { conflict, invalid, notFound } from './errors.js';
+import { canonicalName } from './names.js';
 import { providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { copies, users, virtualKeys, type CopyRow, type VirtualKeyRow } from '../store/directory.js';
@@ -18,9 +19,9 @@ export interface StoredOverride { override_amount: number; mode: 'cycles' | 'for
 export type CopyBudget = Budget & { override?: StoredOverride | null };
 export type CopyContent = ProfileContent & { budgets: CopyBudget[] };
 
-export const userNotFound = (id: string) => ApiError.notFound('user_not_found', `User '${id}' was not found.`, 'user_id');
+export const userNotFound = (id: string) => notFound('user_not_found', `User '${id}' was not found.`, 'user_id');
 const copyNotFound = (userId: string, profileId: number) =>
-  ApiError.notFound('user_access_profile_not_found', `User '${userId}' holds no copy of access profile ${profileId}.`, 'profile_id');
+  notFound('user_access_profile_not_found', `User '${userId}' holds no copy of access profile ${profileId}.`, 'profile_id');
 
 export async function requireUser(db: Sql, id: string) {
   const user = await users.byId(db, id);
@@ -122,7 +123,7 @@ export async function removeCopy(tx: Sql, copy: CopyRow, who: Actor): Promise<st
   const keys = (await virtualKeys.ofCopies(tx, [Number(copy.id)])).get(Number(copy.id)) ?? [];
   for (const k of keys) {
     const { changes } = await virtualKeys.delete(tx, k.id);
-    if (changes !== 1) throw new ApiError(409, 'virtual_key_removal_failed', `Virtual key '${k.name}' could not be removed; nothing was detached.`, 'profile_id');
+    if (changes !== 1) throw conflict('virtual_key_removal_failed', `Virtual key '${k.name}' could not be removed; nothing was detached.`, 'profile_id');
   }
   await copies.delete(tx, Number(copy.id));
   await audit(tx, Number(copy.parent_profile_id), copy.user_id, who, { action: 'unassign_user', previous: { user_access_profile_id: Number(copy.id), virtual_key_ids: keys.map((k) => k.id) }, next: null });
@@ -145,17 +146,17 @@ export async function createVirtualKey(db: Database, userId: string, input: S['V
       const copy = input?.access_profile_id !== undefined ? await copies.of(tx, userId, input.access_profile_id) : await copies.latestOfUser(tx, userId);
       if (!copy) {
         throw input?.access_profile_id !== undefined ? copyNotFound(userId, input.access_profile_id)
-          : ApiError.notFound('user_access_profile_not_found', `User '${userId}' holds no access profile; a virtual key needs one.`, 'user_id');
+          : notFound('user_access_profile_not_found', `User '${userId}' holds no access profile; a virtual key needs one.`, 'user_id');
       }
-      const name = input?.name ?? (await defaultKeyName(tx, userId));
-      if (await virtualKeys.nameTaken(tx, userId, name)) throw ApiError.conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${name}'.`, 'name');
+      const name = input?.name !== undefined ? canonicalName(input.name) : await defaultKeyName(tx, userId);
+      if (await virtualKeys.nameTaken(tx, userId, name)) throw conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${name}'.`, 'name');
       const at = new Date().toISOString();
       const key = await issueKey(tx, userId, Number(copy.id), name, input?.description ?? null, at);
       await audit(tx, Number(copy.parent_profile_id), userId, who, { action: 'create_virtual_key', previous: null, next: { virtual_key_id: key.id, name } });
       return { id: key.id, name, description: input?.description ?? null, user_id: userId, access_profile_id: Number(copy.parent_profile_id), value: key.value, masked_value: key.masked, created_at: at };
     });
   } catch (e) {
-    if (e instanceof UniqueViolationError) throw ApiError.conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${input?.name ?? ''}'.`, 'name');
+    if (e instanceof UniqueViolationError) throw conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${input?.name ?? ''}'.`, 'name');
     throw e;
   }
 }
@@ -164,7 +165,7 @@ export async function deleteVirtualKey(db: Database, userId: string, vkId: strin
   return db.transaction(async (tx) => {
     await requireUser(tx, userId);
     const key = await virtualKeys.byId(tx, userId, vkId);
-    if (!key) throw ApiError.notFound('virtual_key_not_found', `User '${userId}' has no virtual key '${vkId}'.`, 'vk_id');
+    if (!key) throw notFound('virtual_key_not_found', `User '${userId}' has no virtual key '${vkId}'.`, 'vk_id');
     const copy = await copies.lock(tx, Number(key.user_access_profile_id), false);
     await virtualKeys.delete(tx, vkId);
     await audit(tx, copy ? Number(copy.parent_profile_id) : null, userId, who, { action: 'delete_virtual_key', previous: { virtual_key_id: vkId, name: key.name }, next: null });
@@ -178,7 +179,7 @@ export async function changeBudgetOverride(db: Database, userId: string, profile
     const problems = [];
     if (input.mode === 'cycles' && input.cycles === undefined) problems.push({ param: 'cycles', message: 'is required with mode cycles' });
     if (input.mode === 'forever' && input.cycles !== undefined) problems.push({ param: 'cycles', message: 'is not allowed with mode forever' });
-    if (problems.length) throw validationError(problems);
+    if (problems.length) throw invalid(problems);
   }
   return db.transaction(async (tx) => {
     await requireUser(tx, userId);
@@ -187,7 +188,7 @@ export async function changeBudgetOverride(db: Database, userId: string, profile
     const copy = (await copies.lock(tx, Number(found.id), db.kind === 'postgres'))!;
     const content = JSON.parse(copy.content) as CopyContent;
     const budget = [...content.budgets, ...content.provider_configs.flatMap((p) => p.budgets as CopyBudget[])].find((b) => b.id === budgetId);
-    if (!budget) throw ApiError.notFound('budget_not_found', `The copy of access profile ${profileId} held by '${userId}' has no budget '${budgetId}'.`, 'budget_id');
+    if (!budget) throw notFound('budget_not_found', `The copy of access profile ${profileId} held by '${userId}' has no budget '${budgetId}'.`, 'budget_id');
     const previous = budget.override ?? null;
     const now = new Date();
     if (input) {

@@ -1,12 +1,16 @@
-// The Express app: request id, logging, CORS, body parsing, auth, spec validation of every request
-// and response, handlers by operationId, and the one error mapper.
+// The Express app: request id, logging, CORS, security headers, auth and rate limits before the body is
+// read, bounded body checks, spec validation of every request and response, handlers by operationId,
+// and the one error mapper.
 import express, { type Request, type Response, type NextFunction } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { randomUUID } from 'node:crypto';
 import { authenticate } from './auth.js';
 import { docsRouter } from './docs.js';
-import { ApiError, errorMapper, validationError, type ErrorDetail } from './errors.js';
+import { ApiError, errorMapper } from './errors.js';
+import { parseIfMatch } from './if-match.js';
 import type { AppContext, Handlers, HandlerContext, OperationId, Principal } from './operations.js';
+import { apiSecurityHeaders, authFailureLimit, docsSecurityHeaders, noStore, perKeyLimit } from './protection.js';
+import { boundBodyShape, checkPathAndQuery, rejectUnstorable, requireDecodableQuery, requireJsonBody, strictIntegerParameters, verifyUtf8 } from './request-guards.js';
 import { coerceParameters, loadSpec, specRoutes, type SpecRoute } from './spec-routes.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -50,79 +54,6 @@ function accessLog(ctx: AppContext) {
   };
 }
 
-// Text no store can hold faithfully (PostgreSQL rejects NUL in text and JSON; an unpaired surrogate is
-// not Unicode), and integers past 2^53 (they lose precision and overflow int8): a 400 naming the field,
-// found without recursion so no nesting depth can overflow the stack.
-const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const MAX_PROBLEMS = 20;
-
-function unstorableValues(root: unknown, rootPath: string): ErrorDetail[] {
-  const problems: ErrorDetail[] = [];
-  const stack: Array<[unknown, string]> = [[root, rootPath]];
-  while (stack.length && problems.length < MAX_PROBLEMS) {
-    const [value, path] = stack.pop()!;
-    if (typeof value === 'string') {
-      if (UNSTORABLE_TEXT.test(value)) problems.push({ param: path || 'body', message: 'must not contain NUL characters or unpaired surrogates' });
-    } else if (typeof value === 'number') {
-      if (Number.isInteger(value) && !Number.isSafeInteger(value)) problems.push({ param: path || 'body', message: `must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}` });
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
-    } else if (value && typeof value === 'object') {
-      const entries = Object.entries(value);
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const [k, v] = entries[i]!;
-        if (UNSTORABLE_TEXT.test(k)) problems.push({ param: path || 'body', message: 'has a key with NUL characters or unpaired surrogates' });
-        else stack.push([v, path ? `${path}.${k}` : k]);
-      }
-    }
-  }
-  return problems;
-}
-
-function rejectUnstorable(req: Request, _res: Response, next: NextFunction): void {
-  const problems = [...unstorableValues(req.query, ''), ...unstorableValues(req.body, '')];
-  next(problems.length ? validationError(problems.slice(0, MAX_PROBLEMS)) : undefined);
-}
-
-/** Path parameters: no unstorable text, and integers within the range every store holds exactly. */
-function checkPathAndQuery(specRoute: SpecRoute, path: Record<string, unknown>, query: Record<string, unknown>): void {
-  const problems = [...unstorableValues(path, '')];
-  for (const p of specRoute.parameters) {
-    if (p.schema?.type !== 'integer' || (p.in !== 'path' && p.in !== 'query')) continue;
-    const v = (p.in === 'path' ? path : query)[p.name];
-    if (typeof v === 'number' && !Number.isSafeInteger(v) && !problems.some((d) => d.param === p.name)) problems.push({ param: p.name, message: `must be an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}` });
-  }
-  if (problems.length) throw validationError(problems);
-}
-
-/**
- * Integer parameters must be written as decimal integers: the validator coerces with Number(), which
- * would take `0x10`, `1e1` or ` 5` for 16, 10 and 5. Checked on the raw text, before validation.
- */
-const DECIMAL_INTEGER = /^-?\d+$/;
-function strictIntegerParameters(req: Request, res: Response, next: NextFunction): void {
-  const route = res.locals.route as SpecRoute | undefined;
-  if (!route) return next();
-  const problems: ErrorDetail[] = [];
-  const names = [...route.template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
-  const segments = route.regex.exec(req.path)?.slice(1) ?? [];
-  for (const p of route.parameters) {
-    if (p.schema?.type !== 'integer') continue;
-    let raw: unknown;
-    if (p.in === 'path') {
-      const i = names.indexOf(p.name);
-      try {
-        raw = i >= 0 && segments[i] !== undefined ? decodeURIComponent(segments[i]!) : undefined;
-      } catch {
-        raw = undefined; // broken percent-encoding: the validator reports it
-      }
-    } else if (p.in === 'query') raw = (req.query as Record<string, unknown>)[p.name];
-    else continue;
-    if (typeof raw === 'string' && !DECIMAL_INTEGER.test(raw)) problems.push({ param: p.name, message: 'must be integer' });
-  }
-  next(problems.length ? validationError(problems) : undefined);
-}
-
 type AnyHandler = (ctx: HandlerContext<OperationId>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
 function route(ctx: AppContext, specRoute: SpecRoute, handler: AnyHandler) {
@@ -136,8 +67,8 @@ function route(ctx: AppContext, specRoute: SpecRoute, handler: AnyHandler) {
         path,
         query,
         body: req.body,
-        ifMatch: typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined,
-        principal: principal ?? { keyId: '', name: 'anonymous', scopes: new Set(), actor: 'anonymous' },
+        ifMatch: parseIfMatch(req.headers['if-match']),
+        principal: principal ?? { keyId: '', name: 'anonymous', scopes: new Set(), actor: 'anonymous', expiresAt: null },
         requestId: (req as Request & { id: string }).id,
         app: ctx,
       } as unknown as HandlerContext<OperationId>;
@@ -161,17 +92,24 @@ export function createApp(ctx: AppContext, handlers: Handlers): express.Express 
   // authentication (which matches the spec's templates exactly) never saw.
   app.set('strict routing', true);
   app.set('case sensitive routing', true);
+  app.set('trust proxy', ctx.config.trustProxy);
   app.use(requestId);
   app.use(accessLog(ctx));
   app.use(cors(ctx.config.corsOrigins));
-  app.use(docsRouter());
-  app.use(express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use(docsRouter(docsSecurityHeaders));
+  app.use(apiSecurityHeaders, noStore);
+  // Who calls, and whether they may, before a byte of the body is read.
+  app.use('/api', authFailureLimit(ctx.config));
   app.use(authenticate(ctx.db, routes));
-  if (ctx.config.validateRequests) app.use(strictIntegerParameters);
+  app.use(perKeyLimit(ctx.config));
+  app.use(requireJsonBody);
+  app.use(express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: 'application/json', verify: verifyUtf8 }));
+  if (ctx.config.validateRequests) app.use(requireDecodableQuery, strictIntegerParameters, boundBodyShape(doc));
   app.use(
     OpenApiValidator.middleware({
       // The parsed document, not its path: from a path the validator re-parses and resolves it (0.6-1.3 s).
-      apiSpec: loadSpec() as never,
+      // A copy of it, as the validator may rewrite what it is given.
+      apiSpec: structuredClone(doc) as never,
       validateRequests: ctx.config.validateRequests ? { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false } : false,
       validateResponses: ctx.config.validateResponses
         ? {

@@ -41,6 +41,7 @@ export function authenticate(db: Database, routes: SpecRoute[]): RequestHandler 
         name: row.name,
         scopes: new Set(JSON.parse(row.scopes) as string[]),
         actor: `${row.name} (${row.id})`,
+        expiresAt: row.expires_at,
       };
       res.locals.principal = principal;
       if (route?.permission && !principal.scopes.has(route.permission)) {

@@ -2,11 +2,14 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'pino';
 import type { components } from '../../generated/openapi.js';
+import { DomainError, MAX_PROBLEMS, problemsMessage, type DomainErrorKind, type ProblemDetail } from '../domain/errors.js';
+import { etagOf } from '../domain/templates.js';
 import { StoreUnavailableError } from '../store/database.js';
 
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
 type ErrorType = ErrorEnvelope['error']['type'];
-export interface ErrorDetail { param: string; message: string }
+export type ErrorDetail = ProblemDetail;
+const MAX_DETAILS = MAX_PROBLEMS;
 
 const TYPE_BY_STATUS: Record<number, ErrorType> = {
   400: 'invalid_request_error',
@@ -14,10 +17,12 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
   403: 'permission_error',
   404: 'not_found_error',
   405: 'invalid_request_error',
+  408: 'invalid_request_error',
   409: 'conflict_error',
   412: 'precondition_failed_error',
   413: 'invalid_request_error',
   415: 'invalid_request_error',
+  429: 'rate_limit_error',
   431: 'invalid_request_error',
   503: 'service_unavailable_error',
 };
@@ -44,18 +49,29 @@ export class ApiError extends Error {
   }
 }
 
-/** `details` for one or more rule violations found by domain code. */
-export function validationError(details: ErrorDetail[]): ApiError {
-  const n = details.length;
-  return ApiError.badRequest(`Request validation failed: ${n} problem${n === 1 ? '' : 's'}.`, details);
+/** A 400 for problems the HTTP layer finds itself (headers, query text, integer syntax). */
+export function validationError(details: ErrorDetail[], code = 'validation_failed'): ApiError {
+  return ApiError.badRequest(problemsMessage(details), details, code);
 }
 
+const STATUS_BY_KIND: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, stale_version: 412, forbidden: 403 };
+
 export function envelope(status: number, requestId: string, code: string, message: string, param: string | null, details: ErrorDetail[]): ErrorEnvelope {
+  const type = TYPE_BY_STATUS[status] ?? 'api_error';
   return {
     is_bifrost_error: true,
     status_code: status,
     event_id: requestId,
-    error: { type: TYPE_BY_STATUS[status] ?? 'api_error', code, message, param, details },
+    type,
+    error: {
+      type,
+      code,
+      event_id: requestId,
+      message,
+      param,
+      details: details.slice(0, MAX_DETAILS),
+      details_truncated: details.length > MAX_DETAILS,
+    },
   };
 }
 
@@ -71,10 +87,12 @@ function fieldPath(path: string | undefined): string {
   return out;
 }
 
+/** The validator's errors as details: deduplicated, and at most one past the cap (so truncation shows). */
 function detailsFromValidator(items: ValidatorErrorItem[]): ErrorDetail[] {
   const seen = new Set<string>();
   const details: ErrorDetail[] = [];
   for (const item of items) {
+    if (details.length > MAX_DETAILS) break;
     let param = fieldPath(item.path);
     let message = item.message ?? 'is invalid';
     if (/malformed uri/i.test(message)) {
@@ -113,10 +131,16 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
     const send = (status: number, code: string, message: string, param: string | null = null, details: ErrorDetail[] = [], headers: Record<string, string> = {}) => {
       if (res.headersSent) return;
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      // Refused before its body was read (auth, rate limit, media type): close rather than drain a body we will not use.
+      if (!req.complete) res.setHeader('Connection', 'close');
       res.status(status).type('application/json').send(JSON.stringify(envelope(status, requestId, code, message, param, details)));
     };
 
     if (err instanceof ApiError) return send(err.status, err.code, err.message, err.param, err.details, err.headers);
+    if (err instanceof DomainError) {
+      const headers: Record<string, string> = err.currentVersion === undefined ? {} : { ETag: etagOf(err.currentVersion) };
+      return send(STATUS_BY_KIND[err.kind], err.code, err.message, err.param, err.details, headers);
+    }
     if (err instanceof StoreUnavailableError) {
       logger.warn({ reqId: requestId, err: (err.cause as Error)?.message }, 'store unavailable');
       return send(503, 'store_unavailable', 'The store is unreachable; retry shortly.', null, [], { 'Retry-After': '1' });
@@ -134,8 +158,7 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
     }
     if (status === 400 && Array.isArray(e.errors)) {
       const details = detailsFromValidator(e.errors);
-      const n = details.length;
-      return send(400, 'validation_failed', `Request validation failed: ${n} problem${n === 1 ? '' : 's'}.`, details[0]?.param ?? null, details);
+      return send(400, 'validation_failed', problemsMessage(details), details[0]?.param ?? null, details);
     }
     if (status === 415) return send(415, 'unsupported_media_type', 'Send the request body as application/json.', 'Content-Type');
     if (status === 404) return send(404, 'route_not_found', `No route ${req.method} ${req.path}.`, null);

@@ -4,6 +4,10 @@ import type { operations } from '../../generated/openapi.js';
 import type { Database } from '../store/database.js';
 import type { Config } from '../config.js';
 import type { Logger } from 'pino';
+import type { Principal } from '../domain/principal.js';
+import type { ExpectedVersion } from '../domain/templates.js';
+
+export type { Principal };
 
 export type OperationId = keyof operations;
 type Op<K extends OperationId> = operations[K];
@@ -25,14 +29,6 @@ export type HandlerResult<K extends OperationId> = {
   [S in SuccessStatus<K>]: { status: S; body: ResponseBody<K, S>; headers?: Record<string, string> };
 }[SuccessStatus<K>];
 
-export interface Principal {
-  keyId: string;
-  name: string;
-  scopes: ReadonlySet<string>;
-  /** How the key is named in versions and audit entries: `name (id)`. */
-  actor: string;
-}
-
 export interface AppContext {
   db: Database;
   config: Config;
@@ -45,7 +41,8 @@ export interface HandlerContext<K extends OperationId> {
   path: ParamsOf<K, 'path'>;
   query: ParamsOf<K, 'query'>;
   body: BodyOf<K>;
-  ifMatch: string | undefined;
+  /** The versions `If-Match` accepts, parsed and checked for syntax (RFC 9110 strong comparison). */
+  ifMatch: ExpectedVersion;
   principal: Principal;
   requestId: string;
   app: AppContext;

@@ -26,13 +26,15 @@ export interface SpecRoute {
   permission: string | null;
   secured: boolean;
   parameters: ParameterSpec[];
+  /** The JSON request body's schema (a `$ref` into components), when the operation takes one. */
+  bodySchema: unknown;
 }
 
-type SpecDoc = {
+export type SpecDoc = {
   info: { version: string };
   security?: unknown[];
   paths: Record<string, Record<string, unknown>>;
-  components: { parameters?: Record<string, ParameterSpec> };
+  components: { parameters?: Record<string, ParameterSpec>; schemas?: Record<string, unknown> };
 };
 
 export function loadSpec(): SpecDoc {
@@ -46,7 +48,13 @@ export function specRoutes(doc: SpecDoc): SpecRoute[] {
   for (const [template, item] of Object.entries(doc.paths)) {
     const shared = ((item.parameters as ParameterSpec[]) ?? []).map(resolveParam);
     for (const method of ['get', 'post', 'put', 'delete'] as const) {
-      const op = item[method] as { operationId: OperationId; security?: unknown[]; parameters?: ParameterSpec[]; 'x-required-permission'?: string } | undefined;
+      const op = item[method] as {
+        operationId: OperationId;
+        security?: unknown[];
+        parameters?: ParameterSpec[];
+        'x-required-permission'?: string;
+        requestBody?: { content?: { 'application/json'?: { schema?: unknown } } };
+      } | undefined;
       if (!op) continue;
       const own = (op.parameters ?? []).map(resolveParam);
       const security = op.security ?? doc.security ?? [];
@@ -59,6 +67,7 @@ export function specRoutes(doc: SpecDoc): SpecRoute[] {
         permission: op['x-required-permission'] ?? null,
         secured: security.length > 0,
         parameters: [...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)), ...own],
+        bodySchema: op.requestBody?.content?.['application/json']?.schema,
       });
     }
   }

@@ -14,7 +14,8 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 const MIGRATION_LOCK = 7_314_220_901;
 const RETRYABLE = new Set(['40001', '40P01']);
-const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '08007']);
+// Transient: shutdown, too many connections, connection failures, statement timeout (57014) and lock timeout (55P03).
+const UNAVAILABLE_CODES = new Set(['57014', '55P03', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '08007']);
 
 const placeholderCache = new Map<string, string>();
 /** `?` → `$1..$n`, leaving question marks inside string literals alone. */

@@ -68,13 +68,24 @@ async function runInPage(baseUrl: string, apiKey: string): Promise<{ listed: num
 describe.skipIf(!available)('in a real browser', () => {
   it('When /docs is opened, then the reference page renders the operations (screenshot saved)', async () => {
     const tab = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const blocked: string[] = [];
+    const elsewhere: string[] = [];
+    tab.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    tab.on('request', (r) => {
+      if (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url())) elsewhere.push(r.url());
+    });
     await tab.goto(`${server.url}/docs`);
-    await tab.getByText('Access Profiles API (0.1.0)').waitFor();
+    const version = (JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as { info: { version: string } }).info.version;
+    await tab.getByText(`Access Profiles API (${version})`).waitFor();
     // Operations sit under their tags in the sidebar: open one, as a reader would.
     await tab.getByText('Access Profiles', { exact: true }).first().click();
     await tab.getByText('Get access profile by ID').first().waitFor();
     expect(await tab.getByText('Activate access profile').count()).toBeGreaterThan(0);
     expect(tab.url()).toContain('/docs'); // in-page navigation: the scripts are inlined, nothing is fetched from a CDN
+    expect(blocked, 'the CSP blocks nothing the page needs').toEqual([]);
+    expect(elsewhere, 'no request leaves the server').toEqual([]);
     mkdirSync('test-results', { recursive: true });
     await tab.screenshot({ path: 'test-results/docs.png' });
     await tab.close();

@@ -22,6 +22,25 @@ ajv.addSchema({ ...doc, $id: 'doc' });
 const validatorFor = (schema: Json) => (schema.$ref ? ajv.getSchema(`doc${schema.$ref}`)! : ajv.compile(schema));
 
 describe('spec invariants', () => {
+  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('When %s is read, then every status the server can send it is documented', (_name, { op }) => {
+    const codes = Object.keys(op.responses);
+    const secured = !(Array.isArray(op.security) && op.security.length === 0);
+    const expected = ['405', '408', '431', '500', ...(secured ? ['401', '403', '429'] : []), ...(op.requestBody ? ['400', '413', '415'] : [])];
+    expect(codes).toEqual(expect.arrayContaining(expected));
+    for (const [code, r] of Object.entries(op.responses as Json)) {
+      const headers = deref(r).headers ?? {};
+      expect(deref(headers['X-Request-Id'] ?? {}).required, `${code} X-Request-Id`).toBe(true);
+      if (code === '401') expect(deref(headers['WWW-Authenticate'] ?? {}).required, 'WWW-Authenticate').toBe(true);
+      if (code === '429') expect(deref(headers['Retry-After'] ?? {}).required, 'Retry-After').toBe(true);
+    }
+  });
+
+  it('When an integer is a request id, offset or version, then its maximum is 2^53-1 (what every store holds exactly)', () => {
+    for (const name of ['ProfileId', 'RoleId', 'TemplateProfileId', 'Version', 'Offset']) {
+      expect(doc.components.parameters[name].schema.maximum, name).toBe(Number.MAX_SAFE_INTEGER);
+    }
+  });
+
   it('When the spec is bundled, then it has the operations of the brief and unique operationIds', () => {
     const ids = operations.map((o) => o.op.operationId);
     expect(ids.every(Boolean)).toBe(true);

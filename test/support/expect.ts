@@ -4,7 +4,7 @@ import type { ErrorEnvelope } from '../../client/index.js';
 
 const ERROR_TYPES = [
   'invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'conflict_error',
-  'precondition_failed_error', 'api_error', 'service_unavailable_error',
+  'precondition_failed_error', 'rate_limit_error', 'api_error', 'service_unavailable_error',
 ];
 
 /** Asserts `body` is the brief's error envelope for `status` (and `code`, when given); returns it typed. */
@@ -14,6 +14,10 @@ export function expectEnvelope(body: unknown, status: number, code?: string, res
   expect(typeof env.event_id).toBe('string');
   expect(env.event_id.length).toBeGreaterThan(0);
   expect(ERROR_TYPES).toContain(env.error.type);
+  expect(env.type).toBe(env.error.type);
+  expect(env.error.event_id).toBe(env.event_id);
+  expect(typeof env.error.details_truncated).toBe('boolean');
+  expect(env.error.details.length).toBeLessThanOrEqual(20);
   expect(env.error.code).toMatch(/^[a-z][a-z0-9_]*$/);
   expect(typeof env.error.message).toBe('string');
   expect(env.error.param === null || typeof env.error.param === 'string').toBe(true);

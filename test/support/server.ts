@@ -66,6 +66,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
+    // Suites send thousands of requests and many deliberate 401s from one address; the rate-limit
+    // suite turns the limits on itself.
+    RATE_LIMIT_PER_KEY: '0',
+    RATE_LIMIT_AUTH_FAILURES: '0',
     ...(adminKey ? { ADMIN_API_KEY: adminKey } : {}),
     ...opts.env,
   };

@@ -1,0 +1,54 @@
+// The errors the domain raises, in its own terms; server/http maps each kind to a status and the envelope.
+export interface ProblemDetail {
+  param: string;
+  message: string;
+}
+
+/** What went wrong, as the domain sees it; the HTTP status is chosen in one place (server/http/errors.ts). */
+export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'stale_version' | 'forbidden';
+
+export class DomainError extends Error {
+  readonly param: string | null;
+  readonly details: ProblemDetail[];
+  /** For `stale_version`: the version the caller should have named. */
+  readonly currentVersion: number | undefined;
+
+  constructor(
+    readonly kind: DomainErrorKind,
+    readonly code: string,
+    message: string,
+    options: { param?: string | null; details?: ProblemDetail[]; currentVersion?: number } = {},
+  ) {
+    super(message);
+    this.param = options.param ?? null;
+    this.details = options.details ?? [];
+    this.currentVersion = options.currentVersion;
+  }
+}
+
+/** No error reports more problems than this; the rest is flagged as truncated, so no input makes a large answer. */
+export const MAX_PROBLEMS = 20;
+
+/** One message for a list of problems: the first named, the rest counted. */
+export function problemsMessage(details: ProblemDetail[]): string {
+  const first = details[0];
+  if (!first) return 'Request validation failed.';
+  const more = details.length - 1;
+  const rest = details.length > MAX_PROBLEMS ? ' (and more problems)' : more ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : '';
+  return `Request validation failed: ${first.param} ${first.message}${rest}.`;
+}
+
+export const invalid = (details: ProblemDetail[], options: { code?: string; message?: string } = {}): DomainError =>
+  new DomainError('invalid', options.code ?? 'validation_failed', options.message ?? problemsMessage(details), {
+    param: details[0]?.param ?? null,
+    details,
+  });
+
+export const notFound = (code: string, message: string, param: string): DomainError =>
+  new DomainError('not_found', code, message, { param });
+
+export const conflict = (code: string, message: string, param: string | null = null): DomainError =>
+  new DomainError('conflict', code, message, { param });
+
+export const forbidden = (code: string, message: string, param: string, details: ProblemDetail[] = []): DomainError =>
+  new DomainError('forbidden', code, message, { param, details });

@@ -1,0 +1,10 @@
+// Who calls: the management API key behind a request, as the domain needs to know it.
+export interface Principal {
+  keyId: string;
+  name: string;
+  scopes: ReadonlySet<string>;
+  /** How the key is named in versions and audit entries: `name (id)`. */
+  actor: string;
+  /** When the calling key stops working (RFC 3339, UTC), or null when it never expires. */
+  expiresAt: string | null;
+}

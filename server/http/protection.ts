@@ -1,0 +1,88 @@
+// What a hostile or careless client meets first: security headers, no caching of API answers, and rate
+// limits (per key, and stricter per address for failed authentication), all answering the envelope.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Config } from '../config.js';
+import { ApiError } from './errors.js';
+import type { Principal } from './operations.js';
+
+/** API answers: nothing to render, frame or cache. */
+export const apiSecurityHeaders: RequestHandler = helmet({
+  contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+  frameguard: { action: 'deny' },
+  strictTransportSecurity: false,
+});
+
+/** The reference page: Redoc's inlined scripts and styles, its search worker, nothing from elsewhere. */
+export const docsSecurityHeaders: RequestHandler = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      'default-src': ["'self'"],
+      'script-src': ["'self'", "'unsafe-inline'", 'blob:'],
+      'style-src': ["'self'", "'unsafe-inline'"],
+      'img-src': ["'self'", 'data:'],
+      'font-src': ["'self'", 'data:'],
+      'worker-src': ["'self'", 'blob:'],
+      'connect-src': ["'self'"],
+      'frame-ancestors': ["'none'"],
+      'base-uri': ["'none'"],
+      'form-action': ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' },
+  strictTransportSecurity: false,
+});
+
+/** Answers of /api carry keys, usage and configuration: never stored by a browser or a proxy. */
+export function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+const tooMany = (what: string) => (_req: Request, res: Response, next: NextFunction) => {
+  const retryAfter = res.getHeader('Retry-After');
+  next(new ApiError(429, 'rate_limited', `Too many ${what}; retry after ${retryAfter ?? 'a while'} seconds.`, null));
+};
+
+const noop: RequestHandler = (_req, _res, next) => next();
+
+/**
+ * Failed authentications per client address: past the limit, every /api request from that address is
+ * refused until the window ends, so guessing keys or flooding with bad ones costs the attacker, not us.
+ */
+export function authFailureLimit(config: Config): RequestHandler {
+  const { authFailuresPerAddress, windowMs } = config.rateLimit;
+  if (authFailuresPerAddress === 0) return noop;
+  return rateLimit({
+    windowMs,
+    limit: authFailuresPerAddress,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: 'auth-failures',
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
+    keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    handler: tooMany('failed authentications from this address'),
+    validate: { trustProxy: false, xForwardedForHeader: false, ip: false, singleCount: false },
+  });
+}
+
+/** Requests per API key; runs after authentication, so only a valid key spends its own budget. */
+export function perKeyLimit(config: Config): RequestHandler {
+  const { perKey, windowMs } = config.rateLimit;
+  if (perKey === 0) return noop;
+  return rateLimit({
+    windowMs,
+    limit: perKey,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    identifier: 'per-key',
+    skip: (_req, res) => !res.locals.principal,
+    keyGenerator: (_req, res) => (res.locals.principal as Principal).keyId,
+    handler: tooMany('requests for this API key'),
+    validate: { trustProxy: false, xForwardedForHeader: false, ip: false, singleCount: false, keyGeneratorIpFallback: false },
+  });
+}

@@ -1,0 +1,191 @@
+// Checks that run before the spec validator, each bounding what one request can cost or refusing input
+// that would otherwise be silently misread: the body's media type and UTF-8, the query's
+// percent-encoding, oversized arrays, integer syntax and text no store can hold.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { isUtf8 } from 'node:buffer';
+import { MAX_PROBLEMS } from '../domain/errors.js';
+import { ApiError, validationError, type ErrorDetail } from './errors.js';
+import type { SpecDoc, SpecRoute } from './spec-routes.js';
+
+/** A body of another media type, or of none, is refused rather than ignored. */
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody) return next();
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') return next();
+  next(new ApiError(415, 'unsupported_media_type', type ? `Send the request body as application/json, not ${type}.` : 'The request has a body but no Content-Type; send it as application/json.', 'Content-Type'));
+}
+
+/** `express.json` verify hook: bytes that are not UTF-8 are a 400, never stored as U+FFFD. */
+export function verifyUtf8(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (!isUtf8(buf)) throw validationError([{ param: 'body', message: 'is not valid UTF-8' }], 'invalid_utf8');
+}
+
+/**
+ * Query text must decode: `%ZZ` or an over-long `%C0%AF` is a 400 naming the parameter, not a search for
+ * mangled text. `+` is a space, as browsers, axios and URLSearchParams send it.
+ */
+export function requireDecodableQuery(req: Request, _res: Response, next: NextFunction): void {
+  const q = req.originalUrl.indexOf('?');
+  if (q < 0) return next();
+  const problems: ErrorDetail[] = [];
+  for (const part of req.originalUrl.slice(q + 1).split('&')) {
+    const [name = '', value = ''] = part.split(/=(.*)/s);
+    try {
+      decodeURIComponent(name.replace(/\+/g, ' '));
+    } catch {
+      problems.push({ param: 'query', message: 'has a parameter name that is not valid percent-encoded UTF-8' });
+      continue;
+    }
+    try {
+      decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      problems.push({ param: decodeURIComponent(name.replace(/\+/g, ' ')), message: 'is not valid percent-encoded UTF-8' });
+    }
+    if (problems.length >= MAX_PROBLEMS) break;
+  }
+  next(problems.length ? validationError(problems) : undefined);
+}
+
+type Schema = {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  maxItems?: number;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  allOf?: Schema[];
+};
+
+/** What the pre-check found: arrays over their `maxItems`, and fields the schema does not have. */
+interface ShapeFindings {
+  oversized: ErrorDetail[];
+  unknown: ErrorDetail[];
+}
+
+const joinPath = (path: string, key: string) => (path ? `${path}.${key}` : key);
+const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v);
+function admits(schema: Schema, value: unknown): boolean {
+  if (schema.type === undefined) return true;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const t = jsonType(value);
+  return types.includes(t) || (t === 'number' && types.includes('integer'));
+}
+
+/**
+ * Walks a body along its schema without descending into an array longer than its `maxItems`, so the
+ * cost is bounded by the schema, not by the body. The validator, run after, collects every error of
+ * every element; refusing an oversized array (or a flood of unknown fields) first keeps that list
+ * short: one 750 KB body of empty items once held the event loop for minutes.
+ */
+function findShapeProblems(schema: Schema, value: unknown, path: string, resolve: (s: Schema) => Schema, found: ShapeFindings): void {
+  if (found.oversized.length > MAX_PROBLEMS || found.unknown.length > MAX_PROBLEMS) return;
+  const s = resolve(schema);
+  for (const sub of s.allOf ?? []) findShapeProblems(sub, value, path, resolve, found);
+  const branches = (s.oneOf ?? s.anyOf ?? []).map(resolve).filter((b) => admits(b, value));
+  if (branches.length === 1) findShapeProblems(branches[0]!, value, path, resolve, found);
+  if (Array.isArray(value)) {
+    if (s.maxItems !== undefined && value.length > s.maxItems) {
+      found.oversized.push({ param: path || 'body', message: `must NOT have more than ${s.maxItems} items` });
+      return;
+    }
+    if (s.items) for (let i = 0; i < value.length; i++) findShapeProblems(s.items, value[i], `${path}[${i}]`, resolve, found);
+  } else if (value !== null && typeof value === 'object' && (s.properties || s.additionalProperties === false)) {
+    for (const key of Object.keys(value)) {
+      const sub = s.properties?.[key];
+      if (sub) findShapeProblems(sub, (value as Record<string, unknown>)[key], joinPath(path, key), resolve, found);
+      else if (s.additionalProperties === false) found.unknown.push({ param: joinPath(path, key), message: 'unknown or server-owned field' });
+      if (found.unknown.length > MAX_PROBLEMS) return;
+    }
+  }
+}
+
+/** Refuses bodies whose arrays exceed their `maxItems` (or that carry more unknown fields than an answer lists) before the validator's per-element work. */
+export function boundBodyShape(doc: SpecDoc): RequestHandler {
+  const schemas = (doc.components as { schemas?: Record<string, Schema> }).schemas ?? {};
+  const resolve = (s: Schema): Schema => (s.$ref ? resolve(schemas[s.$ref.split('/').pop()!] ?? {}) : s);
+  return (req, res, next) => {
+    const route = res.locals.route as SpecRoute | undefined;
+    if (!route?.bodySchema || req.body === undefined) return next();
+    const found: ShapeFindings = { oversized: [], unknown: [] };
+    findShapeProblems(route.bodySchema as Schema, req.body, '', resolve, found);
+    if (found.oversized.length) return next(validationError([...found.oversized, ...found.unknown]));
+    if (found.unknown.length > MAX_PROBLEMS) return next(validationError(found.unknown));
+    next();
+  };
+}
+
+// Text no store can hold faithfully (PostgreSQL rejects NUL in text and JSON; an unpaired surrogate is
+// not Unicode), and integers past 2^53 (they lose precision and overflow int8): a 400 naming the field,
+// found without recursion so no nesting depth can overflow the stack.
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+export function unstorableValues(root: unknown, rootPath: string): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const stack: Array<[unknown, string]> = [[root, rootPath]];
+  while (stack.length && problems.length <= MAX_PROBLEMS) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE_TEXT.test(value)) problems.push({ param: path || 'body', message: 'must not contain NUL characters or unpaired surrogates' });
+    } else if (typeof value === 'number') {
+      if (Number.isInteger(value) && !Number.isSafeInteger(value)) problems.push({ param: path || 'body', message: `must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}` });
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
+    } else if (value && typeof value === 'object') {
+      const entries = Object.entries(value);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [k, v] = entries[i]!;
+        if (UNSTORABLE_TEXT.test(k)) problems.push({ param: path || 'body', message: 'has a key with NUL characters or unpaired surrogates' });
+        else stack.push([v, path ? `${path}.${k}` : k]);
+      }
+    }
+  }
+  return problems;
+}
+
+export function rejectUnstorable(req: Request, _res: Response, next: NextFunction): void {
+  const problems = [...unstorableValues(req.query, ''), ...unstorableValues(req.body, '')];
+  next(problems.length ? validationError(problems) : undefined);
+}
+
+/**
+ * Integer parameters must be written as decimal integers: the validator coerces with Number(), which
+ * would take `0x10`, `1e1` or ` 5` for 16, 10 and 5. Checked on the raw text, before validation.
+ */
+const DECIMAL_INTEGER = /^-?\d+$/;
+export function strictIntegerParameters(req: Request, res: Response, next: NextFunction): void {
+  const route = res.locals.route as SpecRoute | undefined;
+  if (!route) return next();
+  const problems: ErrorDetail[] = [];
+  const names = [...route.template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+  const segments = route.regex.exec(req.path)?.slice(1) ?? [];
+  for (const p of route.parameters) {
+    if (p.schema?.type !== 'integer') continue;
+    let raw: unknown;
+    if (p.in === 'path') {
+      const i = names.indexOf(p.name);
+      try {
+        raw = i >= 0 && segments[i] !== undefined ? decodeURIComponent(segments[i]!) : undefined;
+      } catch {
+        raw = undefined; // broken percent-encoding: the validator reports it
+      }
+    } else if (p.in === 'query') raw = (req.query as Record<string, unknown>)[p.name];
+    else continue;
+    if (typeof raw === 'string' && !DECIMAL_INTEGER.test(raw)) problems.push({ param: p.name, message: 'must be integer' });
+  }
+  next(problems.length ? validationError(problems) : undefined);
+}
+
+/** Path parameters: no unstorable text, and integers within the range every store holds exactly. */
+export function checkPathAndQuery(specRoute: SpecRoute, path: Record<string, unknown>, query: Record<string, unknown>): void {
+  const problems = [...unstorableValues(path, '')];
+  for (const p of specRoute.parameters) {
+    if (p.schema?.type !== 'integer' || (p.in !== 'path' && p.in !== 'query')) continue;
+    const v = (p.in === 'path' ? path : query)[p.name];
+    if (typeof v === 'number' && !Number.isSafeInteger(v) && !problems.some((d) => d.param === p.name)) problems.push({ param: p.name, message: `must be an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}` });
+  }
+  if (problems.length) throw validationError(problems);
+}
