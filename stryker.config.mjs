@@ -20,9 +20,14 @@ export default {
     'test/integration/lifecycle.test.ts',
     'test/integration/profile-updates.test.ts',
     'test/integration/transactions.test.ts',
+    'test/integration/fresh-copies.test.ts',
+    'test/integration/profile-rules.test.ts',
     'test/integration/propagation.test.ts',
-    'test/integration/user-copies.test.ts',
+    'test/integration/usage-windows.test.ts',
   ],
+  // Static mutants (module constants, and code run by a file's beforeAll such as server start and the
+  // first admin key) rerun every suite per mutant: about half the run time for a tenth of the mutants.
+  ignoreStatic: true,
   // Two cores, shared: two sandboxes at most.
   concurrency: 2,
   timeoutMS: 20_000,
