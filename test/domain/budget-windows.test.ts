@@ -40,6 +40,8 @@ describe('windowsSince', () => {
     ['1Y', '2026-01-01T00:00:00.000Z', '2026-12-31T23:59:59.999Z', 1],
     ['1Y', '2026-01-01T00:00:00.000Z', '2028-06-01T00:00:00.000Z', 3],
     ['1Y', '2024-02-29T00:00:00.000Z', '2025-02-28T00:00:00.000Z', 2],
+    // a long-lived override on hourly windows: every hour of twenty years counts
+    ['1h', '2000-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z', 175_321],
   ] as const)('When %s windows run from %s to %s, then %d have started', (duration, anchor, now, n) => {
     expect(windowsSince(duration, iso(anchor), iso(now), false)).toBe(n);
     expect(windowsSince(duration, iso(anchor), iso(now), true)).toBe(n);
