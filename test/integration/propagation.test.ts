@@ -1,0 +1,233 @@
+// Propagating template fields onto users' copies: what each field carries over, what a copy keeps (ids,
+// usage, windows) and what a propagation of some fields leaves alone.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { components } from '../../client/index.js';
+import { copyOf, createProfile, editStoredCopy, expectStartedDuring, OLD_WINDOW, propagate, updateProfile, usersHoldingCopies } from '../support/profiles.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+type S = components['schemas'];
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => t?.close());
+
+const TEMPLATE: Partial<S['AccessProfileCreate']> = {
+  provider_configs: [
+    { provider_name: 'openai', allowed_models: ['gpt-4o'], budgets: [{ max_limit: 50, reset_duration: '1M' }, { max_limit: 5, reset_duration: '1d' }], rate_limit: { token_max_limit: 1000, token_reset_duration: '1h', request_max_limit: 10, request_reset_duration: '1d' } },
+    { provider_name: 'mistral', all_models_allowed: true, rate_limit: { request_max_limit: 3, request_reset_duration: '1h' } },
+  ],
+  budgets: [{ max_limit: 100, reset_duration: '1M' }],
+  rate_limit: { token_max_limit: 5000, token_reset_duration: '1d' },
+  mcp_tool_groups: [{ tool_group_id: 1 }],
+  mcp_servers: [{ mcp_server_id: 'github' }],
+  mcp_tool_overrides: [{ mcp_client_id: 'github', tool_name: 'delete_repository', action: 'exclude' }],
+};
+
+/** Usage and old windows on every budget and limit of the user's copy. */
+const spend = (userId: string, profileId: number) => editStoredCopy(t, userId, profileId, (c) => {
+  for (const b of [...c.budgets, ...c.provider_configs.flatMap((p) => p.budgets)]) Object.assign(b, { current_usage: 2, last_reset: OLD_WINDOW });
+  for (const r of [c.rate_limit, ...c.provider_configs.map((p) => p.rate_limit)]) if (r) Object.assign(r, { token_current_usage: 30, request_current_usage: 3, token_last_reset: OLD_WINDOW, request_last_reset: OLD_WINDOW });
+});
+
+describe('provider configs', () => {
+  it('When provider configs are propagated, then a matching provider keeps its id, budget ids, usage and windows, takes the new values, and the others follow the template', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [user] = await usersHoldingCopies(t, p.id);
+    await spend(user!, p.id);
+    const before = await copyOf(t, user!, p.id);
+    const openai = p.provider_configs[0]!;
+    const res = await updateProfile(t, p.id, {
+      provider_configs: [
+        { id: openai.id, provider_name: 'openai', allowed_models: ['gpt-4o', 'o3'], budgets: [{ max_limit: 80, reset_duration: '1M' }, { max_limit: 9, reset_duration: '1w' }], rate_limit: { token_max_limit: 2000, token_reset_duration: '1h', request_max_limit: 10, request_reset_duration: '1w' } },
+        { provider_name: 'google', budgets: [{ max_limit: 7, reset_duration: '1d' }] },
+      ],
+    });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    const started = Date.now();
+    const result = await propagate(t, p.id, { fields: ['provider_configs'] });
+    const ended = Date.now();
+    expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 0, failed_users: 0, user_ids: [user], applied: true });
+
+    const copy = await copyOf(t, user!, p.id);
+    expect(copy.provider_configs.map((c) => c.provider_name)).toEqual(['openai', 'google']);
+    const [o, g] = copy.provider_configs;
+    const was = before.provider_configs[0]!;
+    expect(o).toMatchObject({ id: was.id, allowed_models: ['gpt-4o', 'o3'], all_models_allowed: false });
+    // the monthly budget is matched by its duration: same id, usage and window, new limit
+    expect(o!.budgets[0]).toMatchObject({ id: was.budgets[0]!.id, max_limit: 80, current_usage: 2, last_reset: OLD_WINDOW });
+    // the weekly one is new: the daily one is gone
+    expect(o!.budgets[1]).toMatchObject({ reset_duration: '1w', max_limit: 9, current_usage: 0 });
+    expect(was.budgets.map((b) => b.id)).not.toContain(o!.budgets[1]!.id);
+    expectStartedDuring(o!.budgets[1]!.last_reset, started, ended);
+    // the rate limit keeps its id; the token window (same duration) keeps usage, the request one restarts
+    expect(o!.rate_limit).toMatchObject({ id: was.rate_limit!.id, token_max_limit: 2000, token_current_usage: 30, token_last_reset: OLD_WINDOW, request_reset_duration: '1w', request_current_usage: 0 });
+    expectStartedDuring(o!.rate_limit!.request_last_reset, started, ended);
+    // a provider new to the copy comes fresh
+    expect(g).toMatchObject({ provider_name: 'google', budgets: [{ max_limit: 7, current_usage: 0 }] });
+    expect(g!.rate_limit).toBeUndefined();
+    expect(before.provider_configs.map((c) => c.id)).not.toContain(g!.id);
+    expect(res.data!.access_profile.provider_configs.map((c) => c.id)).not.toContain(g!.id);
+    // fields not propagated are left alone
+    expect(copy.budgets).toEqual(before.budgets);
+    expect(copy.rate_limit).toEqual(before.rate_limit);
+  });
+
+  it('When the template drops a provider rate limit, then propagating provider configs drops it from the copy too', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [user] = await usersHoldingCopies(t, p.id);
+    const mistral = p.provider_configs[1]!;
+    const res = await updateProfile(t, p.id, { provider_configs: [{ id: p.provider_configs[0]!.id, provider_name: 'openai' }, { id: mistral.id, provider_name: 'mistral', all_models_allowed: true, rate_limit: null }] });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    const result = await propagate(t, p.id, { fields: ['provider_configs'] });
+    expect(result.data).toMatchObject({ affected_users: 1 });
+    const copy = await copyOf(t, user!, p.id);
+    expect(copy.provider_configs[1]).toMatchObject({ provider_name: 'mistral' });
+    expect(copy.provider_configs[1]!.rate_limit).toBeUndefined();
+    expect(copy.provider_configs[0]!.rate_limit).toMatchObject({ token_max_limit: 1000 });
+  });
+
+  it('When provider configs are propagated with reset_usage, then kept budgets and limits keep their ids with zero usage and fresh windows', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [user] = await usersHoldingCopies(t, p.id);
+    await spend(user!, p.id);
+    const before = await copyOf(t, user!, p.id);
+    const started = Date.now();
+    const result = await propagate(t, p.id, { fields: ['provider_configs'], reset_usage: true });
+    const ended = Date.now();
+    expect(result.data).toMatchObject({ affected_users: 1 });
+    const o = (await copyOf(t, user!, p.id)).provider_configs[0]!;
+    expect(o.budgets.map((b) => [b.id, b.current_usage])).toEqual(before.provider_configs[0]!.budgets.map((b) => [b.id, 0]));
+    for (const b of o.budgets) expectStartedDuring(b.last_reset, started, ended);
+    expect(o.rate_limit).toMatchObject({ id: before.provider_configs[0]!.rate_limit!.id, token_current_usage: 0, request_current_usage: 0 });
+    expectStartedDuring(o.rate_limit!.token_last_reset, started, ended);
+    expectStartedDuring(o.rate_limit!.request_last_reset, started, ended);
+  });
+});
+
+describe('which fields are propagated', () => {
+  it('When only budgets are propagated, then the copy takes the new budgets and keeps its rate limit and MCP links', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [user] = await usersHoldingCopies(t, p.id);
+    const before = await copyOf(t, user!, p.id);
+    await updateProfile(t, p.id, { budgets: [{ id: p.budgets[0]!.id, max_limit: 300, reset_duration: '1M' }], rate_limit: { token_max_limit: 1, token_reset_duration: '1d' }, mcp_servers: [], mcp_tool_groups: [], mcp_tool_overrides: [] });
+    const result = await propagate(t, p.id, { fields: ['budgets'] });
+    expect(result.data).toMatchObject({ affected_users: 1, fields: ['budgets'] });
+    const copy = await copyOf(t, user!, p.id);
+    expect(copy.budgets[0]).toMatchObject({ id: before.budgets[0]!.id, max_limit: 300 });
+    expect(copy.rate_limit).toEqual(before.rate_limit);
+    expect(copy).toMatchObject({ mcp_servers: TEMPLATE.mcp_servers, mcp_tool_groups: TEMPLATE.mcp_tool_groups, mcp_tool_overrides: TEMPLATE.mcp_tool_overrides, provider_configs: before.provider_configs });
+  });
+
+  it('When two fields are propagated and only one of them changed, then the copy is affected and takes the change', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [user] = await usersHoldingCopies(t, p.id);
+    await updateProfile(t, p.id, { rate_limit: { token_max_limit: 9000, token_reset_duration: '1d' } });
+    const dry = await propagate(t, p.id, { fields: ['budgets', 'rate_limit'], dry_run: true });
+    expect(dry.data).toMatchObject({ affected_users: 1, skipped_users: 0, user_ids: [user], applied: false });
+    const result = await propagate(t, p.id, { fields: ['budgets', 'rate_limit'] });
+    expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 0, user_ids: [user] });
+    expect((await copyOf(t, user!, p.id)).rate_limit).toMatchObject({ token_max_limit: 9000 });
+  });
+
+  it('When MCP links are propagated, then each propagated list replaces the copy\'s and the others stay', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [user] = await usersHoldingCopies(t, p.id);
+    await updateProfile(t, p.id, {
+      mcp_tool_groups: [{ tool_group_id: 2 }], mcp_servers: [{ mcp_server_id: 'jira' }],
+      mcp_tool_overrides: [{ mcp_client_id: 'jira', tool_name: 'delete_project', action: 'exclude' }],
+    });
+    const first = await propagate(t, p.id, { fields: ['mcp_tool_groups', 'mcp_servers'] });
+    expect(first.data).toMatchObject({ affected_users: 1 });
+    expect(await copyOf(t, user!, p.id)).toMatchObject({ mcp_tool_groups: [{ tool_group_id: 2 }], mcp_servers: [{ mcp_server_id: 'jira' }], mcp_tool_overrides: TEMPLATE.mcp_tool_overrides });
+    const second = await propagate(t, p.id, { fields: ['mcp_tool_overrides'] });
+    expect(second.data).toMatchObject({ affected_users: 1 });
+    expect((await copyOf(t, user!, p.id)).mcp_tool_overrides).toEqual([{ mcp_client_id: 'jira', tool_name: 'delete_project', action: 'exclude' }]);
+  });
+
+  it('When a template budget gets a new reset duration, then the copy\'s old budget is replaced by a new one with zero usage', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [user] = await usersHoldingCopies(t, p.id);
+    await spend(user!, p.id);
+    const before = await copyOf(t, user!, p.id);
+    await updateProfile(t, p.id, { budgets: [{ id: p.budgets[0]!.id, max_limit: 100, reset_duration: '1w' }] });
+    const started = Date.now();
+    await propagate(t, p.id, { fields: ['budgets'] });
+    const ended = Date.now();
+    const [b] = (await copyOf(t, user!, p.id)).budgets;
+    expect(b).toMatchObject({ reset_duration: '1w', current_usage: 0, override: null });
+    expect(b!.id).not.toBe(before.budgets[0]!.id);
+    expectStartedDuring(b!.last_reset, started, ended);
+  });
+});
+
+describe('rate limits', () => {
+  it('When the rate limit is propagated, then it keeps its id; usage stays where the duration is unchanged and restarts where it changed', async () => {
+    const p = await createProfile(t, { rate_limit: { token_max_limit: 100, token_reset_duration: '1h', request_max_limit: 10, request_reset_duration: '1h' } });
+    const [user] = await usersHoldingCopies(t, p.id);
+    await spend(user!, p.id);
+    const before = await copyOf(t, user!, p.id);
+    await updateProfile(t, p.id, { rate_limit: { token_max_limit: 200, token_reset_duration: '1d', request_max_limit: 20, request_reset_duration: '1h' } });
+    const started = Date.now();
+    await propagate(t, p.id, { fields: ['rate_limit'] });
+    const ended = Date.now();
+    const r = (await copyOf(t, user!, p.id)).rate_limit!;
+    expect(r).toMatchObject({ id: before.rate_limit!.id, token_max_limit: 200, token_current_usage: 0, request_max_limit: 20, request_current_usage: 3, request_last_reset: OLD_WINDOW });
+    expectStartedDuring(r.token_last_reset, started, ended);
+  });
+
+  it('When the rate limit is propagated with reset_usage, then both counters restart now', async () => {
+    const p = await createProfile(t, { rate_limit: { token_max_limit: 100, token_reset_duration: '1h', request_max_limit: 10, request_reset_duration: '1h' } });
+    const [user] = await usersHoldingCopies(t, p.id);
+    await spend(user!, p.id);
+    const before = await copyOf(t, user!, p.id);
+    const started = Date.now();
+    const result = await propagate(t, p.id, { fields: ['rate_limit'], reset_usage: true });
+    const ended = Date.now();
+    expect(result.data).toMatchObject({ affected_users: 1 });
+    const r = (await copyOf(t, user!, p.id)).rate_limit!;
+    expect(r).toMatchObject({ id: before.rate_limit!.id, token_current_usage: 0, request_current_usage: 0 });
+    expectStartedDuring(r.token_last_reset, started, ended);
+    expectStartedDuring(r.request_last_reset, started, ended);
+  });
+
+  it('When the template has no rate limit, then propagating it removes the copy\'s; a copy without one takes the template\'s', async () => {
+    const p = await createProfile(t, { rate_limit: { token_max_limit: 100, token_reset_duration: '1h' } });
+    const [user] = await usersHoldingCopies(t, p.id);
+    await updateProfile(t, p.id, { rate_limit: null });
+    await propagate(t, p.id, { fields: ['rate_limit'] });
+    expect((await copyOf(t, user!, p.id)).rate_limit).toBeUndefined();
+    await updateProfile(t, p.id, { rate_limit: { request_max_limit: 4, request_reset_duration: '1d' } });
+    await propagate(t, p.id, { fields: ['rate_limit'] });
+    expect((await copyOf(t, user!, p.id)).rate_limit).toMatchObject({ request_max_limit: 4, request_current_usage: 0, token_max_limit: null });
+  });
+});
+
+describe('budgets with reset_usage on a calendar-aligned copy', () => {
+  it('When budgets are propagated with reset_usage, then a kept 1Q budget restarts at its quarter start with zero usage', async () => {
+    const p = await createProfile(t, { calendar_aligned: true, budgets: [{ max_limit: 10, reset_duration: '1Q', reset_config: { quarter_start_month: 2 } }] });
+    const [user] = await usersHoldingCopies(t, p.id);
+    await spend(user!, p.id);
+    const before = await copyOf(t, user!, p.id);
+    await propagate(t, p.id, { fields: ['budgets'], reset_usage: true });
+    const now = new Date();
+    const m = now.getUTCMonth();
+    const quarterStart = new Date(Date.UTC(now.getUTCFullYear(), m - ((((m - 1) % 3) + 3) % 3), 1)).toISOString();
+    expect((await copyOf(t, user!, p.id)).budgets[0]).toMatchObject({ id: before.budgets[0]!.id, current_usage: 0, last_reset: quarterStart });
+  });
+});
+
+describe('the users asked for', () => {
+  it('When user_ids name one holder and one user without a copy, then only the holder changes and the audit entry counts both requested', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [a, b] = await usersHoldingCopies(t, p.id, 2);
+    await updateProfile(t, p.id, { mcp_servers: [] });
+    const result = await propagate(t, p.id, { fields: ['mcp_servers'], user_ids: [a!, 'holds-nothing'] });
+    expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 1, user_ids: [a] });
+    expect((await copyOf(t, a!, p.id)).mcp_servers).toEqual([]);
+    expect((await copyOf(t, b!, p.id)).mcp_servers).toEqual(TEMPLATE.mcp_servers);
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'propagate' } } });
+    expect(audit.data!.audit_logs[0]).toMatchObject({ new_values: { fields: ['mcp_servers'], reset_usage: false }, metadata: expect.objectContaining({ requested_users: 2, affected_users: 1, skipped_users: 1, failed_users: 0 }) });
+  });
+});
