@@ -104,7 +104,10 @@ export function breakingChanges(oldDoc: Json, newDoc: Json): string[] {
   return [...new Set(issues)];
 }
 
-const versionOf = (doc: Json) => String(doc.info?.version ?? '0.0.0').split('.').map((n) => Number.parseInt(n, 10) || 0);
+const versionOf = (doc: Json): [number, number] => {
+  const [major = '0', minor = '0'] = String(doc.info?.version ?? '0.0.0').split('.');
+  return [Number.parseInt(major, 10) || 0, Number.parseInt(minor, 10) || 0];
+};
 
 /**
  * The smallest info.version that may break `baseline`. Semver: from 1.0.0 a breaking change needs a new
@@ -117,7 +120,7 @@ export function requiredBump(baseline: Json): string {
 
 /** Whether `current`'s version is at least the bump that allows breaking `baseline`. */
 export function breakingBumped(baseline: Json, current: Json): boolean {
-  const [needMajor, needMinor] = requiredBump(baseline).split('.').map(Number);
+  const [needMajor, needMinor] = versionOf({ info: { version: requiredBump(baseline) } });
   const [major, minor] = versionOf(current);
   return major > needMajor || (major === needMajor && minor >= needMinor);
 }
