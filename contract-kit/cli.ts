@@ -85,5 +85,6 @@ if (failures.length) {
   console.log('\nViolations:');
   for (const r of failures) for (const p of r.problems) console.log(`  ${r.name}: ${p}`);
 }
-console.log(`\n${report.passed} passed, ${report.failed} failed${report.skipped ? `, ${report.skipped} skipped` : ''} ${readOnly ? '' : ` (data prefix ${report.prefix})`}`);
+const created = readOnly || mock ? '' : ` (data prefix ${report.prefix})`;
+console.log(`\n${report.passed} passed, ${report.failed} failed${report.skipped ? `, ${report.skipped} skipped` : ''}${created}`);
 process.exit(report.failed ? 1 : 0);
