@@ -36,15 +36,17 @@ describe('contract kit against the server', () => {
     expect(await profilesNamed(prefix)).toEqual([]);
   }, 90_000);
 
-  it('When the kit runs read-only, then it calls only reads and creates nothing', async () => {
+  it('When the kit runs read-only with a key of view scopes only, then it calls only reads and creates nothing', async () => {
     const { data: seeded } = await server.client.POST('/api/access-profiles', { body: { name: `kit-read-only-${Date.now()}` } });
+    const { data: viewer } = await server.client.POST('/api/api-keys', { body: { name: `kit-viewer-${Date.now()}`, scopes: ['AccessProfiles:View', 'APIKeys:View', 'Roles:View', 'Users:View'] } });
     const before = (await server.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 1 } } })).data!.total_count;
-    const run = await runContractKit(['--base-url', server.url, '--api-key', server.adminKey, '--read-only']);
+    const run = await runContractKit(['--base-url', server.url, '--api-key', viewer!.api_key.key, '--read-only']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('ok   getAccessProfile');
     expect(run.stdout).not.toMatch(/create|update|delete/i);
     expect((await server.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 1 } } })).data!.total_count).toBe(before);
     await server.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: seeded!.access_profile.id } } });
+    await server.client.DELETE('/api/api-keys/{id}', { params: { path: { id: viewer!.api_key.id } } });
   }, 90_000);
 
   it('When the kit runs against the server behind prism proxy (the sandbox set-up), then every operation passes', async () => {
