@@ -239,8 +239,11 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
     if (ids.clone && !deleted.has('clone')) await remove(`profile ${ids.clone}`, () => c.DELETE('/api/access-profiles/{id}', { params: { path: { id: ids.clone! } } }));
     if (ids.profile) await remove(`profile ${ids.profile}`, () => c.DELETE('/api/access-profiles/{id}', { params: { path: { id: ids.profile! } } }));
     try {
+      // Anything else under the prefix (say, a profile from an invalid request the target wrongly accepted).
+      const stray = (await c.GET('/api/access-profiles', { params: { query: { search: prefix, limit: 100 } } })).data?.access_profiles ?? [];
+      for (const x of stray.filter((x) => x.name.startsWith(prefix))) await remove(`profile ${x.id} (${x.name})`, () => c.DELETE('/api/access-profiles/{id}', { params: { path: { id: x.id } } }));
       const left = await c.GET('/api/access-profiles', { params: { query: { search: prefix, limit: 5 } } });
-      const names = left.data?.access_profiles.map((x) => x.name) ?? [];
+      const names = left.data?.access_profiles.map((x) => x.name).filter((n) => n.startsWith(prefix)) ?? [];
       if (names.length) problems.push(`profiles left under the prefix: ${names.join(', ')}`);
     } catch (e) {
       problems.push(`could not list what is left: ${(e as Error).message}`);

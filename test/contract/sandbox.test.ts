@@ -27,10 +27,10 @@ beforeAll(async () => {
     try {
       if ((await fetch(`${baseUrl}/health`)).ok) break;
     } catch { /* not up yet */ }
-    if (Date.now() - started > 45_000) throw new Error(`sandbox did not start in 45 s:\n${output}`);
+    if (Date.now() - started > 90_000) throw new Error(`sandbox did not start in 90 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   if (!sandbox || sandbox.exitCode !== null) return;
   await new Promise<void>((resolve) => {
@@ -48,11 +48,11 @@ describe('contract kit against the sandbox', () => {
     const flagged = output.split('\n').filter((l) => l.includes('✖'));
     expect(flagged.filter((l) => !l.includes('UNPROCESSABLE_ENTITY: Invalid request'))).toEqual([]);
     expect(flagged).toHaveLength(4);
-  }, 90_000);
+  }, 150_000);
 
   it('When the kit runs read-only on the seeded sandbox, then every read is checked on the seeded data', async () => {
     const run = await runContractKit(['--base-url', baseUrl, '--api-key', adminKey, '--read-only']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(summaryOf(run)).toEqual({ passed: 14, failed: 0, skipped: 0 });
-  }, 90_000);
+  }, 150_000);
 });
