@@ -104,17 +104,30 @@ export function breakingChanges(oldDoc: Json, newDoc: Json): string[] {
   return [...new Set(issues)];
 }
 
-/** The part of a version whose bump announces breaking changes: the major, or in 0.x the minor (semver). */
-const breakingPartOf = (doc: Json): [number, number] => {
-  const [major = 0, minor = 0] = String(doc.info?.version ?? '0').split('.').map(Number);
-  return major === 0 ? [0, minor] : [major, 0];
+const versionOf = (doc: Json): [number, number] => {
+  const [major = '0', minor = '0'] = String(doc.info?.version ?? '0.0.0').split('.');
+  return [Number.parseInt(major, 10) || 0, Number.parseInt(minor, 10) || 0];
 };
 
-/** The gate's decision: breaking changes pass only with a bumped major version (in 0.x, the minor). */
+/**
+ * The smallest info.version that may break `baseline`. Semver: from 1.0.0 a breaking change needs a new
+ * major; in 0.x the minor is the breaking position (npm's ^0.1.0 does not accept 0.2.0), so 0.1.x -> 0.2.0.
+ */
+export function requiredBump(baseline: Json): string {
+  const [major, minor] = versionOf(baseline);
+  return major === 0 ? `0.${minor + 1}.0` : `${major + 1}.0.0`;
+}
+
+/** Whether `current`'s version is at least the bump that allows breaking `baseline`. */
+export function breakingBumped(baseline: Json, current: Json): boolean {
+  const [needMajor, needMinor] = versionOf({ info: { version: requiredBump(baseline) } });
+  const [major, minor] = versionOf(current);
+  return major > needMajor || (major === needMajor && minor >= needMinor);
+}
+
+/** The gate's decision: breaking changes pass only with the bump requiredBump names. */
 export function gateVerdict(baseline: Json, current: Json): { issues: string[]; pass: boolean; bumped: boolean } {
   const issues = breakingChanges(baseline, current);
-  const [cMajor, cMinor] = breakingPartOf(current);
-  const [bMajor, bMinor] = breakingPartOf(baseline);
-  const bumped = cMajor > bMajor || (cMajor === bMajor && cMajor === 0 && cMinor > bMinor);
+  const bumped = breakingBumped(baseline, current);
   return { issues, bumped, pass: issues.length === 0 || bumped };
 }

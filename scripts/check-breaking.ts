@@ -1,48 +1,27 @@
-// `npm run check:breaking`: spec/ against the spec of the last release tag (v*). Breaking changes fail
-// unless info.version's major was bumped. With no release tag yet, tags HEAD as v<info.version>.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gateVerdict } from './breaking-changes.js';
+// `npm run check:breaking`: the bundled spec/ against the last released bundle, spec/released/openapi.json
+// (committed; written only by `npm run release:spec`). Reads no git history and creates no tags, so a
+// tagless CI clone gets the same verdict as a developer's clone. A missing baseline is a failure.
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { gateVerdict, requiredBump } from './breaking-changes.js';
+import { baselinePath, bundleSpec, root } from './spec-bundle.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-const redocly = join(root, 'node_modules/.bin/redocly');
-
-function bundle(specDir: string): Record<string, unknown> {
-  const out = join(mkdtempSync(join(tmpdir(), 'ap-breaking-')), 'openapi.json');
-  execFileSync(redocly, ['bundle', join(specDir, 'openapi.yaml'), '-o', out, '--ext', 'json'], { stdio: 'pipe' });
-  return JSON.parse(readFileSync(out, 'utf8'));
+const where = relative(root, baselinePath);
+if (!existsSync(baselinePath)) {
+  console.error(`No baseline: ${where} is missing. It is the last released bundled spec and must be committed; restore it from git, or create it with \`npm run release:spec\`.`);
+  process.exit(1);
 }
-
-const current = bundle(join(root, 'spec'));
-let tag = '';
-try {
-  tag = git('describe', '--tags', '--match', 'v*', '--abbrev=0');
-} catch {
-  const version = String((current.info as { version: string }).version);
-  git('tag', `v${version}`); // lightweight: needs no git identity (CI clones have none)
-  console.log(`No release tag yet: tagged HEAD as v${version}, the baseline for later changes.`);
-  process.exit(0);
-}
-
-// The spec files as they were at the tag, bundled the same way.
-const dir = mkdtempSync(join(tmpdir(), 'ap-baseline-'));
-for (const file of git('ls-tree', '-r', '--name-only', tag, 'spec').split('\n').filter(Boolean)) {
-  mkdirSync(join(dir, dirname(file)), { recursive: true });
-  writeFileSync(join(dir, file), git('show', `${tag}:${file}`));
-}
-const baseline = bundle(join(dir, 'spec'));
-rmSync(dir, { recursive: true, force: true });
+const baseline = JSON.parse(readFileSync(baselinePath, 'utf8'));
+const current = bundleSpec();
+const against = `the released ${baseline.info.version} (${where})`;
 
 const { issues, bumped, pass } = gateVerdict(baseline, current);
+const list = issues.map((i) => `  - ${i}`).join('\n');
 if (!issues.length) {
-  console.log(`No breaking change against ${tag}.`);
+  console.log(`No breaking change against ${against}.`);
 } else if (pass && bumped) {
-  console.log(`${issues.length} breaking change(s) against ${tag}, allowed by the version bump (major, or minor in 0.x):\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  console.log(`${issues.length} breaking change(s) against ${against}, allowed by the version bump to ${current.info.version}:\n${list}`);
 } else {
-  console.error(`${issues.length} breaking change(s) against ${tag} (bump the major of info.version, or the minor while it is 0.x, to allow them):\n${issues.map((i) => `  - ${i}`).join('\n')}`);
+  console.error(`${issues.length} breaking change(s) against ${against}; info.version ${current.info.version} must be at least ${requiredBump(baseline)} to allow them:\n${list}`);
   process.exit(1);
 }

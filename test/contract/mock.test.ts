@@ -1,7 +1,8 @@
-// The contract suite against the Prism mock, run as a real process: what frontend teams build on.
-import { afterAll, beforeAll } from 'vitest';
+// The contract kit against the Prism mock, run as a real process: what frontend teams build on.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { operations } from '../../contract-kit/spec.js';
+import { runContractKit, summaryOf } from '../support/contract-kit.js';
 import { startPrism, type PrismProcess } from '../support/prism.js';
-import { contractSuite } from './contract-suite.js';
 
 let prism: PrismProcess;
 beforeAll(async () => {
@@ -9,4 +10,13 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => prism?.stop());
 
-contractSuite('Prism mock', () => ({ kind: 'mock', baseUrl: prism.baseUrl, apiKey: 'any-key-works-on-the-mock' }));
+describe('contract kit against the Prism mock', () => {
+  it('When the kit runs against the mock, then it detects the mock, says what it skips, and every operation passes', async () => {
+    const run = await runContractKit(['--base-url', prism.baseUrl, '--api-key', 'any-key-works-on-the-mock']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain('treating it as a stateless mock');
+    expect(run.stdout).toContain('skipped on a mock: X-Request-Id echoes');
+    // Every operation plus the invalid-request check; no cleanup on a mock.
+    expect(summaryOf(run)).toEqual({ passed: operations.size + 1, failed: 0, skipped: 0 });
+  }, 90_000);
+});
