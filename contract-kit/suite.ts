@@ -108,6 +108,8 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
 
   try {
     await step('getHealth', 200, [], () => c.GET('/health'));
+    await step('getLiveness', 200, [], () => c.GET('/livez'));
+    await step('getReadiness', 200, [], () => c.GET('/readyz'));
     if (options.readOnly) await readOnlySteps();
     else await lifeCycle();
     await invalidRequestsRefused();

@@ -877,6 +877,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness probe
+         * @description The process answers. Never touches the store, so a database outage does not make an orchestrator restart the server. No authentication; not rate limited; logged at debug level.
+         */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness probe
+         * @description Whether to send this instance traffic. 200 when the store answers and the server is not stopping; 503 (same body) while the store is unreachable or after SIGTERM/SIGINT, while in-flight requests drain. No authentication; not rate limited; logged at debug level.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1488,18 +1528,32 @@ export interface components {
              */
             expires_at?: string | null;
         };
+        StoreStatus: {
+            /** @enum {string} */
+            kind: "sqlite" | "postgres";
+            reachable: boolean;
+            latency_ms: number | null;
+        };
         Health: {
             /** @enum {string} */
             status: "ok" | "unavailable";
-            store: {
-                /** @enum {string} */
-                kind: "sqlite" | "postgres";
-                reachable: boolean;
-                latency_ms: number | null;
-            };
+            store: components["schemas"]["StoreStatus"];
             /** @description API version (`info.version` of the spec). */
             version: string;
             uptime_seconds: number;
+        };
+        Liveness: {
+            /** @constant */
+            status: "ok";
+            uptime_seconds: number;
+        };
+        Readiness: {
+            /**
+             * @description `draining` after SIGTERM/SIGINT: finish what you sent, send new requests elsewhere.
+             * @enum {string}
+             */
+            status: "ready" | "unavailable" | "draining";
+            store: components["schemas"]["StoreStatus"];
         };
     };
     responses: {
@@ -3578,6 +3632,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Caller's request id (1..128 visible ASCII characters), echoed in the response and used as the error envelope's `event_id`. Generated when absent.
+                 * @example req-7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is alive. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Liveness"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Caller's request id (1..128 visible ASCII characters), echoed in the response and used as the error envelope's `event_id`. Generated when absent.
+                 * @example req-7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready for traffic. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            /** @description Not ready: the store does not answer, or the server is draining before it stops. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
         };

@@ -1,4 +1,5 @@
 // Environment configuration, validated once at start: every bad value is reported, then the process exits.
+import { maskUrl } from './startup-error.js';
 export interface Config {
   port: number;
   host: string;
@@ -13,13 +14,19 @@ export interface Config {
   /** Slow clients: time to send the headers, and the whole request; both answer 408. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Idle keep-alive connections close after this. */
+  keepAliveTimeoutMs: number;
   /** Open connections at once; more are refused at accept. */
   maxConnections: number;
   /** Requests per key per window (0: off), and failed authentications per client address per window (0: off). */
   rateLimit: { perKey: number; authFailuresPerAddress: number; windowMs: number };
   /** Express `trust proxy`: which hops' X-Forwarded-For names the client (for logs and per-address limits). */
   trustProxy: boolean | number | string;
-  pg: { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
+  pg: { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number; connectRetryMs: number };
+  /** SIGTERM/SIGINT: how long in-flight requests may take to finish before they are cut (exit 1). */
+  drainTimeoutMs: number;
+  /** Prometheus metrics on their own listener; null when METRICS_PORT is unset. */
+  metrics: { port: number; host: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -63,7 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const databaseUrl = env.DATABASE_URL || 'sqlite:./data/access-profiles.db';
   if (!/^sqlite:.+/.test(databaseUrl) && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://..., got '${databaseUrl}'`);
+    problems.push(`DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://..., got '${maskUrl(databaseUrl)}'`);
   }
   const adminApiKey = env.ADMIN_API_KEY || undefined;
   if (adminApiKey !== undefined && (adminApiKey.length < 16 || /\s/.test(adminApiKey))) {
@@ -93,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     maxConnections: int('MAX_CONNECTIONS', 1024, 1, 1_000_000),
+    keepAliveTimeoutMs: int('KEEP_ALIVE_TIMEOUT_MS', 5000, 100, 600_000),
     rateLimit: {
       perKey: int('RATE_LIMIT_PER_KEY', 3000, 0, 10_000_000),
       authFailuresPerAddress: int('RATE_LIMIT_AUTH_FAILURES', 30, 0, 10_000_000),
@@ -103,7 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       poolSize: int('PG_POOL_SIZE', 10, 1, 200),
       statementTimeoutMs: int('PG_STATEMENT_TIMEOUT_MS', 15000, 100, 600000),
       connectTimeoutMs: int('PG_CONNECT_TIMEOUT_MS', 5000, 100, 120000),
+      connectRetryMs: int('PG_CONNECT_RETRY_MS', 30_000, 0, 3_600_000),
     },
+    drainTimeoutMs: int('DRAIN_TIMEOUT_MS', 10_000, 0, 3_600_000),
+    metrics: env.METRICS_PORT ? { port: int('METRICS_PORT', 9464, 0, 65535), host: env.METRICS_HOST || '127.0.0.1' } : null,
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
   if (problems.length) throw new ConfigError(problems);

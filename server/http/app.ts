@@ -11,7 +11,7 @@ import { parseIfMatch } from './if-match.js';
 import type { AppContext, Handlers, HandlerContext, OperationId, Principal } from './operations.js';
 import { apiSecurityHeaders, authFailureLimit, docsSecurityHeaders, noStore, perKeyLimit } from './protection.js';
 import { boundBodyShape, checkPathAndQuery, rejectUnstorable, requireDecodableQuery, requireJsonBody, strictIntegerParameters, verifyUtf8 } from './request-guards.js';
-import { coerceParameters, loadSpec, specRoutes, type SpecRoute } from './spec-routes.js';
+import { coerceParameters, loadSpec, specRoutes, type SpecDoc, type SpecRoute } from './spec-routes.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -42,14 +42,27 @@ function cors(origins: AppContext['config']['corsOrigins']) {
   };
 }
 
+const PROBES = new Set(['/health', '/livez', '/readyz']);
+
 function accessLog(ctx: AppContext) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
-      // Path only: query strings and headers (which carry keys) are never logged.
-      ctx.logger.info({ reqId: (req as Request & { id: string }).id, method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100 }, 'request');
+      // Path only: query strings and headers (which carry keys) are never logged. Probes every few
+      // seconds would drown the log: they are logged at debug.
+      const entry = { reqId: (req as Request & { id: string }).id, remoteAddress: req.ip, method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100 };
+      if (PROBES.has(req.path)) ctx.logger.debug(entry, 'request');
+      else ctx.logger.info(entry, 'request');
     });
+    next();
+  };
+}
+
+/** After SIGTERM/SIGINT every answer closes its connection, so keep-alive clients move to another instance. */
+function closeWhenDraining(ctx: AppContext) {
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    if (ctx.lifecycle.draining) res.setHeader('Connection', 'close');
     next();
   };
 }
@@ -81,8 +94,7 @@ function route(ctx: AppContext, specRoute: SpecRoute, handler: AnyHandler) {
   };
 }
 
-export function createApp(ctx: AppContext, handlers: Handlers): express.Express {
-  const doc = loadSpec();
+export function createApp(ctx: AppContext, handlers: Handlers, doc: SpecDoc = loadSpec()): express.Express {
   const routes = specRoutes(doc);
   const app = express();
   app.disable('x-powered-by');
@@ -94,9 +106,11 @@ export function createApp(ctx: AppContext, handlers: Handlers): express.Express 
   app.set('case sensitive routing', true);
   app.set('trust proxy', ctx.config.trustProxy);
   app.use(requestId);
+  if (ctx.metrics) app.use(ctx.metrics.countRequests);
+  app.use(closeWhenDraining(ctx));
   app.use(accessLog(ctx));
   app.use(cors(ctx.config.corsOrigins));
-  app.use(docsRouter(docsSecurityHeaders));
+  app.use(docsRouter(doc, docsSecurityHeaders));
   app.use(apiSecurityHeaders, noStore);
   // Who calls, and whether they may, before a byte of the body is read.
   app.use('/api', authFailureLimit(ctx.config));

@@ -5,6 +5,7 @@ import type { Database } from '../store/database.js';
 import type { Config } from '../config.js';
 import type { Logger } from 'pino';
 import type { Principal } from '../domain/principal.js';
+import type { Metrics } from './metrics.js';
 import type { ExpectedVersion } from '../domain/templates.js';
 
 export type { Principal };
@@ -20,8 +21,8 @@ type BodyOf<K extends OperationId> =
   : Op<K> extends { requestBody?: { content: { 'application/json': infer B } } } ? B | undefined
   : undefined;
 
-// The health check answers 503 with its own body when the store is down; every other 5xx is an error.
-type SuccessStatus<K extends OperationId> = Extract<keyof Op<K>['responses'], K extends 'getHealth' ? 200 | 503 : 200 | 201>;
+// The health and readiness probes answer 503 with their own body; every other 5xx is an error.
+type SuccessStatus<K extends OperationId> = Extract<keyof Op<K>['responses'], K extends 'getHealth' | 'getReadiness' ? 200 | 503 : 200 | 201>;
 type ResponseBody<K extends OperationId, S extends SuccessStatus<K>> =
   Op<K>['responses'][S] extends { content: { 'application/json': infer B } } ? B : never;
 
@@ -35,6 +36,10 @@ export interface AppContext {
   logger: Logger;
   version: string;
   startedAt: number;
+  /** Set when SIGTERM/SIGINT arrives: readiness turns unavailable and every answer closes its connection. */
+  lifecycle: { draining: boolean };
+  /** Prometheus metrics, when METRICS_PORT is set. */
+  metrics: Metrics | null;
 }
 
 export interface HandlerContext<K extends OperationId> {

@@ -14,6 +14,8 @@ export interface Database extends Sql {
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** Round-trip time to the store in ms; throws when it does not answer. */
   ping(): Promise<number>;
+  /** Connection pool figures, where there is a pool (PostgreSQL). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 

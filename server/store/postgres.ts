@@ -3,10 +3,11 @@
 // mapped to StoreUnavailableError (503) and serialization failures retried.
 import pg from 'pg';
 import { StoreUnavailableError, UniqueViolationError, type Database, type Sql, type SqlValue } from './database.js';
+import { StartupError, maskUrl } from '../startup-error.js';
 import { applyMigrations } from './migrations/migration.js';
 import { postgresMigrations } from './migrations/postgres.js';
 
-export interface PostgresOptions { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number }
+export interface PostgresOptions { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number; connectRetryMs: number }
 
 // int8 (counts, ids) and numeric as JS numbers: ids stay below 2^53 (the API rejects larger ones).
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -68,6 +69,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   // An idle client losing its connection (server restart) must not crash the process; the pool drops it.
   pool.on('error', () => undefined);
   const db = new PostgresDatabase(pool);
+  await firstConnection(db, url, options.connectRetryMs);
   if (schema) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.withClient(async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
@@ -80,9 +82,38 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   return db;
 }
 
+/**
+ * Waits for PostgreSQL at start: an unreachable server is retried with backoff for `retryMs` (it may be
+ * starting beside us); anything else (no such database, bad credentials) fails at once, named.
+ */
+async function firstConnection(db: PostgresDatabase, url: string, retryMs: number): Promise<void> {
+  const deadline = Date.now() + retryMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.pool.query('SELECT 1');
+      return;
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      if (isUnavailable(e) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5000, Math.max(0, deadline - Date.now()))));
+        continue;
+      }
+      await db.close().catch(() => undefined);
+      const why = `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`;
+      throw new StartupError('DATABASE_URL', isUnavailable(e)
+        ? `PostgreSQL at ${maskUrl(url)} is unreachable${retryMs ? ` after retrying for ${Math.round(retryMs / 1000)} s (PG_CONNECT_RETRY_MS)` : ''} (${why})`
+        : `PostgreSQL at ${maskUrl(url)} refused the connection (${why})`);
+    }
+  }
+}
+
 class PostgresDatabase implements Database {
   readonly kind = 'postgres' as const;
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(readonly pool: pg.Pool) {}
+
+  poolStats() {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+  }
 
   private async query<T>(runner: pg.Pool | pg.PoolClient, sql: string, params: SqlValue[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
     try {

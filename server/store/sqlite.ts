@@ -2,18 +2,45 @@
 // connection is one, so transactions are serialised by a queue: a transaction holds the connection
 // across its awaits, and no other request's statement can interleave with it.
 import BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { StartupError } from '../startup-error.js';
 import { UniqueViolationError, type Database, type Sql, type SqlValue } from './database.js';
 import { applyMigrations } from './migrations/migration.js';
 import { sqliteMigrations } from './migrations/sqlite.js';
 
+/**
+ * The database file's folder, created one level at a time from the nearest existing ancestor: Node's
+ * recursive mkdir spins forever under /proc, and each step's error names the folder that failed.
+ */
+function ensureFolder(folder: string, url: string): void {
+  const missing: string[] = [];
+  for (let dir = resolve(folder); !existsSync(dir); dir = dirname(dir)) {
+    missing.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new StartupError('DATABASE_URL', `${url}: cannot create the folder ${dir} (${err.code ?? err.message})`);
+    }
+  }
+}
+
 export async function openSqlite(url: string): Promise<Database> {
   const file = url.replace(/^sqlite:/, '');
   const memory = file === ':memory:';
-  if (!memory) mkdirSync(dirname(file), { recursive: true });
-  const raw = new BetterSqlite3(memory ? ':memory:' : file);
-  raw.pragma('journal_mode = WAL');
+  if (!memory) ensureFolder(dirname(file), url);
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = new BetterSqlite3(memory ? ':memory:' : file);
+    raw.pragma('journal_mode = WAL');
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    throw new StartupError('DATABASE_URL', `${url}: cannot open the SQLite database (${err.code ? `${err.code}: ` : ''}${err.message})`);
+  }
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');

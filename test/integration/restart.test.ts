@@ -127,7 +127,7 @@ describe('first admin key', () => {
 // ---- the real process: `npm start` prints the generated key once, never in the structured log ----
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Started { child: ChildProcess; stdout: () => string; url: string }
+interface Started { child: ChildProcess; stdout: () => string; stderr: () => string; url: string }
 async function startProcess(databaseUrl: string): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: repoRoot,
@@ -135,19 +135,20 @@ async function startProcess(databaseUrl: string): Promise<Started> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}${err}`)), 20_000);
     const check = () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
       if (m) { clearTimeout(timer); resolve(m[1]!); }
     };
     child.stdout!.on('data', check);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}`)); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}${err}`)); });
   });
   await new Promise((r) => setTimeout(r, 300)); // the banner follows the ready log line
-  return { child, stdout: () => out, url };
+  return { child, stdout: () => out, stderr: () => err, url };
 }
 async function stopProcess(s: Started): Promise<number | null> {
   return new Promise((resolve) => {
@@ -157,20 +158,24 @@ async function stopProcess(s: Started): Promise<number | null> {
 }
 
 describe('the server process', () => {
-  it('When started twice on a fresh store without ADMIN_API_KEY, then the first start prints a working key once and the second prints none', async () => {
+  it('When started twice on a fresh store without ADMIN_API_KEY, then the first start prints a working key once on stderr (stdout stays JSON) and the second prints none', async () => {
     const databaseUrl = freshStore();
     const first = await startProcess(databaseUrl);
-    const key = /First admin API key[^\n]*\n\s*\n\s*(\S+)/.exec(first.stdout())?.[1];
-    expect(key, first.stdout()).toBeTruthy();
-    const jsonLines = first.stdout().split('\n').filter((l) => l.startsWith('{'));
-    expect(jsonLines.length).toBeGreaterThan(0);
-    for (const line of jsonLines) expect(line).not.toContain(key!); // never in the structured log
+    const key = /First admin API key[^\n]*\n\s*\n\s*(\S+)/.exec(first.stderr())?.[1];
+    expect(key, first.stderr()).toBeTruthy();
+    const lines = first.stdout().split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(() => JSON.parse(line), line).not.toThrow(); // a log shipper reads stdout line by line
+      expect(line).not.toContain(key!); // never in the structured log
+    }
+    expect(first.stdout()).toContain('first admin API key generated');
     const res = await fetch(`${first.url}/api/api-keys`, { headers: { Authorization: `Bearer ${key}` } });
     expect(res.status).toBe(200);
     expect(await stopProcess(first)).toBe(0);
 
     const second = await startProcess(databaseUrl);
-    expect(second.stdout()).not.toContain('First admin API key');
+    expect(second.stderr()).not.toContain('First admin API key');
     const again = await fetch(`${second.url}/api/api-keys`, { headers: { Authorization: `Bearer ${key}` } });
     expect(again.status).toBe(200);
     expect(await stopProcess(second)).toBe(0);

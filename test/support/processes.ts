@@ -26,14 +26,40 @@ export interface ServerProcess {
   output: () => string;
   /** The process's peak resident memory so far (VmHWM), in MB. */
   peakRssMb(): number;
-  stop(): Promise<void>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+function buildOnce(): void {
   if (!built) {
     execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: root, stdio: 'pipe' });
     built = true;
   }
+}
+
+export interface ProcessExit { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
+
+/** Runs the built server until it exits by itself (a start-up that must fail), at most `timeoutMs`. */
+export async function runServerToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<ProcessExit> {
+  buildOnce();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['dist/server/main.mjs'], {
+    cwd: root,
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr, ms: performance.now() - started };
+}
+
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  buildOnce();
   const port = await freePort();
   const spawned = performance.now();
   const child = spawn(process.execPath, ['dist/server/main.mjs'], {
@@ -62,8 +88,8 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     output: () => out,
     peakRssMb: () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
     stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
+      if (child.exitCode !== null) return resolve(child.exitCode);
+      child.once('exit', (code) => resolve(code));
       child.kill('SIGTERM');
     }),
   };

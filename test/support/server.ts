@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccessProfilesClient, type AccessProfilesClient } from '../../client/index.js';
 import { loadConfig } from '../../server/config.js';
-import { startServer, type RunningServer } from '../../server/main.js';
+import { startServer, type RunningServer } from '../../server/server.js';
 import type { Database } from '../../server/store/database.js';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';

@@ -1,9 +1,9 @@
-// Handlers of management API keys and the health check.
+// Handlers of management API keys.
 import * as keys from '../../domain/api-keys.js';
 import type { HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
-export const apiKeyHandlers: HandlerGroup<'listApiKeys' | 'createApiKey' | 'getApiKey' | 'updateApiKey' | 'deleteApiKey' | 'getHealth'> = {
+export const apiKeyHandlers: HandlerGroup<'listApiKeys' | 'createApiKey' | 'getApiKey' | 'updateApiKey' | 'deleteApiKey'> = {
   async listApiKeys({ app, query }) {
     const page = pageParams(query);
     const { items, total } = await keys.listApiKeys(app.db, page.limit, page.offset);
@@ -21,14 +21,5 @@ export const apiKeyHandlers: HandlerGroup<'listApiKeys' | 'createApiKey' | 'getA
   async deleteApiKey({ app, principal, path }) {
     const name = await keys.deleteApiKey(app.db, principal, path.id);
     return { status: 200, body: { message: `API key '${name}' deleted.` } };
-  },
-  async getHealth({ app }) {
-    const base = { version: app.version, uptime_seconds: Math.round((Date.now() - app.startedAt) / 100) / 10 };
-    try {
-      const latency = await app.db.ping();
-      return { status: 200, body: { status: 'ok', store: { kind: app.db.kind, reachable: true, latency_ms: Math.round(latency * 100) / 100 }, ...base } };
-    } catch {
-      return { status: 503, body: { status: 'unavailable', store: { kind: app.db.kind, reachable: false, latency_ms: null }, ...base } };
-    }
   },
 };

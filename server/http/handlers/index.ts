@@ -2,6 +2,7 @@
 import type { Handlers } from '../operations.js';
 import { accessProfileHandlers } from './access-profiles.js';
 import { apiKeyHandlers } from './api-keys.js';
+import { healthHandlers } from './health.js';
 import { historyHandlers } from './history.js';
 import { roleAttachmentHandlers } from './role-attachments.js';
 import { roleHandlers } from './roles.js';
@@ -16,4 +17,5 @@ export const handlers: Handlers = {
   ...userHandlers,
   ...roleAttachmentHandlers,
   ...userAccessProfileHandlers,
+  ...healthHandlers,
 };
