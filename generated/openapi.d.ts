@@ -1557,7 +1557,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request is malformed or fails validation. `details` lists the problems, at most 20 (`details_truncated` says when there were more); `message` names the first. */
+        /** @description The request is malformed or fails validation (`validation_failed`; also `malformed_json`, `invalid_utf8`, `invalid_if_match`, and `body_not_allowed` for a body sent to an operation that takes none). `details` lists the problems, at most 20 (`details_truncated` says when there were more); `message` names the first. */
         BadRequest: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];

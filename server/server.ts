@@ -53,7 +53,10 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const [status, reason, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP.'];
   const id = randomUUID();
   const body = JSON.stringify(envelope(status, id, code, message, null, []));
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`);
+  socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\n` +
+    `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\nConnection: close\r\n\r\n${body}`);
+  // Closed for good once written: a client that never closes its side must not keep the slot.
+  (socket as Socket).destroySoon?.() ?? socket.destroy();
 }
 
 /** A listen failure as the operator's variable and cause: a taken port, a port needing privileges, a bad host. */

@@ -1,7 +1,7 @@
 // Management API keys: created with a value shown once, stored hashed; no granting scopes one lacks.
 import type { components } from '../../generated/openapi.js';
 import { conflict, forbidden, invalid, notFound as notFoundError } from './errors.js';
-import { canonicalName } from './names.js';
+import { canonicalName, NAME_LIMITS } from './names.js';
 import type { Principal } from './principal.js';
 import { apiKeys, type ApiKeyRow } from '../store/api-keys.js';
 import type { Database } from '../store/database.js';
@@ -69,7 +69,7 @@ export async function createApiKey(db: Database, principal: Principal | null, in
   }
   const { id, value, prefix } = newApiKeyValue();
   const now = new Date().toISOString();
-  const row: ApiKeyRow = { id, name: canonicalName(input.name), prefix, key_hash: hashSecret(value), scopes: JSON.stringify(input.scopes), expires_at: expiresAt, last_used_at: null, created_at: now, updated_at: now };
+  const row: ApiKeyRow = { id, name: canonicalName(input.name, NAME_LIMITS.apiKey), prefix, key_hash: hashSecret(value), scopes: JSON.stringify(input.scopes), expires_at: expiresAt, last_used_at: null, created_at: now, updated_at: now };
   await apiKeys.insert(db, row);
   return { ...toApiKey(row), key: value };
 }
@@ -93,9 +93,11 @@ export async function updateApiKey(db: Database, principal: Principal, id: strin
     const row = await apiKeys.byId(tx, id);
     if (!row) throw notFound(id);
     checkManage(principal, row);
+    // Granting scopes to a key that outlives the caller would hand them past the caller's own expiry.
+    if (input.scopes && expiresAt === undefined) checkExpiryWithin(principal, row.expires_at);
     const next: ApiKeyRow = {
       ...row,
-      name: input.name === undefined ? row.name : canonicalName(input.name),
+      name: input.name === undefined ? row.name : canonicalName(input.name, NAME_LIMITS.apiKey),
       scopes: input.scopes ? JSON.stringify(input.scopes) : row.scopes,
       expires_at: expiresAt === undefined ? row.expires_at : expiresAt,
       updated_at: new Date().toISOString(),

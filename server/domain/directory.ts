@@ -1,7 +1,7 @@
 // The built-in directory: roles and users. Joining a role provisions the copies of its default profiles.
 import type { components } from '../../generated/openapi.js';
 import { conflict, invalid, notFound } from './errors.js';
-import { canonicalName, canonicalOptionalName } from './names.js';
+import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { attachments, copies, roles, users, type UserRow } from '../store/directory.js';
 import { profiles } from '../store/profiles.js';
@@ -21,7 +21,7 @@ export async function listRoles(db: Database, limit: number, offset: number) {
 }
 
 export async function createRole(db: Database, given: S['RoleCreate']): Promise<S['Role']> {
-  const input = { ...given, name: canonicalName(given.name) };
+  const input = { ...given, name: canonicalName(given.name, NAME_LIMITS.role) };
   const taken = () => conflict('role_name_taken', `A role named '${input.name}' already exists.`, 'name');
   try {
     return await db.transaction(async (tx) => {
@@ -72,7 +72,7 @@ export async function getUser(db: Database, id: string): Promise<S['User']> {
 }
 
 export async function createUser(db: Database, given: S['UserCreate'], who: Actor) {
-  const input = { ...given, name: canonicalOptionalName(given.name) };
+  const input = { ...given, name: canonicalOptionalName(given.name, NAME_LIMITS.user) };
   const exists = () => conflict('user_exists', `A user with id '${input.id}' already exists.`, 'id');
   try {
     return await db.transaction(async (tx) => {
@@ -105,7 +105,7 @@ export async function updateUser(db: Database, id: string, input: S['UserUpdate'
       await users.setRoles(tx, id, roleIds);
       provisioned = await provisionDefaults(tx, id, roleIds.filter((r) => !before.includes(r)), who);
     }
-    const next: UserRow = { ...user, name: input.name === undefined ? user.name : canonicalOptionalName(input.name), email: input.email === undefined ? user.email : input.email, updated_at: new Date().toISOString() };
+    const next: UserRow = { ...user, name: input.name === undefined ? user.name : canonicalOptionalName(input.name, NAME_LIMITS.user), email: input.email === undefined ? user.email : input.email, updated_at: new Date().toISOString() };
     await users.update(tx, next);
     return { user: toUser(next, roleIds), provisioned };
   });

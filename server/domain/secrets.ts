@@ -17,12 +17,6 @@ export function hashSecret(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-export function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function newApiKeyValue(): { id: string; value: string; prefix: string } {
   const id = `key_${randomToken(12)}`;
   const value = `apk_${randomToken(40)}`;

@@ -6,7 +6,7 @@ import { UniqueViolationError, type Database, type Sql } from '../store/database
 import { auditLogs, parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
 import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
 import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';
-import { canonicalName, canonicalOptionalName } from './names.js';
+import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
 import { buildContent, freshCopy, type Budget, type ContentInput, type ProfileContent, type ProviderConfig, type RateLimit } from './profile-content.js';
 
 type S = components['schemas'];
@@ -131,7 +131,7 @@ const contentInput = (input: CreateInput | UpdateInput): ContentInput => {
 const newProviderConfigs = (input: ContentInput) => (input.provider_configs ?? []).filter((p) => p.id === undefined).length;
 
 export async function createProfile(db: Database, given: CreateInput, who: Actor): Promise<AccessProfile> {
-  const input = { ...given, name: canonicalName(given.name) };
+  const input = { ...given, name: canonicalName(given.name, NAME_LIMITS.profile) };
   const now = new Date();
   const at = now.toISOString();
   try {
@@ -183,7 +183,7 @@ async function applyChange(db: Database, id: number, expected: ExpectedVersion, 
 }
 
 export function updateProfile(db: Database, id: number, given: UpdateInput, expected: ExpectedVersion, who: Actor): Promise<AccessProfile> {
-  const input = given.name === undefined ? given : { ...given, name: canonicalOptionalName(given.name) };
+  const input = given.name === undefined ? given : { ...given, name: canonicalOptionalName(given.name, NAME_LIMITS.profile) };
   return applyChange(db, id, expected, who, 'update', async (row, before, tx) => {
     const ci = contentInput(input);
     const ids = await providerConfigIds(tx, newProviderConfigs(ci));
@@ -263,7 +263,7 @@ export async function deleteProfile(db: Database, id: number, expected: Expected
 }
 
 export async function cloneProfile(db: Database, id: number, given: S['AccessProfileClone'], who: Actor): Promise<AccessProfile> {
-  const input = { ...given, name: canonicalName(given.name) };
+  const input = { ...given, name: canonicalName(given.name, NAME_LIMITS.profile) };
   const now = new Date();
   const at = now.toISOString();
   try {

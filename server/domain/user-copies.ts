@@ -2,7 +2,7 @@
 // limits with overrides), detaching a copy with every key it produced, and extra virtual keys.
 import type { components } from '../../generated/openapi.js';
 import { conflict, invalid, notFound } from './errors.js';
-import { canonicalName } from './names.js';
+import { canonicalName, NAME_LIMITS } from './names.js';
 import { providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { copies, users, virtualKeys, type CopyRow, type VirtualKeyRow } from '../store/directory.js';
@@ -148,7 +148,7 @@ export async function createVirtualKey(db: Database, userId: string, input: S['V
         throw input?.access_profile_id !== undefined ? copyNotFound(userId, input.access_profile_id)
           : notFound('user_access_profile_not_found', `User '${userId}' holds no access profile; a virtual key needs one.`, 'user_id');
       }
-      const name = input?.name !== undefined ? canonicalName(input.name) : await defaultKeyName(tx, userId);
+      const name = input?.name !== undefined ? canonicalName(input.name, NAME_LIMITS.virtualKey) : await defaultKeyName(tx, userId);
       if (await virtualKeys.nameTaken(tx, userId, name)) throw conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${name}'.`, 'name');
       const at = new Date().toISOString();
       const key = await issueKey(tx, userId, Number(copy.id), name, input?.description ?? null, at);

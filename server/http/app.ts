@@ -4,7 +4,7 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { randomUUID } from 'node:crypto';
-import { authenticate } from './auth.js';
+import { authenticate, authorize, refuseUnmatched, resolveRoute } from './auth.js';
 import { docsRouter } from './docs.js';
 import { ApiError, errorMapper } from './errors.js';
 import { parseIfMatch } from './if-match.js';
@@ -110,14 +110,19 @@ export function createApp(ctx: AppContext, handlers: Handlers, doc: SpecDoc = lo
   app.use(closeWhenDraining(ctx));
   app.use(accessLog(ctx));
   app.use(cors(ctx.config.corsOrigins));
-  app.use(docsRouter(doc, docsSecurityHeaders));
+  app.use(docsRouter(doc, { page: docsSecurityHeaders, spec: apiSecurityHeaders }));
   app.use(apiSecurityHeaders, noStore);
   // Who calls, and whether they may, before a byte of the body is read.
-  app.use('/api', authFailureLimit(ctx.config));
-  app.use(authenticate(ctx.db, routes));
+  app.use(resolveRoute(routes));
+  app.use(authFailureLimit(ctx.config));
+  app.use(authenticate(ctx.db));
   app.use(perKeyLimit(ctx.config));
+  app.use(authorize);
+  app.use(refuseUnmatched(routes));
+  // Only an operation that takes a body has one read; any other body is refused unread.
   app.use(requireJsonBody);
-  app.use(express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: 'application/json', verify: verifyUtf8 }));
+  const json = express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: 'application/json', verify: verifyUtf8 });
+  app.use((req: Request, res: Response, next: NextFunction) => ((res.locals.route as SpecRoute | undefined)?.bodySchema ? json(req, res, next) : next()));
   if (ctx.config.validateRequests) app.use(requireDecodableQuery, strictIntegerParameters, boundBodyShape(doc));
   app.use(
     OpenApiValidator.middleware({

@@ -1,6 +1,8 @@
-// Bearer authentication and the permission check, driven by each operation's x-required-permission.
+// Which operation a request is for, who sends it (Bearer authentication) and whether they may (the
+// permission in each operation's x-required-permission) — three steps, so rate limits can sit between
+// them and count failed keys and refused permissions alike.
 import type { RequestHandler } from 'express';
-import { hashSecret, sameHash } from '../domain/secrets.js';
+import { hashSecret } from '../domain/secrets.js';
 import { apiKeys } from '../store/api-keys.js';
 import type { Database } from '../store/database.js';
 import { ApiError } from './errors.js';
@@ -14,16 +16,26 @@ function unauthorized(code: string, message: string, param: string | null = null
   return new ApiError(401, code, message, param, [], { 'WWW-Authenticate': 'Bearer realm="access-profiles"' });
 }
 
-export function authenticate(db: Database, routes: SpecRoute[]): RequestHandler {
+/**
+ * The operation of the spec a request is for (`res.locals.route`), and whether it needs a key
+ * (`res.locals.secured`). Fail closed: every /api path, in any letter case, needs a key, also one matching
+ * no operation (it then answers 404 or 405 only to an authenticated caller); only operations the spec
+ * declares open skip it.
+ */
+export function resolveRoute(routes: SpecRoute[]): RequestHandler {
+  return (req, res, next) => {
+    const route = matchRoute(routes, req.method, req.path);
+    res.locals.route = route;
+    res.locals.secured = route ? route.secured : /^\/api(\/|$)/i.test(req.path);
+    next();
+  };
+}
+
+export function authenticate(db: Database): RequestHandler {
   const lastTouched = new Map<string, number>();
   return async (req, res, next) => {
     try {
-      const route = matchRoute(routes, req.method, req.path);
-      res.locals.route = route;
-      // Fail closed: every /api/* call needs a key, also one matching no operation (it then answers 404
-      // or 405 only to an authenticated caller); only operations the spec declares open skip this.
-      const secured = route ? route.secured : /^\/api(\/|$)/i.test(req.path);
-      if (!secured) return next();
+      if (!res.locals.secured) return next();
       if (req.headers['x-api-key'] !== undefined) {
         throw unauthorized('x_api_key_not_supported', "x-api-key is not accepted on management APIs; send 'Authorization: Bearer <key>'.", 'x-api-key');
       }
@@ -31,9 +43,8 @@ export function authenticate(db: Database, routes: SpecRoute[]): RequestHandler 
       if (!header) throw unauthorized('missing_api_key', "Send a management API key as 'Authorization: Bearer <key>'.");
       const token = BEARER.exec(header)?.[1];
       if (!token) throw unauthorized('invalid_authorization_header', "The Authorization header must be 'Bearer <key>'.", 'Authorization');
-      const hash = hashSecret(token);
-      const row = await apiKeys.byHash(db, hash);
-      if (!row || !sameHash(row.key_hash, hash)) throw unauthorized('invalid_api_key', 'The API key is not valid.');
+      const row = await apiKeys.byHash(db, hashSecret(token));
+      if (!row) throw unauthorized('invalid_api_key', 'The API key is not valid.');
       const now = Date.now();
       if (row.expires_at && Date.parse(row.expires_at) <= now) throw unauthorized('api_key_expired', `The API key expired at ${row.expires_at}.`);
       const principal: Principal = {
@@ -44,9 +55,6 @@ export function authenticate(db: Database, routes: SpecRoute[]): RequestHandler 
         expiresAt: row.expires_at,
       };
       res.locals.principal = principal;
-      if (route?.permission && !principal.scopes.has(route.permission)) {
-        throw new ApiError(403, 'missing_permission', `This API key lacks the ${route.permission} permission.`, route.permission);
-      }
       if (now - (lastTouched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
         lastTouched.set(row.id, now);
         await apiKeys.touch(db, row.id, new Date(now).toISOString());
@@ -57,3 +65,27 @@ export function authenticate(db: Database, routes: SpecRoute[]): RequestHandler 
     }
   };
 }
+
+/**
+ * A request for no operation of the spec: 405 when the path exists with other methods, else 404, answered
+ * here so no body is read and no validator runs for it.
+ */
+export function refuseUnmatched(routes: SpecRoute[]): RequestHandler {
+  return (req, res, next) => {
+    if (res.locals.route) return next();
+    const pathExists = routes.some((r) => r.regex.test(req.path));
+    next(pathExists
+      ? new ApiError(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`)
+      : new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`));
+  };
+}
+
+/** 403 unless the authenticated key holds the operation's permission. */
+export const authorize: RequestHandler = (_req, res, next) => {
+  const route = res.locals.route as SpecRoute | undefined;
+  const principal = res.locals.principal as Principal | undefined;
+  if (route?.permission && principal && !principal.scopes.has(route.permission)) {
+    return next(new ApiError(403, 'missing_permission', `This API key lacks the ${route.permission} permission.`, route.permission));
+  }
+  next();
+};

@@ -21,11 +21,11 @@ function cacheable(body: string, type: string): RequestHandler {
   };
 }
 
-export function docsRouter(doc: SpecDoc, securityHeaders: RequestHandler): Router {
+export function docsRouter(doc: SpecDoc, securityHeaders: { page: RequestHandler; spec: RequestHandler }): Router {
   const spec = JSON.stringify(doc);
   const page = readFileSync(join(dirname(bundledSpecPath), 'docs.html'), 'utf8');
   const router = Router({ strict: true, caseSensitive: true });
-  router.get('/openapi.json', compression(), cacheable(spec, 'application/json'));
-  router.get('/docs', securityHeaders, compression(), cacheable(page, 'text/html'));
+  router.get('/openapi.json', securityHeaders.spec, compression(), cacheable(spec, 'application/json'));
+  router.get('/docs', securityHeaders.page, compression(), cacheable(page, 'text/html'));
   return router;
 }

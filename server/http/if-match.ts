@@ -16,7 +16,8 @@ export function parseIfMatch(header: string | undefined): ExpectedVersion {
     const m = ENTITY_TAG.exec(rest);
     if (!m) throw malformed();
     tags++;
-    if (!m[1] && /^\d{1,15}$/.test(m[2]!)) versions.push(Number(m[2]));
+    // Opaque tags compare as text: only the exact tag the server sends ("4", not "04") names version 4.
+    if (!m[1] && /^(?:0|[1-9]\d{0,14})$/.test(m[2]!)) versions.push(Number(m[2]));
     rest = rest.slice(m[0].length);
   }
   if (tags === 0) throw malformed();

@@ -61,6 +61,8 @@ export function authFailureLimit(config: Config): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     identifier: 'auth-failures',
+    // Every path that needs a key, in any letter case (authentication decides that, so must this).
+    skip: (_req, res) => !res.locals.secured,
     skipSuccessfulRequests: true,
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     // IPv6 clients are counted per /56, as one host usually holds a whole prefix.

@@ -7,11 +7,18 @@ import { MAX_PROBLEMS } from '../domain/errors.js';
 import { ApiError, validationError, type ErrorDetail } from './errors.js';
 import type { SpecDoc, SpecRoute } from './spec-routes.js';
 
-/** A body of another media type, or of none, is refused rather than ignored. */
-export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+/**
+ * A body is read only for an operation that takes one, and only as JSON: a body of another media type,
+ * or of none, is a 415; a body sent to an operation without one is a 400; to no operation at all, the
+ * 404 is answered without reading it. Refused bodies stay unread (the connection closes after the answer).
+ */
+export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
   const length = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
   if (!hasBody) return next();
+  const route = res.locals.route as SpecRoute | undefined;
+  if (!route) return next();
+  if (!route.bodySchema) return next(new ApiError(400, 'body_not_allowed', `${req.method} ${route.template} takes no request body.`, 'body', [{ param: 'body', message: 'must be empty for this operation' }]));
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return next();
   next(new ApiError(415, 'unsupported_media_type', type ? `Send the request body as application/json, not ${type}.` : 'The request has a body but no Content-Type; send it as application/json.', 'Content-Type'));
@@ -55,16 +62,21 @@ type Schema = {
   additionalProperties?: boolean | Schema;
   items?: Schema;
   maxItems?: number;
+  uniqueItems?: boolean;
   oneOf?: Schema[];
   anyOf?: Schema[];
   allOf?: Schema[];
 };
 
-/** What the pre-check found: arrays over their `maxItems`, and fields the schema does not have. */
+/** What the pre-check found: arrays over their `maxItems`, values of the wrong JSON type, and fields the schema does not have. */
 interface ShapeFindings {
   oversized: ErrorDetail[];
+  mistyped: ErrorDetail[];
   unknown: ErrorDetail[];
+  /** Unknown fields inside items of a `uniqueItems` array (the validator compares such items whole). */
+  unknownInUnique: number;
 }
+const full = (f: ShapeFindings) => f.oversized.length + f.mistyped.length > MAX_PROBLEMS || f.unknown.length > MAX_PROBLEMS;
 
 const joinPath = (path: string, key: string) => (path ? `${path}.${key}` : key);
 const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v);
@@ -75,45 +87,66 @@ function admits(schema: Schema, value: unknown): boolean {
   return types.includes(t) || (t === 'number' && types.includes('integer'));
 }
 
+const typeNames = (s: Schema) => (Array.isArray(s.type) ? s.type : [s.type]).join(',');
+
 /**
- * Walks a body along its schema without descending into an array longer than its `maxItems`, so the
- * cost is bounded by the schema, not by the body. The validator, run after, collects every error of
- * every element; refusing an oversized array (or a flood of unknown fields) first keeps that list
- * short: one 750 KB body of empty items once held the event loop for minutes.
+ * Walks a body along its schema without descending into an array longer than its `maxItems` or a value
+ * of the wrong JSON type, so the cost is bounded by the schema, not by the body. The validator, run
+ * after, collects every error of every element and compares the items of `uniqueItems` arrays pairwise
+ * and whole; refusing oversized arrays, mistyped values and foreign fields in such items first keeps
+ * that work and that list small: one 750 KB body of empty items once held the event loop for minutes,
+ * and deeply nested duplicates overflowed the validator's stack.
  */
-function findShapeProblems(schema: Schema, value: unknown, path: string, resolve: (s: Schema) => Schema, found: ShapeFindings): void {
-  if (found.oversized.length > MAX_PROBLEMS || found.unknown.length > MAX_PROBLEMS) return;
+function findShapeProblems(schema: Schema, value: unknown, path: string, resolve: (s: Schema) => Schema, found: ShapeFindings, inUnique: boolean): void {
+  if (full(found)) return;
   const s = resolve(schema);
-  for (const sub of s.allOf ?? []) findShapeProblems(sub, value, path, resolve, found);
-  const branches = (s.oneOf ?? s.anyOf ?? []).map(resolve).filter((b) => admits(b, value));
-  if (branches.length === 1) findShapeProblems(branches[0]!, value, path, resolve, found);
+  if (!admits(s, value)) {
+    found.mistyped.push({ param: path || 'body', message: `must be ${typeNames(s)}` });
+    return;
+  }
+  for (const sub of s.allOf ?? []) findShapeProblems(sub, value, path, resolve, found, inUnique);
+  const alternatives = (s.oneOf ?? s.anyOf ?? []).map(resolve);
+  if (alternatives.length) {
+    const branches = alternatives.filter((b) => admits(b, value));
+    if (branches.length === 0) {
+      found.mistyped.push({ param: path || 'body', message: `must be ${alternatives.map(typeNames).join(' or ')}` });
+      return;
+    }
+    if (branches.length === 1) findShapeProblems(branches[0]!, value, path, resolve, found, inUnique);
+  }
   if (Array.isArray(value)) {
     if (s.maxItems !== undefined && value.length > s.maxItems) {
       found.oversized.push({ param: path || 'body', message: `must NOT have more than ${s.maxItems} items` });
       return;
     }
-    if (s.items) for (let i = 0; i < value.length; i++) findShapeProblems(s.items, value[i], `${path}[${i}]`, resolve, found);
+    const unique = inUnique || s.uniqueItems === true;
+    if (s.items) for (let i = 0; i < value.length && !full(found); i++) findShapeProblems(s.items, value[i], `${path}[${i}]`, resolve, found, unique);
   } else if (value !== null && typeof value === 'object' && (s.properties || s.additionalProperties === false)) {
     for (const key of Object.keys(value)) {
       const sub = s.properties?.[key];
-      if (sub) findShapeProblems(sub, (value as Record<string, unknown>)[key], joinPath(path, key), resolve, found);
-      else if (s.additionalProperties === false) found.unknown.push({ param: joinPath(path, key), message: 'unknown or server-owned field' });
-      if (found.unknown.length > MAX_PROBLEMS) return;
+      if (sub) findShapeProblems(sub, (value as Record<string, unknown>)[key], joinPath(path, key), resolve, found, inUnique);
+      else if (s.additionalProperties === false) {
+        found.unknown.push({ param: joinPath(path, key), message: 'unknown or server-owned field' });
+        if (inUnique) found.unknownInUnique++;
+      }
+      if (full(found)) return;
     }
   }
 }
 
-/** Refuses bodies whose arrays exceed their `maxItems` (or that carry more unknown fields than an answer lists) before the validator's per-element work. */
+/** Refuses bodies whose cost for the validator would not be bounded by the schema, before its per-element work. */
 export function boundBodyShape(doc: SpecDoc): RequestHandler {
   const schemas = (doc.components as { schemas?: Record<string, Schema> }).schemas ?? {};
   const resolve = (s: Schema): Schema => (s.$ref ? resolve(schemas[s.$ref.split('/').pop()!] ?? {}) : s);
   return (req, res, next) => {
     const route = res.locals.route as SpecRoute | undefined;
     if (!route?.bodySchema || req.body === undefined) return next();
-    const found: ShapeFindings = { oversized: [], unknown: [] };
-    findShapeProblems(route.bodySchema as Schema, req.body, '', resolve, found);
-    if (found.oversized.length) return next(validationError([...found.oversized, ...found.unknown]));
-    if (found.unknown.length > MAX_PROBLEMS) return next(validationError(found.unknown));
+    const found: ShapeFindings = { oversized: [], mistyped: [], unknown: [], unknownInUnique: 0 };
+    findShapeProblems(route.bodySchema as Schema, req.body, '', resolve, found, false);
+    // Refused here when the validator's work would not be bounded; otherwise it reports everything.
+    if (found.oversized.length || found.mistyped.length || found.unknownInUnique || found.unknown.length > MAX_PROBLEMS) {
+      return next(validationError([...found.oversized, ...found.mistyped, ...found.unknown]));
+    }
     next();
   };
 }

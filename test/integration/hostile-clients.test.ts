@@ -21,10 +21,14 @@ async function send(url: string, path: string, init: RequestInit = {}) {
 const postProfile = (body: string, headers: Record<string, string> = { ...auth(), 'Content-Type': 'application/json' }) =>
   send(t.url, '/api/access-profiles', { method: 'POST', headers, body });
 
+const lingering: Socket[] = [];
+afterAll(() => lingering.forEach((s) => s.destroy()));
+
 /** Writes raw bytes on a socket and collects what comes back until the server closes it (or `waitMs`). */
-function rawExchange(port: number, chunks: string[], waitMs = 10_000): Promise<{ text: string; closed: boolean }> {
+function rawExchange(port: number, chunks: string[], waitMs = 10_000, halfOpen = false): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
-    const socket: Socket = connect(port, '127.0.0.1');
+    // halfOpen: like a hostile client, never close our side when the server closes its side.
+    const socket: Socket = connect({ port, host: '127.0.0.1', allowHalfOpen: halfOpen });
     let text = '';
     const done = (closed: boolean) => {
       clearTimeout(timer);
@@ -34,6 +38,14 @@ function rawExchange(port: number, chunks: string[], waitMs = 10_000): Promise<{
     const timer = setTimeout(() => done(false), waitMs);
     socket.on('data', (d) => (text += d.toString('utf8')));
     socket.on('close', () => done(true));
+    if (halfOpen) {
+      socket.on('end', () => {
+        // The server closed its side: keep ours open (the slot is freed only if the server lets go).
+        clearTimeout(timer);
+        lingering.push(socket);
+        resolve({ text, closed: true });
+      });
+    }
     socket.on('error', () => undefined);
     socket.on('connect', () => {
       for (const c of chunks) socket.write(c);
@@ -331,5 +343,120 @@ describe('security headers', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toMatch(/https?:/);
     expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+// Found by probing the first version of these defences from outside (real process, raw sockets).
+describe('second round: what a probe found', () => {
+  const propagate = (body: string) => send(t.url, '/api/access-profiles/1/propagate', { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body });
+
+  it('When user_ids in propagate hold 10,000 arrays (uniqueItems), then it answers a small 400 without comparing them pairwise', async () => {
+    const ids = Array.from({ length: 10_000 }, (_, i) => [i, ...Array(40).fill(0)]);
+    const { res, body, text } = await propagate(JSON.stringify({ fields: ['budgets'], dry_run: true, user_ids: ids }));
+    expect(expectEnvelope(body, 400, 'validation_failed', res).error.details[0]).toEqual({ param: 'user_ids[0]', message: 'must be string' });
+    expect(text.length).toBeLessThan(64 * 1024);
+  });
+
+  it('When a uniqueItems array holds deeply nested duplicates, then it answers 400, not a 500 from a stack overflow', async () => {
+    const deep = `${'['.repeat(20_000)}${']'.repeat(20_000)}`;
+    const key = await send(t.url, '/api/api-keys', { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: `{"name":"deep","scopes":[${deep},${deep}]}` });
+    expectEnvelope(key.body, 400, 'validation_failed', key.res);
+    const nestedObject = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const override = `{"mcp_client_id":"c","tool_name":"t","action":"include","x":${nestedObject}}`;
+    const res = await postProfile(`{"name":"deep-overrides","mcp_tool_overrides":[${override},${override}]}`);
+    expect(expectEnvelope(res.body, 400, 'validation_failed', res.res).error.details.map((d) => d.message)).toContain('unknown or server-owned field');
+  });
+
+  it('When a name grows past its limit under NFC, then it answers 400 and nothing is stored (reads stay valid)', async () => {
+    const before = await storeCounts(t.db);
+    const grown = await t.client.POST('/api/access-profiles', { body: { name: '\u0958'.repeat(255) } });
+    expect(expectEnvelope(grown.error, 400, 'validation_failed', grown.response).error.details[0]!.message).toMatch(/more than 255 characters once normalised/);
+    const role = await t.client.POST('/api/roles', { body: { name: '\ufb2c'.repeat(100) } });
+    expectEnvelope(role.error, 400, 'validation_failed', role.response);
+    expect(await storeCounts(t.db)).toEqual(before);
+    expect((await t.client.GET('/api/access-profiles', { params: { query: { limit: 500 } } })).response.status).toBe(200);
+  });
+
+  it.each([
+    ['a Braille blank', '\u2800\u2800'],
+    ['a line separator', 'a\u2028b'],
+    ['a paragraph separator', 'a\u2029b'],
+    ['an interlinear annotation', 'a\ufff9b'],
+    ['only a combining mark', '\u0301'],
+  ])('When a name holds %s, then it is refused with 400', async (_label, name) => {
+    const res = await t.client.POST('/api/roles', { body: { name } });
+    expect(expectEnvelope(res.error, 400, 'validation_failed', res.response).error.param).toBe('name');
+  });
+
+  it('When an expiring key grants scopes to a key that never expires, then it answers 403 expiry_not_held and the scopes stay', async () => {
+    const soon = new Date(Date.now() + 3600_000).toISOString();
+    const k1 = (await t.client.POST('/api/api-keys', { body: { name: uniqueName('k1'), scopes: ['APIKeys:Create', 'APIKeys:Update', 'APIKeys:View', 'Roles:View'], expires_at: soon } })).data!.api_key;
+    const k2 = (await t.client.POST('/api/api-keys', { body: { name: uniqueName('k2'), scopes: ['Roles:View'] } })).data!.api_key;
+    const res = await t.clientWith(k1.key).PUT('/api/api-keys/{id}', { params: { path: { id: k2.id } }, body: { scopes: ['APIKeys:Create', 'APIKeys:Update', 'Roles:View'] } });
+    expectEnvelope(res.error, 403, 'expiry_not_held', res.response);
+    expect((await t.client.GET('/api/api-keys/{id}', { params: { path: { id: k2.id } } })).data!.api_key.scopes).toEqual(['Roles:View']);
+  });
+
+  it('When If-Match is "01" for version 1, then it does not match (opaque tags compare as text)', async () => {
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('etag') } })).data!.access_profile;
+    const res = await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id }, header: { 'If-Match': '"01"' } }, body: { description: 'x' } });
+    expectEnvelope(res.error, 412, 'version_mismatch', res.response);
+  });
+
+  it('When a body is sent to an operation that takes none, then it answers 400 body_not_allowed and does nothing', async () => {
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('no-body') } })).data!.access_profile;
+    const res = await send(t.url, `/api/access-profiles/${p.id}/activate`, { method: 'PUT', headers: { ...auth(), 'Content-Type': 'application/json' }, body: '{"is_active":false}' });
+    expectEnvelope(res.body, 400, 'body_not_allowed', res.res);
+    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile.is_active).toBe(false);
+  });
+
+  it('When a keyless client sends a slow body to a path outside /api, then it is answered at once without reading the body', async () => {
+    const raw = await rawExchange(t.server.port, ['POST /nothing HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{'], 5000);
+    expect(statusOf(raw.text)).toBe(404);
+    expect(raw.closed).toBe(true);
+  });
+
+  it('When failed authentications go to /API (another letter case), then they count against the same limit', async () => {
+    const limited = await startTestServer({ env: { RATE_LIMIT_AUTH_FAILURES: '2' } });
+    try {
+      const statuses: number[] = [];
+      for (const path of ['/API/roles', '/Api/roles', '/api/roles', '/API/roles']) statuses.push((await send(limited.url, path, { headers: auth('wrong') })).res.status);
+      expect(statuses).toEqual([401, 401, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('When a key without the permission keeps calling, then the 403s count against its rate limit too', async () => {
+    const limited = await startTestServer({ env: { RATE_LIMIT_PER_KEY: '3' } });
+    try {
+      const viewer = (await limited.client.POST('/api/api-keys', { body: { name: 'viewer', scopes: ['Roles:View'] } })).data!.api_key.key;
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await send(limited.url, '/api/users', { headers: auth(viewer) })).res.status);
+      expect(statuses).toEqual([403, 403, 403, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('When a client gets a 408 and never closes its side, then the server frees the connection anyway', async () => {
+    const slow = await startTestServer({ env: { HEADERS_TIMEOUT_MS: '300', REQUEST_TIMEOUT_MS: '300', MAX_CONNECTIONS: '2' } });
+    try {
+      const held = await Promise.all([0, 1].map(() => rawExchange(slow.server.port, ['GET /livez HTTP/1.1\r\n'], 3000, true)));
+      for (const h of held) {
+        expect(statusOf(h.text)).toBe(408);
+        expect(h.closed).toBe(true);
+        expect(h.text).toMatch(/X-Content-Type-Options: nosniff/i);
+      }
+      expect((await send(slow.url, '/livez')).res.status).toBe(200);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('When /openapi.json is served, then it carries the security headers too', async () => {
+    const r = await fetch(`${t.url}/openapi.json`);
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
   });
 });

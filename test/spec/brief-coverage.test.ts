@@ -31,6 +31,8 @@ const BRIEF: Record<string, string> = {
   'GET /api/api-keys': 'management keys', 'POST /api/api-keys': 'management keys',
   'GET /api/api-keys/{id}': 'management keys', 'PUT /api/api-keys/{id}': 'management keys', 'DELETE /api/api-keys/{id}': 'management keys',
   'GET /health': 'liveness and store',
+  'GET /livez': 'operations: liveness probe (issue 10)',
+  'GET /readyz': 'operations: readiness probe (issue 10)',
 };
 
 const doc = JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
