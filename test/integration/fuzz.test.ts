@@ -301,3 +301,51 @@ describe('valid input from the request schemas never gives a 5xx', () => {
     );
   });
 });
+
+describe('hostile headers, names and query text never give a 5xx', () => {
+  it('When If-Match is any text, then the update answers 200, 400 invalid_if_match or 412, and changes the profile only on 200', async () => {
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('fuzz-ifmatch') } })).data!.access_profile;
+    const header = fc.oneof(
+      // Header values a client can send: visible ASCII and spaces.
+      fc.string({ unit: 'binary-ascii', maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+      fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.nat(5).map(String), fc.string({ maxLength: 4 }))), { minLength: 1, maxLength: 4 })
+        .map((tags) => tags.map(([weak, v]) => `${weak ? 'W/' : ''}"${v.replace(/["\\]/g, '')}"`).join(', ')),
+    );
+    await fc.assert(
+      fc.asyncProperty(header, async (value) => {
+        const before = (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile;
+        const res = await fetch(`${t.url}/api/access-profiles/${p.id}`, { method: 'PUT', headers: { Authorization: `Bearer ${t.adminKey}`, 'Content-Type': 'application/json', 'If-Match': value }, body: JSON.stringify({ description: `d-${value.length}-${Math.random()}` }) });
+        expect([200, 400, 412], `If-Match ${JSON.stringify(value)}`).toContain(res.status);
+        const after = (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile;
+        expect(after.version).toBe(res.status === 200 ? before.version + 1 : before.version);
+        if (res.status === 200) expect(value).toContain(`"${before.version}"`);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('When a name is any Unicode text, then create answers 201 with the NFC-trimmed name, 400 or 409, never a 5xx, and reads stay valid', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'grapheme-composite', minLength: 1, maxLength: 60 }), async (name) => {
+        const res = await t.client.POST('/api/roles', { body: { name } });
+        expect([201, 400, 409], `${JSON.stringify(name)} → ${res.response.status}`).toContain(res.response.status);
+        if (res.response.status === 201) expect(res.data!.role.name).toBe(name.normalize('NFC').trim());
+      }),
+      { numRuns: 150 },
+    );
+    expect((await t.client.GET('/api/roles', { params: { query: { limit: 500 } } })).response.status).toBe(200);
+  });
+
+  it('When search and tags carry any bytes, percent-encoded or raw, then the list answers 200 or 400, never a 5xx', async () => {
+    const byte = fc.integer({ min: 0, max: 255 }).map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`);
+    const raw = fc.constantFrom('+', '@', '(', ')', '%', '%Z', 'a', 'é', '~', '*', "'", '!');
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('search', 'tags'), fc.array(fc.oneof(byte, raw), { minLength: 1, maxLength: 12 }), async (name, parts) => {
+        const res = await fetch(`${t.url}/api/access-profiles?${name}=${parts.join('')}`, { headers: { Authorization: `Bearer ${t.adminKey}` } });
+        expect([200, 400], `${name}=${parts.join('')}`).toContain(res.status);
+        if (res.status === 400) expectEnvelope(await res.json(), 400);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -81,6 +81,18 @@ describe('start-up failures', () => {
     expect(r.stderr).toMatch(/DATABASE_URL: PostgreSQL at .* refused the connection \(3D000: database "no_such_database_ap" does not exist\)/);
   });
 
+  it('When the sandbox\'s server port is taken, then npm run sandbox exits 2 naming SANDBOX_SERVER_PORT', async () => {
+    const r = await withTakenPort(async (port) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], { cwd: root, env: { ...process.env, SANDBOX_SERVER_PORT: String(port), SANDBOX_PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      return { code, stderr };
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sandbox cannot start: SANDBOX_SERVER_PORT: port \d+ is already in use/);
+  }, 60_000);
+
   it('When the port of an in-process server is taken, then startServer rejects naming PORT (the test helpers and the sandbox share it)', async () => {
     await withTakenPort(async (port) => {
       await expect(startTestServer({ env: { PORT: String(port) } })).rejects.toThrow(/^PORT: port \d+ is already in use/);
@@ -216,6 +228,8 @@ describe('probes, logs and metrics', () => {
       expect(text).toMatch(/store_operation_duration_seconds_count\{operation="statement",outcome="ok"\} \d+/);
       expect(text).toMatch(/store_operation_duration_seconds_count\{operation="transaction",outcome="ok"\} \d+/);
       expect(text).toMatch(/process_resident_memory_bytes \d+/);
+      // The pool figures exist where there is a pool (the PostgreSQL pass of this suite).
+      if (process.env.TEST_STORE === 'postgres') expect(text).toMatch(/store_pool_connections\{state="total"\} [1-9]/);
       expect((await fetch(`${t.url}/metrics`)).status).toBe(404);
     } finally {
       await t.close();
