@@ -140,7 +140,9 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
     await step('listRoles', 200, [], () => c.GET('/api/roles'));
     ids.user = first((await step('listUsers', 200, [], () => c.GET('/api/users', { params: { query: { limit: 1 } } })))?.users)?.id;
     await step('getUser', 200, ['user'], () => c.GET('/api/users/{user_id}', { params: { path: { user_id: ids.user! } } }));
-    await step('listUserAccessProfiles', 200, ['user'], () => c.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: ids.user! } } }));
+    const held = await step('listUserAccessProfiles', 200, ['user'], () => c.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: ids.user! } } }));
+    ids.copyProfile = first(held?.access_profiles)?.parent_profile_id;
+    await step('getUserAccessProfile', 200, ['user', 'copyProfile'], () => c.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: ids.user!, profile_id: ids.copyProfile! } } }));
   }
 
   async function lifeCycle(): Promise<void> {
@@ -187,6 +189,8 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
     const copy = (copies?.access_profiles as Json[] | undefined)?.find((x) => mock || x.parent_profile_id === ids.profile);
     ids.budget = copy?.budgets?.[0]?.id;
     ids.copyProfile = copy ? (mock ? copy.parent_profile_id : ids.profile) : undefined;
+    await step('getUserAccessProfile', 200, ['user', 'copyProfile'], () => c.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: ids.user!, profile_id: ids.copyProfile! } } }), (body) =>
+      mock || body.access_profile?.parent_profile_id === ids.profile ? [] : [`body field access_profile.parent_profile_id is ${body.access_profile?.parent_profile_id}, not ${ids.profile}`]);
     await step('propagateAccessProfile', 200, ['profile'], () => c.POST('/api/access-profiles/{id}/propagate', { ...p(), body: { fields: ['budgets', 'rate_limit'], dry_run: true } }));
     const override = () => ({ params: { path: { user_id: ids.user!, profile_id: ids.copyProfile!, budget_id: ids.budget! } } });
     await step('setBudgetOverride', 200, ['user', 'copyProfile', 'budget'], () => c.PUT('/api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override', { ...override(), body: { override_amount: 25, mode: 'cycles', cycles: 2 } }));

@@ -657,7 +657,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get a user's copy of an access profile
+         * @description The user's copy of the template `profile_id`, with its own usage, overrides and masked virtual key values. 404 `user_not_found` or `user_access_profile_not_found`. Requires `AccessProfiles:View`.
+         */
+        get: operations["getUserAccessProfile"];
         put?: never;
         post?: never;
         /**
@@ -1410,6 +1414,9 @@ export interface components {
             total_count: number;
             limit: number;
             offset: number;
+        };
+        UserAccessProfileResponse: {
+            access_profile: components["schemas"]["UserAccessProfile"];
         };
         UserCopyDetachResult: {
             message: string;
@@ -3083,6 +3090,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserAccessProfileList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getUserAccessProfile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Caller's request id (1..128 visible ASCII characters), echoed in the response and used as the error envelope's `event_id`. Generated when absent.
+                 * @example req-7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description Caller-chosen user id.
+                 * @example alice@example.com
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description Id of the template (parent access profile) whose copy the user holds; a user holds at most one copy of a template.
+                 * @example 12
+                 */
+                profile_id: components["parameters"]["TemplateProfileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The copy. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserAccessProfileResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

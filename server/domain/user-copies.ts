@@ -118,6 +118,15 @@ export async function listUserCopies(db: Database, userId: string, limit: number
   return { items: rows.map((r) => toApiCopy(r, keys.get(Number(r.id)) ?? [])), total };
 }
 
+/** One user's copy of one template. */
+export async function getUserCopy(db: Database, userId: string, profileId: number) {
+  await requireUser(db, userId);
+  const copy = await copies.of(db, userId, profileId);
+  if (!copy) throw copyNotFound(userId, profileId);
+  const keys = await virtualKeys.ofCopies(db, [Number(copy.id)]);
+  return toApiCopy(copy, keys.get(Number(copy.id)) ?? []);
+}
+
 /** Removes one copy with every virtual key it produced, in one transaction: all of it or nothing. */
 export async function removeCopy(tx: Sql, copy: CopyRow, who: Actor): Promise<string[]> {
   const keys = (await virtualKeys.ofCopies(tx, [Number(copy.id)])).get(Number(copy.id)) ?? [];

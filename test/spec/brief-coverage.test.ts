@@ -22,6 +22,7 @@ const BRIEF: Record<string, string> = {
   'POST /api/access-profiles/{id}/roles': 'attach roles',
   'DELETE /api/access-profiles/{id}/roles/{role_id}': 'detach role',
   'GET /api/users/{user_id}/access-profiles': "a user's copies",
+  'GET /api/users/{user_id}/access-profiles/{profile_id}': "one user's copy (issue 12)",
   'DELETE /api/users/{user_id}/access-profiles/{profile_id}': 'detach copy and its virtual keys',
   'POST /api/access-profiles/{id}/propagate': 'propagation',
   'PUT /api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override': 'budget override',

@@ -4,12 +4,15 @@ import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
 export const userAccessProfileHandlers: HandlerGroup<
-  'listUserAccessProfiles' | 'detachUserAccessProfile' | 'setBudgetOverride' | 'removeBudgetOverride' | 'createUserVirtualKey' | 'deleteUserVirtualKey'
+  'listUserAccessProfiles' | 'getUserAccessProfile' | 'detachUserAccessProfile' | 'setBudgetOverride' | 'removeBudgetOverride' | 'createUserVirtualKey' | 'deleteUserVirtualKey'
 > = {
   async listUserAccessProfiles({ app, path, query }) {
     const page = pageParams(query);
     const { items, total } = await copies.listUserCopies(app.db, path.user_id, page.limit, page.offset);
     return { status: 200, body: listPage('access_profiles', items, total, page) };
+  },
+  async getUserAccessProfile({ app, path }) {
+    return { status: 200, body: { access_profile: await copies.getUserCopy(app.db, path.user_id, path.profile_id) } };
   },
   async detachUserAccessProfile(ctx) {
     const names = await copies.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, actorOf(ctx));
