@@ -11,9 +11,11 @@ let sandbox: ChildProcess;
 let baseUrl = '';
 let output = '';
 
-beforeAll(async () => {
+/** Starts the sandbox on free ports; ready when it answers with its own admin key (another process may grab a "free" port first). */
+async function startSandbox(): Promise<boolean> {
   const [port, serverPort] = [await freePort(), await freePort()];
   baseUrl = `http://127.0.0.1:${port}`;
+  output = '';
   sandbox = spawn(`${root}node_modules/.bin/tsx`, ['scripts/sandbox.ts'], {
     cwd: root,
     env: { ...process.env, SANDBOX_PORT: String(port), SANDBOX_SERVER_PORT: String(serverPort), ADMIN_API_KEY: adminKey, LOG_LEVEL: 'silent' },
@@ -23,14 +25,22 @@ beforeAll(async () => {
   sandbox.stderr!.on('data', (d) => (output += d));
   const started = Date.now();
   for (;;) {
-    if (sandbox.exitCode !== null) throw new Error(`sandbox exited (${sandbox.exitCode}):\n${output}`);
+    if (sandbox.exitCode !== null) {
+      if (/already in use/.test(output)) return false; // lost the port race: try other ports
+      throw new Error(`sandbox exited (${sandbox.exitCode}):\n${output}`);
+    }
     try {
-      if ((await fetch(`${baseUrl}/health`)).ok) break;
+      const res = await fetch(`${baseUrl}/api/roles`, { headers: { Authorization: `Bearer ${adminKey}` } });
+      if (res.ok && output.includes('Sandbox:')) return true;
     } catch { /* not up yet */ }
     if (Date.now() - started > 90_000) throw new Error(`sandbox did not start in 90 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}, 120_000);
+}
+
+beforeAll(async () => {
+  for (let attempt = 0; attempt < 3 && !(await startSandbox()); attempt++);
+}, 300_000);
 afterAll(async () => {
   if (!sandbox || sandbox.exitCode !== null) return;
   await new Promise<void>((resolve) => {
