@@ -230,16 +230,16 @@ describe('budgets with reset_usage on a calendar-aligned copy', () => {
 });
 
 describe('the users asked for', () => {
-  it('When user_ids name one holder and one user without a copy, then only the holder changes and the audit entry counts both requested', async () => {
+  it('When user_ids name one holder and two users without a copy, then only the holder changes, both others count as skipped and the audit entry counts all three requested', async () => {
     const p = await createProfile(t, TEMPLATE);
     const [a, b] = await usersHoldingCopies(t, p.id, 2);
     await updateProfile(t, p.id, { mcp_servers: [] });
-    const result = await propagate(t, p.id, { fields: ['mcp_servers'], user_ids: [a!, 'holds-nothing'] });
-    expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 1, user_ids: [a] });
+    const result = await propagate(t, p.id, { fields: ['mcp_servers'], user_ids: [a!, 'holds-nothing', 'holds-nothing-either'] });
+    expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 2, user_ids: [a] });
     expect((await copyOf(t, a!, p.id)).mcp_servers).toEqual([]);
     expect((await copyOf(t, b!, p.id)).mcp_servers).toEqual(TEMPLATE.mcp_servers);
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'propagate' } } });
-    expect(audit.data!.audit_logs[0]).toMatchObject({ new_values: { fields: ['mcp_servers'], reset_usage: false }, metadata: expect.objectContaining({ requested_users: 2, affected_users: 1, skipped_users: 1, failed_users: 0 }) });
+    expect(audit.data!.audit_logs[0]).toMatchObject({ new_values: { fields: ['mcp_servers'], reset_usage: false }, metadata: expect.objectContaining({ requested_users: 3, affected_users: 1, skipped_users: 2, failed_users: 0 }) });
   });
 });
 
