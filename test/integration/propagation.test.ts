@@ -104,6 +104,17 @@ describe('provider configs', () => {
     expectStartedDuring(o.rate_limit!.token_last_reset, started, ended);
     expectStartedDuring(o.rate_limit!.request_last_reset, started, ended);
   });
+
+  it('When a new provider reaches copies in separate propagations, then each copy\'s provider config gets its own id, none the template\'s', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [a, b] = await usersHoldingCopies(t, p.id, 2);
+    const res = await updateProfile(t, p.id, { provider_configs: [{ provider_name: 'google', budgets: [{ max_limit: 7, reset_duration: '1d' }] }] });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    expect((await propagate(t, p.id, { fields: ['provider_configs'], user_ids: [a!] })).data).toMatchObject({ affected_users: 1 });
+    expect((await propagate(t, p.id, { fields: ['provider_configs'], user_ids: [b!] })).data).toMatchObject({ affected_users: 1 });
+    const ids = [res.data!.access_profile.provider_configs[0]!.id, (await copyOf(t, a!, p.id)).provider_configs[0]!.id, (await copyOf(t, b!, p.id)).provider_configs[0]!.id];
+    expect(new Set(ids).size).toBe(3);
+  });
 });
 
 describe('which fields are propagated', () => {
@@ -219,15 +230,35 @@ describe('budgets with reset_usage on a calendar-aligned copy', () => {
 });
 
 describe('the users asked for', () => {
-  it('When user_ids name one holder and one user without a copy, then only the holder changes and the audit entry counts both requested', async () => {
+  it('When user_ids name one holder and two users without a copy, then only the holder changes, both others count as skipped and the audit entry counts all three requested', async () => {
     const p = await createProfile(t, TEMPLATE);
     const [a, b] = await usersHoldingCopies(t, p.id, 2);
     await updateProfile(t, p.id, { mcp_servers: [] });
-    const result = await propagate(t, p.id, { fields: ['mcp_servers'], user_ids: [a!, 'holds-nothing'] });
-    expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 1, user_ids: [a] });
+    const result = await propagate(t, p.id, { fields: ['mcp_servers'], user_ids: [a!, 'holds-nothing', 'holds-nothing-either'] });
+    expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 2, user_ids: [a] });
     expect((await copyOf(t, a!, p.id)).mcp_servers).toEqual([]);
     expect((await copyOf(t, b!, p.id)).mcp_servers).toEqual(TEMPLATE.mcp_servers);
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'propagate' } } });
-    expect(audit.data!.audit_logs[0]).toMatchObject({ new_values: { fields: ['mcp_servers'], reset_usage: false }, metadata: expect.objectContaining({ requested_users: 2, affected_users: 1, skipped_users: 1, failed_users: 0 }) });
+    expect(audit.data!.audit_logs[0]).toMatchObject({ new_values: { fields: ['mcp_servers'], reset_usage: false }, metadata: expect.objectContaining({ requested_users: 3, affected_users: 1, skipped_users: 2, failed_users: 0 }) });
+  });
+});
+
+describe('a copy that cannot be merged', () => {
+  it('When one user\'s stored copy is damaged, then that user is reported failed with a reason to retry, the others are updated, and the audit entry counts the failure', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [broken, fine] = await usersHoldingCopies(t, p.id, 2);
+    // a copy whose budgets are no longer a list (a bad write by another component)
+    await editStoredCopy(t, broken!, p.id, (c) => Object.assign(c, { budgets: null }));
+    await updateProfile(t, p.id, { budgets: [{ id: p.budgets[0]!.id, max_limit: 300, reset_duration: '1M' }] });
+    const failure = { user_id: broken, message: 'the copy could not be updated; retry the propagation' };
+
+    const dry = await propagate(t, p.id, { fields: ['budgets'], dry_run: true });
+    expect(dry.data).toEqual({ affected_users: 1, failed_users: 1, skipped_users: 0, user_ids: [fine], fields: ['budgets'], applied: false, vk_sync_errors: [failure] });
+    const result = await propagate(t, p.id, { fields: ['budgets'] });
+    expect(result.data).toEqual({ affected_users: 1, failed_users: 1, skipped_users: 0, user_ids: [fine], fields: ['budgets'], applied: true, vk_sync_errors: [failure] });
+    expect((await copyOf(t, fine!, p.id)).budgets[0]).toMatchObject({ max_limit: 300 });
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'propagate' } } });
+    expect(audit.data!.audit_logs).toHaveLength(1);
+    expect(audit.data!.audit_logs[0]!.metadata).toMatchObject({ affected_users: 1, failed_users: 1, skipped_users: 0 });
   });
 });
