@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   });
   await db.close();
 
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: ADMIN });
+  const server = await startServerProcess({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0' });
   const api = createAccessProfilesClient({ baseUrl: server.url, apiKey: ADMIN });
   const profile = unwrap(await api.POST('/api/access-profiles', { body: {
     name: 'Bench template',

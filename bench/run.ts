@@ -112,14 +112,14 @@ async function main(): Promise<void> {
   await small.server.stop();
 
   // Same store, validation off: what request + response validation costs.
-  const off = await startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN, VALIDATE_RESPONSES: 'false', VALIDATE_REQUESTS: 'false' });
+  const off = await startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0', VALIDATE_RESPONSES: 'false', VALIDATE_REQUESTS: 'false' });
   const getOff = await run('get-by-id (validation off)', { url: `${off.url}/api/access-profiles/500` });
   await off.stop();
 
   // PostgreSQL: two instances side by side on one database, each driven by its own autocannon.
   let scaleOut: { one: number; two: number } | null = null;
   if (process.env.DATABASE_URL?.startsWith('postgres')) {
-    const pair = await Promise.all([0, 1].map(() => startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN })));
+    const pair = await Promise.all([0, 1].map(() => startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0' })));
     const one = await run('get-by-id, one instance', { url: `${pair[0]!.url}/api/access-profiles/500` });
     const both = await Promise.all(pair.map((p, i) => run(`get-by-id, instance ${i + 1} of 2 (concurrent)`, { url: `${p.url}/api/access-profiles/500` })));
     scaleOut = { one: one.rps, two: both[0]!.rps + both[1]!.rps };
@@ -149,7 +149,10 @@ async function main(): Promise<void> {
   };
   // Every target is judged, and the last line says how many were missed.
   const targets: Array<{ name: string; measured: string; met: boolean }> = [
-    { name: 'validation cost on get-by-id <= 20% of throughput', measured: `${summary.validation_cost_pct}%`, met: summary.validation_cost_pct <= 20 },
+    // A scenario that got errors measured the errors, not the server: its target cannot be met.
+    getOn.errors || getOff.errors
+      ? { name: 'validation cost on get-by-id <= 20% of throughput', measured: `invalid: ${getOn.errors + getOff.errors} non-2xx answers`, met: false }
+      : { name: 'validation cost on get-by-id <= 20% of throughput', measured: `${summary.validation_cost_pct}%`, met: summary.validation_cost_pct <= 20 },
     { name: 'list page at 100k within 1.5x of 1k (throughput)', measured: `${summary.list_100k_vs_1k}x`, met: summary.list_100k_vs_1k <= 1.5 },
     { name: 'ready < 1000 ms after spawn', measured: `${summary.ready_ms} ms`, met: summary.ready_ms < 1000 },
     { name: 'peak RSS under load < 150 MB', measured: `${summary.peak_rss_mb} MB`, met: summary.peak_rss_mb < 150 },
