@@ -1,7 +1,7 @@
 // What a hostile or careless client meets first: security headers, no caching of API answers, and rate
 // limits (per key, and stricter per address for failed authentication), all answering the envelope.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type Options } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { ApiError } from './errors.js';
@@ -48,18 +48,32 @@ const tooMany = (what: string) => (_req: Request, res: Response, next: NextFunct
 
 const noop: RequestHandler = (_req, _res, next) => next();
 
+type LimiterOptions = Pick<Options, 'identifier' | 'skip' | 'keyGenerator'> & Partial<Pick<Options, 'skipSuccessfulRequests' | 'requestWasSuccessful'>>;
+
+/**
+ * One limiter as every limit here is: `limit` per window (0: off), IETF draft-8 `RateLimit` headers,
+ * the envelope on 429. express-rate-limit's start-up checks of proxy and key settings are off: the key
+ * generators here are ours and TRUST_PROXY is validated with the rest of the configuration.
+ */
+function limiter(limit: number, windowMs: number, what: string, options: LimiterOptions): RequestHandler {
+  if (limit === 0) return noop;
+  return rateLimit({
+    windowMs,
+    limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: tooMany(what),
+    validate: false,
+    ...options,
+  });
+}
+
 /**
  * Failed authentications per client address: past the limit, every /api request from that address is
  * refused until the window ends, so guessing keys or flooding with bad ones costs the attacker, not us.
  */
 export function authFailureLimit(config: Config): RequestHandler {
-  const { authFailuresPerAddress, windowMs } = config.rateLimit;
-  if (authFailuresPerAddress === 0) return noop;
-  return rateLimit({
-    windowMs,
-    limit: authFailuresPerAddress,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
+  return limiter(config.rateLimit.authFailuresPerAddress, config.rateLimit.windowMs, 'failed authentications from this address', {
     identifier: 'auth-failures',
     // Every path that needs a key, in any letter case (authentication decides that, so must this).
     skip: (_req, res) => !res.locals.secured,
@@ -67,24 +81,14 @@ export function authFailureLimit(config: Config): RequestHandler {
     requestWasSuccessful: (_req, res) => res.statusCode !== 401,
     // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
-    handler: tooMany('failed authentications from this address'),
-    validate: { trustProxy: false, xForwardedForHeader: false, ip: false, singleCount: false },
   });
 }
 
 /** Requests per API key; runs after authentication, so only a valid key spends its own budget. */
 export function perKeyLimit(config: Config): RequestHandler {
-  const { perKey, windowMs } = config.rateLimit;
-  if (perKey === 0) return noop;
-  return rateLimit({
-    windowMs,
-    limit: perKey,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
+  return limiter(config.rateLimit.perKey, config.rateLimit.windowMs, 'requests for this API key', {
     identifier: 'per-key',
     skip: (_req, res) => !res.locals.principal,
     keyGenerator: (_req, res) => (res.locals.principal as Principal).keyId,
-    handler: tooMany('requests for this API key'),
-    validate: { trustProxy: false, xForwardedForHeader: false, ip: false, singleCount: false, keyGeneratorIpFallback: false },
   });
 }
