@@ -143,13 +143,18 @@ class PostgresDatabase implements Database {
     } catch (e) {
       throw mapError(e);
     }
+    // A checked-out client whose connection drops between two queries emits 'error' outside any query;
+    // the pool listens only to idle clients, so without this listener that event ends the process.
     let broken = false;
+    const onError = () => { broken = true; };
+    client.on('error', onError);
     try {
       return await fn(client);
     } catch (e) {
-      broken = isUnavailable(e) || e instanceof StoreUnavailableError;
+      broken ||= isUnavailable(e) || e instanceof StoreUnavailableError;
       throw e;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -69,7 +69,9 @@ describe('PostgreSQL outage', () => {
     await new Promise((r) => setTimeout(r, 500));
     await proxy.down();
     await new Promise((r) => setTimeout(r, 1500));
-    const health = await fetch(`${server.url}/health`);
+    const health = await fetch(`${server.url}/health`).catch((e: unknown) => {
+      throw new Error(`the server stopped answering (exit ${server.child.exitCode}); its output:\n${server.output()}`, { cause: e });
+    });
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'unavailable', store: { kind: 'postgres', reachable: false } });
     await proxy.up();
