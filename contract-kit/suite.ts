@@ -135,8 +135,8 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
     await step('getAccessProfile', 200, ['profile'], () => c.GET('/api/access-profiles/{id}', p()));
     ids.version = (await step('listAccessProfileVersions', 200, ['profile'], () => c.GET('/api/access-profiles/{id}/versions', p())))?.versions?.at(-1)?.version;
     await step('getAccessProfileVersion', 200, ['profile', 'version'], () => c.GET('/api/access-profiles/{id}/versions/{version}', { params: { path: { id: ids.profile!, version: ids.version! } } }));
-    await step('listAccessProfileAuditLogs', 200, ['profile'], () => c.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: ids.profile! }, query: { limit: 5 } } }));
-    await step('listAuditLogs', 200, [], () => c.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 5 } } }));
+    await step('listAccessProfileAuditLogsById', 200, ['profile'], () => c.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: ids.profile! }, query: { limit: 5 } } }));
+    await step('listAccessProfileAuditLogs', 200, [], () => c.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 5 } } }));
     await step('listRoles', 200, [], () => c.GET('/api/roles'));
     ids.user = first((await step('listUsers', 200, [], () => c.GET('/api/users', { params: { query: { limit: 1 } } })))?.users)?.id;
     await step('getUser', 200, ['user'], () => c.GET('/api/users/{user_id}', { params: { path: { user_id: ids.user! } } }));
@@ -168,8 +168,8 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
     await step('getAccessProfileVersion', 200, ['profile', 'version'], () => c.GET('/api/access-profiles/{id}/versions/{version}', v()));
     await step('restoreAccessProfileVersion', 200, ['profile', 'version'], () => c.POST('/api/access-profiles/{id}/versions/{version}/restore', v()), etagMatches);
     ids.clone = (await step('cloneAccessProfile', 201, ['profile'], () => c.POST('/api/access-profiles/{id}/clone', { ...p(), body: { name: `${prefix} clone` } }), etagMatches))?.access_profile?.id;
-    await step('listAccessProfileAuditLogs', 200, ['profile'], () => c.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: ids.profile! }, query: { action: 'update' } } }));
-    await step('listAuditLogs', 200, [], () => c.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 5 } } }));
+    await step('listAccessProfileAuditLogsById', 200, ['profile'], () => c.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: ids.profile! }, query: { action: 'update' } } }));
+    await step('listAccessProfileAuditLogs', 200, [], () => c.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 5 } } }));
 
     ids.role = (await step('createRole', 201, [], () => c.POST('/api/roles', { body: { name: `${prefix} role` } })))?.role?.id;
     await step('listRoles', 200, [], () => c.GET('/api/roles'));
@@ -181,10 +181,10 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
     await step('listUsers', 200, ['role'], () => c.GET('/api/users', { params: { query: { role_id: ids.role! } } }));
     await step('getUser', 200, ['user'], () => c.GET('/api/users/{user_id}', u()));
     await step('updateUser', 200, ['user'], () => c.PUT('/api/users/{user_id}', { ...u(), body: { name: `${prefix} user 2` } }));
-    await step('attachAccessProfileRoles', 200, ['profile', 'role'], () => c.POST('/api/access-profiles/{id}/roles', { ...p(), body: { role_ids: [ids.role!], apply_to_existing: true } }));
+    await step('attachRolesToAccessProfile', 200, ['profile', 'role'], () => c.POST('/api/access-profiles/{id}/roles', { ...p(), body: { role_ids: [ids.role!], apply_to_existing: true } }));
     const copies = await step('listUserAccessProfiles', 200, ['user'], () => c.GET('/api/users/{user_id}/access-profiles', u()), (body) => {
       const copy = (body.access_profiles as Json[]).find((x) => mock || x.parent_profile_id === ids.profile);
-      return copy ? [] : [`body field access_profiles holds no copy of profile ${ids.profile} after attachAccessProfileRoles with apply_to_existing`];
+      return copy ? [] : [`body field access_profiles holds no copy of profile ${ids.profile} after attachRolesToAccessProfile with apply_to_existing`];
     });
     const copy = (copies?.access_profiles as Json[] | undefined)?.find((x) => mock || x.parent_profile_id === ids.profile);
     ids.budget = copy?.budgets?.[0]?.id;
@@ -193,12 +193,13 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
       mock || body.access_profile?.parent_profile_id === ids.profile ? [] : [`body field access_profile.parent_profile_id is ${body.access_profile?.parent_profile_id}, not ${ids.profile}`]);
     await step('propagateAccessProfile', 200, ['profile'], () => c.POST('/api/access-profiles/{id}/propagate', { ...p(), body: { fields: ['budgets', 'rate_limit'], dry_run: true } }));
     const override = () => ({ params: { path: { user_id: ids.user!, profile_id: ids.copyProfile!, budget_id: ids.budget! } } });
-    await step('setBudgetOverride', 200, ['user', 'copyProfile', 'budget'], () => c.PUT('/api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override', { ...override(), body: { override_amount: 25, mode: 'cycles', cycles: 2 } }));
-    await step('removeBudgetOverride', 200, ['user', 'copyProfile', 'budget'], () => c.DELETE('/api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override', override()));
+    await step('updateUserAccessProfileBudgetOverride', 200, ['user', 'copyProfile', 'budget'], () => c.PUT('/api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override', { ...override(), body: { override_amount: 25, mode: 'cycles', cycles: 2 } }));
+    await step('deleteUserAccessProfileBudgetOverride', 200, ['user', 'copyProfile', 'budget'], () => c.DELETE('/api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override', override()));
     ids.vk = (await step('createUserVirtualKey', 201, ['user'], () => c.POST('/api/users/{user_id}/virtual-keys', { ...u(), body: { name: `${prefix} vk` } })))?.virtual_key?.id;
+    await step('addUserAccessProfileVirtualKey', 200, ['user', 'copyProfile'], () => c.POST('/api/users/{user_id}/access-profiles/{profile_id}/virtual-keys', { params: { path: { user_id: ids.user!, profile_id: ids.copyProfile! } }, body: { name: `${prefix} vendor vk` } }));
     await step('deleteUserVirtualKey', 200, ['user', 'vk'], () => c.DELETE('/api/users/{user_id}/virtual-keys/{vk_id}', { params: { path: { user_id: ids.user!, vk_id: ids.vk! } } }));
     await step('detachUserAccessProfile', 200, ['user', 'copyProfile'], () => c.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: ids.user!, profile_id: ids.copyProfile! } } }));
-    await step('detachAccessProfileRole', 200, ['profile', 'role'], () => c.DELETE('/api/access-profiles/{id}/roles/{role_id}', { params: { path: { id: ids.profile!, role_id: ids.role! } } }));
+    await step('detachRoleFromAccessProfile', 200, ['profile', 'role'], () => c.DELETE('/api/access-profiles/{id}/roles/{role_id}', { params: { path: { id: ids.profile!, role_id: ids.role! } } }));
     if (await step('deleteUser', 200, ['user'], () => c.DELETE('/api/users/{user_id}', u()))) deleted.add('user');
     if (await step('deleteRole', 200, ['role'], () => c.DELETE('/api/roles/{role_id}', { params: { path: { role_id: ids.role! } } }))) deleted.add('role');
     if (await step('deleteApiKey', 200, ['apiKey'], () => c.DELETE('/api/api-keys/{id}', { params: { path: { id: ids.apiKey! } } }))) deleted.add('apiKey');
@@ -218,7 +219,7 @@ export async function runContract(options: ContractOptions): Promise<ContractRep
     try {
       refused('listAccessProfiles with limit=0', await c.GET('/api/access-profiles', { params: { query: { limit: 0 } } }));
       if (!options.readOnly) {
-        for (const body of [{ name: 123 }, { name: `${prefix} bad`, version: 3 }, { description: 'no name' }]) {
+        for (const body of [{ name: 123 }, { name: `${prefix} bad`, colour: 'red' }, { description: 'no name' }]) {
           refused(`createAccessProfile with ${JSON.stringify(body)}`, await c.POST('/api/access-profiles', { body: body as never }));
         }
       }

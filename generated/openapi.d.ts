@@ -324,7 +324,7 @@ export interface paths {
          * List a profile's audit logs
          * @description Audit entries of one template, newest first, also after it was deleted. Requires `AccessProfiles:View`.
          */
-        get: operations["listAccessProfileAuditLogs"];
+        get: operations["listAccessProfileAuditLogsById"];
         put?: never;
         post?: never;
         delete?: never;
@@ -350,7 +350,7 @@ export interface paths {
          * List audit logs of all profiles
          * @description Audit entries of every template, newest first. Requires `AccessProfiles:View`.
          */
-        get: operations["listAuditLogs"];
+        get: operations["listAccessProfileAuditLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -387,7 +387,7 @@ export interface paths {
          *     this template gets one (and a virtual key); `users_applied` counts them. Unknown roles are a 404
          *     (`role_not_found`). Requires `AccessProfiles:Create`.
          */
-        post: operations["attachAccessProfileRoles"];
+        post: operations["attachRolesToAccessProfile"];
         delete?: never;
         options?: never;
         head?: never;
@@ -425,7 +425,7 @@ export interface paths {
          * Detach a profile from a role
          * @description Removes the attachment (404 `role_attachment_not_found` when there is none). Users' copies are kept. Requires `AccessProfiles:Delete`.
          */
-        delete: operations["detachAccessProfileRole"];
+        delete: operations["detachRoleFromAccessProfile"];
         options?: never;
         head?: never;
         patch?: never;
@@ -710,13 +710,51 @@ export interface paths {
          *     `cycles` reset windows (the current one counts) or `forever`, until removed. Setting it again
          *     replaces the override. Requires `AccessProfiles:Update`.
          */
-        put: operations["setBudgetOverride"];
+        put: operations["updateUserAccessProfileBudgetOverride"];
         post?: never;
         /**
          * Remove a budget override
          * @description Removes the override; the enforced limit returns to `max_limit`. Safe to repeat (200 with `override` null). Requires `AccessProfiles:Update`.
          */
-        delete: operations["removeBudgetOverride"];
+        delete: operations["deleteUserAccessProfileBudgetOverride"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{user_id}/access-profiles/{profile_id}/virtual-keys": {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Caller's request id (1..128 visible ASCII characters), echoed in the response and used as the error envelope's `event_id`. Generated when absent.
+                 * @example req-7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description Caller-chosen user id.
+                 * @example alice@example.com
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description Id of the template (parent access profile) whose copy the user holds; a user holds at most one copy of a template.
+                 * @example 12
+                 */
+                profile_id: components["parameters"]["TemplateProfileId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a virtual key under a user's copy (vendor path, deprecated)
+         * @deprecated
+         * @description The vendor's older path for issuing a virtual key, kept so its clients work unchanged; answers 200 as the vendor does. The key is bound to the user's copy of `profile_id` when the user holds one, otherwise to the user's most recently provisioned copy (the vendor ignores `profile_id`). 404 `user_access_profile_not_found` when the user holds no copy at all. Prefer `POST /api/users/{user_id}/virtual-keys` (201). Requires `AccessProfiles:Create`.
+         */
+        post: operations["addUserAccessProfileVirtualKey"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1067,14 +1105,45 @@ export interface components {
         Tags: string[];
         /** @description A budget. With `id` of an existing budget of the same owner (on update), that row and its usage are kept. Two budgets of one owner may not share a `reset_duration`. `reset_config` only with `1Q`; `1h` is rejected on calendar-aligned profiles. */
         BudgetInput: {
-            /** @description Only on update, to keep an existing budget and its usage. */
+            /** @description On update, the id of an existing budget of the same owner keeps that row and its usage (an id the owner does not have is a 400). Ignored on create, so a budget read with GET can be sent to create a new profile. */
             id?: string;
             max_limit: number;
             reset_duration: components["schemas"]["BudgetResetDuration"];
             reset_config?: components["schemas"]["BudgetResetConfig"];
+            /** @description Server-owned (read-only). Accepted so that a budget read with GET can be sent back; ignored. */
+            scope?: string;
+            /** @description Server-owned (read-only). Accepted so that a budget read with GET can be sent back; ignored (usage is never set by a client). */
+            current_usage?: number;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only). Accepted so that a budget read with GET can be sent back; ignored.
+             */
+            last_reset?: string;
         };
-        /** @description At least one of `token_max_limit` and `request_max_limit` must be set (non-null); each set limit needs its reset duration, and a reset duration needs its limit. */
+        /** @description At least one of `token_max_limit` and `request_max_limit` must be set (non-null); each set limit needs its reset duration, and a reset duration needs its limit. The server-owned fields of a rate limit read with GET (`id`, usages, window starts) are accepted and ignored. */
         RateLimitInput: {
+            /** @description Server-owned (read-only); accepted and ignored. An owner has at most one rate limit, which a resent limit updates. */
+            id?: string;
+            /**
+             * Format: int64
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            token_current_usage?: number;
+            /**
+             * Format: int64
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            request_current_usage?: number;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            token_last_reset?: string;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            request_last_reset?: string;
             /** Format: int64 */
             token_max_limit?: number | null;
             /** Format: int64 */
@@ -1086,7 +1155,7 @@ export interface components {
         ProviderConfigInput: {
             /**
              * Format: int64
-             * @description Only on update, to keep an existing provider config.
+             * @description On update, the id of an existing provider config of this profile keeps that row (an id the profile does not have is a 400). Ignored on create.
              */
             id?: number;
             provider_name: string;
@@ -1099,8 +1168,30 @@ export interface components {
         McpToolGroups: components["schemas"]["McpToolGroupLink"][];
         McpServers: components["schemas"]["McpServerLink"][];
         McpToolOverrides: components["schemas"]["McpToolOverride"][];
-        /** @description A new template. It starts inactive at version 1; `is_active`, `version`, ids and usage are server-owned. */
+        /** @description A new template. It starts inactive at version 1; `is_active`, `version`, ids and usage are server-owned, and when sent (a profile read with GET used as the base of a new one) they are accepted and ignored. */
         AccessProfileCreate: {
+            /**
+             * Format: int64
+             * @description Server-owned (read-only); accepted so that a profile read with GET can be sent back, and ignored.
+             */
+            id?: number;
+            /**
+             * Format: int64
+             * @description Server-owned (read-only); accepted and ignored. Use `If-Match` to make the write conditional on a version.
+             */
+            version?: number;
+            /** @description Server-owned (read-only); accepted and ignored. Use `PUT …/activate` or `…/deactivate`. */
+            is_active?: boolean;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            updated_at?: string;
             name: components["schemas"]["ProfileName"];
             description?: string | null;
             tags?: components["schemas"]["Tags"];
@@ -1133,15 +1224,38 @@ export interface components {
             /** @description Users holding a copy of this template. */
             user_count: number;
         };
-        /** @description Partial update. Omitted fields keep their value; `description` null and `rate_limit` null clear; a sent list replaces the whole list. `budgets`/`provider_configs` items carrying an existing `id` keep that row and its usage; items without `id` are new. */
+        /** @description Partial update. Omitted fields keep their value; `description` null and `rate_limit` null clear; `calendar_aligned` null keeps it; a sent list replaces the whole list. `budgets`/`provider_configs` items carrying an existing `id` keep that row and its usage; items without `id` are new. The server-owned fields of a profile read with GET (`id`, `version`, `is_active`, timestamps, usages, window starts, `scope`) are accepted and ignored, so GET → edit → PUT works; any other unknown field is a 400. */
         AccessProfileUpdate: {
+            /**
+             * Format: int64
+             * @description Server-owned (read-only); accepted so that a profile read with GET can be sent back, and ignored.
+             */
+            id?: number;
+            /**
+             * Format: int64
+             * @description Server-owned (read-only); accepted and ignored. Use `If-Match` to make the write conditional on a version.
+             */
+            version?: number;
+            /** @description Server-owned (read-only); accepted and ignored. Use `PUT …/activate` or `…/deactivate`. */
+            is_active?: boolean;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            created_at?: string;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            updated_at?: string;
             name?: components["schemas"]["ProfileName"];
             description?: string | null;
             tags?: components["schemas"]["Tags"];
             provider_configs?: components["schemas"]["ProviderConfigInput"][];
             budgets?: components["schemas"]["BudgetInput"][];
             rate_limit?: components["schemas"]["RateLimitInput"] | null;
-            calendar_aligned?: boolean;
+            /** @description null keeps the current value (as omitting it does). */
+            calendar_aligned?: boolean | null;
             mcp_tool_groups?: components["schemas"]["McpToolGroups"];
             mcp_servers?: components["schemas"]["McpServers"];
             mcp_tool_overrides?: components["schemas"]["McpToolOverrides"];
@@ -1165,7 +1279,7 @@ export interface components {
             /** @description JSON text of the whole profile (the `AccessProfile` object) at this version. */
             snapshot: string;
             /** @description Name and id of the API key that made the change, e.g. `admin (key_3fa9)`. */
-            changed_by: string | null;
+            changed_by: string;
             /** Format: date-time */
             created_at: string;
         };
@@ -1201,20 +1315,14 @@ export interface components {
             /** @description The user concerned, for user-copy actions. */
             user_id: string | null;
             /** @description The API key that acted, e.g. `admin (key_3fa9)`. */
-            actor: string | null;
+            actor: string;
             action: components["schemas"]["AuditAction"];
-            /** @description The changed fields before the change. */
-            previous_values: {
-                [key: string]: unknown;
-            } | null;
-            /** @description The changed fields after the change. */
-            new_values: {
-                [key: string]: unknown;
-            } | null;
-            /** @description Context such as the version reached, the request id, or propagation counts. */
-            metadata: {
-                [key: string]: unknown;
-            } | null;
+            /** @description JSON text of an object of the changed fields before the change (as the vendor sends it); null when there was nothing before. */
+            previous_values: string | null;
+            /** @description JSON text of an object of the changed fields after the change; null when nothing remains (a delete). */
+            new_values: string | null;
+            /** @description JSON text of an object of context, such as the version reached, the request id, or propagation counts. */
+            metadata: string | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -1253,17 +1361,13 @@ export interface components {
              * @default false
              */
             dry_run?: boolean;
-            /** @description Only these users' copies (users without a copy are counted as skipped). Default every copy. */
+            /** @description Only these users' copies (users without a copy are counted as skipped). Empty or omitted = every copy of the profile. */
             user_ids?: components["schemas"]["UserIdentifier"][];
             /**
              * @description Zero the usage counters of propagated budgets and rate limits. Otherwise usage is kept by matching budgets by owner and `reset_duration`.
              * @default false
              */
             reset_usage?: boolean;
-        };
-        VirtualKeySyncError: {
-            user_id: string;
-            message: string;
         };
         PropagateResult: {
             /** @description Copies changed (or, in a dry run, that would change). */
@@ -1276,8 +1380,8 @@ export interface components {
             fields: components["schemas"]["PropagatedField"][];
             /** @description False for a dry run. */
             applied: boolean;
-            /** @description Users whose copy could not be updated, with the reason. */
-            vk_sync_errors: components["schemas"]["VirtualKeySyncError"][];
+            /** @description One line per user whose copy could not be updated: `<user_id>: <reason>` (strings, as the vendor sends them). */
+            vk_sync_errors: string[];
         };
         Role: {
             /** Format: int64 */
@@ -1369,6 +1473,12 @@ export interface components {
             last_reset: string;
             /** @description The enforced limit now, `max_limit + override_amount` while an override is in force. */
             effective_limit: number;
+            /** @description The vendor's flat form of `override.override_amount`; null without an override. */
+            override_amount: number | null;
+            /** @description The vendor's flat form of `override.cycles`; null without an override or with mode `forever`. */
+            override_cycles_total: number | null;
+            /** @description The vendor's flat form of `override.remaining_cycles`; null without an override or with mode `forever`. */
+            override_cycles_remaining: number | null;
             override: components["schemas"]["BudgetOverride"] | null;
         };
         UserProviderConfig: {
@@ -1394,8 +1504,10 @@ export interface components {
             /** Format: date-time */
             expires_at: string | null;
             virtual_key_ids: string[];
-            /** @description Masked values, in the order of `virtual_key_ids`. */
-            virtual_key_values: string[];
+            /** @description Masked value of each virtual key, by key id (the vendor's map). */
+            virtual_key_values: {
+                [key: string]: string;
+            };
             provider_configs: components["schemas"]["UserProviderConfig"][];
             budgets: components["schemas"]["UserBudget"][];
             rate_limit?: components["schemas"]["RateLimit"];
@@ -1433,16 +1545,14 @@ export interface components {
         };
         UserBudgetResponse: {
             budget: components["schemas"]["UserBudget"];
+            /** @description The budget's enforced limit now (the vendor's name for `budget.effective_limit`). */
+            effective_max_limit: number;
         };
-        VirtualKeyCreate: {
-            /** @description Unique among the user's keys (409 `virtual_key_name_taken`). Default `<user_id>-<n>`. Stored NFC-normalised and trimmed; control characters (CR, LF, escape sequences), bidirectional overrides and names of only invisible characters are refused (400). */
+        /** @description The vendor's body for a key issued under a copy; the copy is named by the path. */
+        VendorVirtualKeyCreate: {
+            /** @description As in `VirtualKeyCreate`. */
             name?: string;
             description?: string | null;
-            /**
-             * Format: int64
-             * @description Template whose copy the key belongs to; default the user's most recently provisioned copy.
-             */
-            access_profile_id?: number;
         };
         CreatedVirtualKey: {
             id: string;
@@ -1462,6 +1572,16 @@ export interface components {
         };
         CreatedVirtualKeyResponse: {
             virtual_key: components["schemas"]["CreatedVirtualKey"];
+        };
+        VirtualKeyCreate: {
+            /** @description Unique among the user's keys (409 `virtual_key_name_taken`). Default `<user_id>-<n>`. Stored NFC-normalised and trimmed; control characters (CR, LF, escape sequences), bidirectional overrides and names of only invisible characters are refused (400). */
+            name?: string;
+            description?: string | null;
+            /**
+             * Format: int64
+             * @description Template whose copy the key belongs to; default the user's most recently provisioned copy.
+             */
+            access_profile_id?: number;
         };
         /**
          * @description A permission a management key can carry.
@@ -2417,7 +2537,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listAccessProfileAuditLogs: {
+    listAccessProfileAuditLogsById: {
         parameters: {
             query?: {
                 /**
@@ -2476,7 +2596,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listAuditLogs: {
+    listAccessProfileAuditLogs: {
         parameters: {
             query?: {
                 /**
@@ -2534,7 +2654,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    attachAccessProfileRoles: {
+    attachRolesToAccessProfile: {
         parameters: {
             query?: never;
             header?: {
@@ -2585,7 +2705,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    detachAccessProfileRole: {
+    detachRoleFromAccessProfile: {
         parameters: {
             query?: never;
             header?: {
@@ -3204,7 +3324,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    setBudgetOverride: {
+    updateUserAccessProfileBudgetOverride: {
         parameters: {
             query?: never;
             header?: {
@@ -3265,7 +3385,7 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    removeBudgetOverride: {
+    deleteUserAccessProfileBudgetOverride: {
         parameters: {
             query?: never;
             header?: {
@@ -3314,6 +3434,63 @@ export interface operations {
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            429: components["responses"]["TooManyRequests"];
+            431: components["responses"]["HeadersTooLarge"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addUserAccessProfileVirtualKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Caller's request id (1..128 visible ASCII characters), echoed in the response and used as the error envelope's `event_id`. Generated when absent.
+                 * @example req-7f3a9c
+                 */
+                "X-Request-Id"?: components["parameters"]["RequestId"];
+            };
+            path: {
+                /**
+                 * @description Caller-chosen user id.
+                 * @example alice@example.com
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description Id of the template (parent access profile) whose copy the user holds; a user holds at most one copy of a template.
+                 * @example 12
+                 */
+                profile_id: components["parameters"]["TemplateProfileId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["VendorVirtualKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description The key, with its secret shown once. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedVirtualKeyResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

@@ -74,7 +74,8 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
   const fields = input.fields;
   const dryRun = input.dry_run ?? false;
   const resetUsage = input.reset_usage ?? false;
-  const requested = input.user_ids ? [...new Set(input.user_ids)] : undefined;
+  // An empty list means every copy, as omitting it does (the vendor's meaning).
+  const requested = input.user_ids?.length ? [...new Set(input.user_ids)] : undefined;
   const result: S['PropagateResult'] = { affected_users: 0, failed_users: 0, skipped_users: 0, user_ids: [], fields, applied: !dryRun, vk_sync_errors: [] };
   const seen = new Set<string>();
   let dryIds = -1;
@@ -114,7 +115,7 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
         } else result.skipped_users++;
       } catch (e) {
         result.failed_users++;
-        result.vk_sync_errors.push({ user_id: copy.user_id, message: e instanceof DomainError ? e.message : 'the copy could not be updated; retry the propagation' });
+        result.vk_sync_errors.push(`${copy.user_id}: ${e instanceof DomainError ? e.message : 'the copy could not be updated; retry the propagation'}`);
       }
     }
   }

@@ -7,7 +7,7 @@ import { auditLogs, parseContent, profiles, versions, type ProfileFilter, type P
 import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
 import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';
 import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
-import { buildContent, freshCopy, type Budget, type ContentInput, type ProfileContent, type ProviderConfig, type RateLimit } from './profile-content.js';
+import { buildContent, freshCopy, type Budget, type BudgetInput, type ContentInput, type ProfileContent, type ProviderConfig, type RateLimit } from './profile-content.js';
 
 type S = components['schemas'];
 export type AccessProfile = S['AccessProfile'];
@@ -124,9 +124,21 @@ export async function getProfile(db: Sql, id: number): Promise<ProfileRow> {
 type CreateInput = S['AccessProfileCreate'];
 type UpdateInput = S['AccessProfileUpdate'];
 
+/** The content fields of a create or update body; the server-owned fields a GET returns are dropped here. */
 const contentInput = (input: CreateInput | UpdateInput): ContentInput => {
-  const { name: _n, description: _d, ...content } = input as CreateInput;
-  return content as ContentInput;
+  const { tags, provider_configs, budgets, rate_limit, calendar_aligned, mcp_tool_groups, mcp_servers, mcp_tool_overrides } = input;
+  const content: ContentInput = { tags, provider_configs, budgets, rate_limit, calendar_aligned: calendar_aligned ?? undefined, mcp_tool_groups, mcp_servers, mcp_tool_overrides };
+  for (const key of Object.keys(content) as (keyof ContentInput)[]) if (content[key] === undefined) delete content[key];
+  return content;
+};
+/** A new profile's content: ids sent with its items (a profile read with GET used as a base) are ignored. */
+const withoutIds = (input: ContentInput): ContentInput => {
+  const budgets = (list: BudgetInput[] | undefined) => list?.map(({ id: _id, ...b }) => b);
+  return {
+    ...input,
+    ...(input.budgets ? { budgets: budgets(input.budgets) } : {}),
+    ...(input.provider_configs ? { provider_configs: input.provider_configs.map(({ id: _id, ...p }) => ({ ...p, ...(p.budgets ? { budgets: budgets(p.budgets) } : {}) })) } : {}),
+  };
 };
 const newProviderConfigs = (input: ContentInput) => (input.provider_configs ?? []).filter((p) => p.id === undefined).length;
 
@@ -136,8 +148,9 @@ export async function createProfile(db: Database, given: CreateInput, who: Actor
   const at = now.toISOString();
   try {
     return await db.transaction(async (tx) => {
-      const ids = await providerConfigIds(tx, newProviderConfigs(contentInput(input)));
-      const { content, problems } = buildContent(contentInput(input), null, now, ids);
+      const ci = withoutIds(contentInput(input));
+      const ids = await providerConfigIds(tx, newProviderConfigs(ci));
+      const { content, problems } = buildContent(ci, null, now, ids);
       if (problems.length) throw invalid(problems);
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
       const row: ProfileRow = { id: 0, name: input.name, description: input.description ?? null, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at };

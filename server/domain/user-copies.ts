@@ -42,6 +42,9 @@ export function toUserBudget(b: CopyBudget, calendarAligned: boolean, now = new 
   return {
     ...budget,
     effective_limit: inForce ? b.max_limit + override!.override_amount : b.max_limit,
+    override_amount: override ? override.override_amount : null,
+    override_cycles_total: override ? override.cycles : null,
+    override_cycles_remaining: remaining,
     override: override ? { ...override, remaining_cycles: remaining } : null,
   };
 }
@@ -58,7 +61,7 @@ export function toApiCopy(row: CopyRow, keys: VirtualKeyRow[]): S['UserAccessPro
     is_active: !!Number(row.is_active),
     expires_at: row.expires_at,
     virtual_key_ids: keys.map((k) => k.id),
-    virtual_key_values: keys.map((k) => maskedValue(k.prefix)),
+    virtual_key_values: Object.fromEntries(keys.map((k) => [k.id, maskedValue(k.prefix)])),
     provider_configs: content.provider_configs.map((p) => {
       const { budgets, rate_limit, ...rest } = p;
       return { ...rest, budgets: (budgets as CopyBudget[]).map((b) => toUserBudget(b, content.calendar_aligned, now)), ...(rate_limit ? { rate_limit } : {}) };
@@ -148,11 +151,17 @@ export async function detachCopy(db: Database, userId: string, profileId: number
   });
 }
 
-export async function createVirtualKey(db: Database, userId: string, input: S['VirtualKeyCreate'] | undefined, who: Actor): Promise<S['CreatedVirtualKey']> {
+/**
+ * Issues a virtual key bound to one of the user's copies: the copy of `access_profile_id` (404 without
+ * one), else the most recent. `preferredProfileId` (the vendor's path) names a copy to use when the user
+ * holds it and falls back to the most recent otherwise, as the vendor ignores it.
+ */
+export async function createVirtualKey(db: Database, userId: string, input: S['VirtualKeyCreate'] | undefined, who: Actor, preferredProfileId?: number): Promise<S['CreatedVirtualKey']> {
   try {
     return await db.transaction(async (tx) => {
       await requireUser(tx, userId);
-      const copy = input?.access_profile_id !== undefined ? await copies.of(tx, userId, input.access_profile_id) : await copies.latestOfUser(tx, userId);
+      const preferred = preferredProfileId !== undefined ? await copies.of(tx, userId, preferredProfileId) : undefined;
+      const copy = input?.access_profile_id !== undefined ? await copies.of(tx, userId, input.access_profile_id) : preferred ?? (await copies.latestOfUser(tx, userId));
       if (!copy) {
         throw input?.access_profile_id !== undefined ? copyNotFound(userId, input.access_profile_id)
           : notFound('user_access_profile_not_found', `User '${userId}' holds no access profile; a virtual key needs one.`, 'user_id');

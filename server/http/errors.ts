@@ -102,7 +102,7 @@ function detailsFromValidator(items: ValidatorErrorItem[]): ErrorDetail[] {
     } else if (item.errorCode === 'additionalProperties.openapi.validation' || /must NOT have additional properties/.test(message)) {
       const extra = /additional property:?\s*'?([^'"]+)'?/.exec(message)?.[1] ?? /'([^']+)'/.exec(message)?.[1];
       if (extra) param = param ? `${param}.${extra}` : extra;
-      message = 'unknown or server-owned field';
+      message = 'unknown field';
     } else if (/must match exactly one schema in oneOf|must match a schema in anyOf/.test(message)) {
       continue; // the branch errors next to it say what is wrong
     } else if (item.errorCode === 'required.openapi.validation' || /must have required property/.test(message)) {

@@ -126,7 +126,7 @@ function findShapeProblems(schema: Schema, value: unknown, path: string, resolve
       const sub = s.properties?.[key];
       if (sub) findShapeProblems(sub, (value as Record<string, unknown>)[key], joinPath(path, key), resolve, found, inUnique);
       else if (s.additionalProperties === false) {
-        found.unknown.push({ param: joinPath(path, key), message: 'unknown or server-owned field' });
+        found.unknown.push({ param: joinPath(path, key), message: 'unknown field' });
         if (inUnique) found.unknownInUnique++;
       }
       if (full(found)) return;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { decoded } from '../support/audit.js';
 
 type ProfileCreate = components['schemas']['AccessProfileCreate'];
 
@@ -86,20 +87,27 @@ describe('createAccessProfile', () => {
   it('When the body breaks schema rules, then it answers 400 naming every bad field and creates nothing', async () => {
     const before = await storeCounts(t.db);
     const res = await t.client.POST('/api/access-profiles', {
-      body: { name: '', version: 3, budgets: [{ max_limit: -1, reset_duration: '2d' }] } as unknown as ProfileCreate,
+      body: { name: '', colour: 'red', budgets: [{ max_limit: -1, reset_duration: '2d' }] } as unknown as ProfileCreate,
     });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
-    expect(detailParams(env)).toEqual(expect.arrayContaining(['name', 'version', 'budgets[0].max_limit', 'budgets[0].reset_duration']));
-    expect(env.error.details.find((d) => d.param === 'version')!.message).toMatch(/unknown or server-owned/);
+    expect(detailParams(env)).toEqual(expect.arrayContaining(['name', 'colour', 'budgets[0].max_limit', 'budgets[0].reset_duration']));
+    expect(env.error.details.find((d) => d.param === 'colour')!.message).toMatch(/unknown field/);
     expect(await storeCounts(t.db)).toEqual(before);
   });
 
   it.each([
-    ['id', 5], ['is_active', true], ['created_at', '2026-01-01T00:00:00Z'],
-  ])('When the server-owned field %s is sent, then it answers 400 naming it', async (field, value) => {
+    ['id', 5], ['version', 3], ['is_active', true], ['created_at', '2026-01-01T00:00:00Z'], ['updated_at', '2026-01-01T00:00:00Z'],
+  ])('When the server-owned field %s is sent (a GET result used as the base), then it is accepted and ignored', async (field, value) => {
     const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), [field]: value } as unknown as ProfileCreate });
-    const env = expectEnvelope(res.error, 400, 'validation_failed');
-    expect(detailParams(env)).toContain(field);
+    expect(res.response.status, JSON.stringify(res.error)).toBe(201);
+    const p = res.data!.access_profile;
+    expect({ id: p.id === 5 && field === 'id' ? 'kept' : 'fresh', version: p.version, is_active: p.is_active, stamped: p.created_at !== '2026-01-01T00:00:00Z' && p.updated_at !== '2026-01-01T00:00:00Z' })
+      .toEqual({ id: 'fresh', version: 1, is_active: false, stamped: true });
+  });
+
+  it('When a server-owned field has the wrong type, then it answers 400 naming it', async () => {
+    const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), version: 'three' } as unknown as ProfileCreate });
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toContain('version');
   });
 
   it('When a name is only white space, then it answers 400', async () => {
@@ -233,7 +241,7 @@ describe('activate and deactivate', () => {
     expect(after.versions - before.versions).toBe(1);
     expect(after.audit - before.audit).toBe(1);
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id } } });
-    expect(audit.data!.audit_logs[0]).toMatchObject({ action: 'activate', previous_values: { is_active: false }, new_values: { is_active: true } });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ action: 'activate', previous_values: { is_active: false }, new_values: { is_active: true } });
   });
 
   it('When an active profile is deactivated twice, then it is inactive and the version went up once', async () => {
@@ -285,7 +293,7 @@ describe('cloneAccessProfile', () => {
     const after = await storeCounts(t.db);
     expect([after.profiles - before.profiles, after.versions - before.versions, after.audit - before.audit]).toEqual([1, 1, 1]);
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: c.id } } });
-    expect(audit.data!.audit_logs[0]).toMatchObject({ action: 'clone', metadata: expect.objectContaining({ cloned_from: src.id }) });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ action: 'clone', metadata: expect.objectContaining({ cloned_from: src.id }) });
   });
 
   it('When a description is given (or null), then the clone takes it', async () => {

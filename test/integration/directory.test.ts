@@ -80,7 +80,7 @@ describe('users', () => {
     expect(copies.data!.access_profiles).toHaveLength(1);
     expect(copies.data!.access_profiles[0]).toMatchObject({ parent_profile_id: p.id, user_id: later, is_active: true });
     expect(copies.data!.access_profiles[0]!.virtual_key_ids).toHaveLength(1);
-    expect(copies.data!.access_profiles[0]!.virtual_key_values[0]).toMatch(/^sk-bf-.{6}…$/);
+    expect(Object.values(copies.data!.access_profiles[0]!.virtual_key_values)[0]).toMatch(/^sk-bf-.{6}…$/);
   });
 
   it('When a user is deleted, then their copies and keys go too, each removal audited, and the template can be deleted', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { decoded } from '../support/audit.js';
 
 type S = components['schemas'];
 type Profile = S['AccessProfile'];
@@ -113,7 +114,7 @@ describe('restore', () => {
     const v4 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', { params: { path: { id: p1.id, version: 4 } } });
     expect(JSON.parse(v4.data!.version.snapshot)).toEqual(r);
     const audit = await auditOf(p1.id, { limit: 1 });
-    expect(audit.data!.audit_logs[0]).toMatchObject({ action: 'restore', metadata: expect.objectContaining({ restored_from: 1, version: 4 }) });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ action: 'restore', metadata: expect.objectContaining({ restored_from: 1, version: 4 }) });
     const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p1.id } } });
     expect(got.data!.access_profile).toEqual(r);
   });
@@ -169,7 +170,7 @@ describe('audit logs', () => {
     await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p.id, version: 1 } } });
     const res = await auditOf(p.id);
     expect(res.response.status).toBe(200);
-    const logs = res.data!.audit_logs;
+    const logs = res.data!.audit_logs.map(decoded);
     expect(logs.map((l) => l.action)).toEqual(['restore', 'deactivate', 'activate', 'update', 'create']);
     expect(res.data).toMatchObject({ count: 5, total_count: 5 });
     for (const l of logs) {
@@ -188,7 +189,7 @@ describe('audit logs', () => {
     const rid = `req-${uniqueName('audit')}`;
     await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id }, header: { 'X-Request-Id': rid } }, body: { description: 'x' } });
     const res = await auditOf(p.id, { action: 'update' });
-    expect(res.data!.audit_logs[0]!.metadata).toMatchObject({ request_id: rid });
+    expect(decoded(res.data!.audit_logs[0]!).metadata).toMatchObject({ request_id: rid });
   });
 
   it('When filtering by action, then only those entries come back, on both listings', async () => {
@@ -255,7 +256,7 @@ describe('history outlives the profile', () => {
 
     const audit = await auditOf(p.id);
     expect(audit.data!.audit_logs.map((l) => l.action)).toEqual(['delete', 'update', 'create']);
-    expect(audit.data!.audit_logs[0]).toMatchObject({ access_profile_id: p.id, new_values: null, previous_values: expect.objectContaining({ id: p.id, description: 'still doomed' }) });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ access_profile_id: p.id, new_values: null, previous_values: expect.objectContaining({ id: p.id, description: 'still doomed' }) });
     const global = await t.client.GET('/api/access-profiles/audit-logs', { params: { query: { access_profile_id: p.id } } });
     expect(global.data!.total_count).toBe(3);
 

@@ -85,7 +85,7 @@ describe('bounded validation', () => {
     const fields = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`f${i}`, 1]));
     const { res, body, text } = await postProfile(JSON.stringify({ name: 'x', ...fields }));
     const env = expectEnvelope(body, 400, 'validation_failed', res);
-    expect(env.error.details[0]).toEqual({ param: 'f0', message: 'unknown or server-owned field' });
+    expect(env.error.details[0]).toEqual({ param: 'f0', message: 'unknown field' });
     expect(env.error.details_truncated).toBe(true);
     expect(text.length).toBeLessThan(64 * 1024);
   });
@@ -364,7 +364,7 @@ describe('second round: what a probe found', () => {
     const nestedObject = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
     const override = `{"mcp_client_id":"c","tool_name":"t","action":"include","x":${nestedObject}}`;
     const res = await postProfile(`{"name":"deep-overrides","mcp_tool_overrides":[${override},${override}]}`);
-    expect(expectEnvelope(res.body, 400, 'validation_failed', res.res).error.details.map((d) => d.message)).toContain('unknown or server-owned field');
+    expect(expectEnvelope(res.body, 400, 'validation_failed', res.res).error.details.map((d) => d.message)).toContain('unknown field');
   });
 
   it('When a name grows past its limit under NFC, then it answers 400 and nothing is stored (reads stay valid)', async () => {

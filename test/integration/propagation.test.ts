@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { copyOf, createProfile, editStoredCopy, expectStartedDuring, OLD_WINDOW, propagate, updateProfile, usersHoldingCopies } from '../support/profiles.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { decoded } from '../support/audit.js';
 
 type S = components['schemas'];
 
@@ -239,7 +240,7 @@ describe('the users asked for', () => {
     expect((await copyOf(t, a!, p.id)).mcp_servers).toEqual([]);
     expect((await copyOf(t, b!, p.id)).mcp_servers).toEqual(TEMPLATE.mcp_servers);
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'propagate' } } });
-    expect(audit.data!.audit_logs[0]).toMatchObject({ new_values: { fields: ['mcp_servers'], reset_usage: false }, metadata: expect.objectContaining({ requested_users: 3, affected_users: 1, skipped_users: 2, failed_users: 0 }) });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ new_values: { fields: ['mcp_servers'], reset_usage: false }, metadata: expect.objectContaining({ requested_users: 3, affected_users: 1, skipped_users: 2, failed_users: 0 }) });
   });
 });
 
@@ -250,7 +251,7 @@ describe('a copy that cannot be merged', () => {
     // a copy whose budgets are no longer a list (a bad write by another component)
     await editStoredCopy(t, broken!, p.id, (c) => Object.assign(c, { budgets: null }));
     await updateProfile(t, p.id, { budgets: [{ id: p.budgets[0]!.id, max_limit: 300, reset_duration: '1M' }] });
-    const failure = { user_id: broken, message: 'the copy could not be updated; retry the propagation' };
+    const failure = `${broken}: the copy could not be updated; retry the propagation`;
 
     const dry = await propagate(t, p.id, { fields: ['budgets'], dry_run: true });
     expect(dry.data).toEqual({ affected_users: 1, failed_users: 1, skipped_users: 0, user_ids: [fine], fields: ['budgets'], applied: false, vk_sync_errors: [failure] });
@@ -259,6 +260,6 @@ describe('a copy that cannot be merged', () => {
     expect((await copyOf(t, fine!, p.id)).budgets[0]).toMatchObject({ max_limit: 300 });
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'propagate' } } });
     expect(audit.data!.audit_logs).toHaveLength(1);
-    expect(audit.data!.audit_logs[0]!.metadata).toMatchObject({ affected_users: 1, failed_users: 1, skipped_users: 0 });
+    expect(decoded(audit.data!.audit_logs[0]!).metadata).toMatchObject({ affected_users: 1, failed_users: 1, skipped_users: 0 });
   });
 });

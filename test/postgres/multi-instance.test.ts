@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccessProfilesClient, type AccessProfilesClient } from '../../client/index.js';
 import { dropSchema, newSchemaName, schemaUrl, withPostgres } from '../support/pg-schema.js';
 import { startServerProcess, type ServerProcess } from '../support/processes.js';
+import { decoded } from '../support/audit.js';
 
 const ADMIN = 'multi-instance-admin-key-0123';
 const schema = newSchemaName('multi');
@@ -62,7 +63,7 @@ describe('two instances on one PostgreSQL', () => {
     expect(versions.data!.versions.map((v) => v.version).sort((x, y) => x - y)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     const audit = await client(0).GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id }, query: { action: 'update', limit: 100 } } });
     expect(audit.data!.total_count).toBe(20);
-    expect(audit.data!.audit_logs.map((e) => (e.metadata as { version: number }).version).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+    expect(audit.data!.audit_logs.map((e) => decoded(e).metadata!.version as number).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
   });
 
   it('When one instance propagates while the other edits the template, then every copy matches the template version it records', async () => {

@@ -28,6 +28,7 @@ const BRIEF: Record<string, string> = {
   'PUT /api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override': 'budget override',
   'DELETE /api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override': 'remove override',
   'POST /api/users/{user_id}/virtual-keys': 'issue a virtual key',
+  'POST /api/users/{user_id}/access-profiles/{profile_id}/virtual-keys': "the vendor's deprecated path for issuing a key (issue 14)",
   'DELETE /api/users/{user_id}/virtual-keys/{vk_id}': 'delete a virtual key',
   'GET /api/api-keys': 'management keys', 'POST /api/api-keys': 'management keys',
   'GET /api/api-keys/{id}': 'management keys', 'PUT /api/api-keys/{id}': 'management keys', 'DELETE /api/api-keys/{id}': 'management keys',

@@ -4,7 +4,7 @@ import { etagOf, restoreVersion } from '../../domain/templates.js';
 import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
-export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAccessProfileVersion' | 'restoreAccessProfileVersion' | 'listAccessProfileAuditLogs' | 'listAuditLogs'> = {
+export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAccessProfileVersion' | 'restoreAccessProfileVersion' | 'listAccessProfileAuditLogsById' | 'listAccessProfileAuditLogs'> = {
   async listAccessProfileVersions({ app, path, query }) {
     const page = pageParams(query);
     const { items, total } = await history.listVersions(app.db, path.id, page.limit, page.offset);
@@ -17,12 +17,12 @@ export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAcc
     const profile = await restoreVersion(ctx.app.db, ctx.path.id, ctx.path.version, ctx.ifMatch, actorOf(ctx));
     return { status: 200, body: { access_profile: profile }, headers: { ETag: etagOf(profile.version) } };
   },
-  async listAccessProfileAuditLogs({ app, path, query }) {
+  async listAccessProfileAuditLogsById({ app, path, query }) {
     const page = pageParams(query);
     const { items, total } = await history.listAudit(app.db, { accessProfileId: path.id, action: query.action, userId: query.user_id }, page.limit, page.offset);
     return { status: 200, body: listPage('audit_logs', items, total, page) };
   },
-  async listAuditLogs({ app, query }) {
+  async listAccessProfileAuditLogs({ app, query }) {
     const page = pageParams(query);
     const { items, total } = await history.listAudit(app.db, { accessProfileId: query.access_profile_id, action: query.action, userId: query.user_id }, page.limit, page.offset);
     return { status: 200, body: listPage('audit_logs', items, total, page) };

@@ -3,12 +3,12 @@ import { attachRoles, detachRole } from '../../domain/attachments.js';
 import { propagate } from '../../domain/propagation.js';
 import { actorOf, type HandlerGroup } from '../operations.js';
 
-export const roleAttachmentHandlers: HandlerGroup<'attachAccessProfileRoles' | 'detachAccessProfileRole' | 'propagateAccessProfile'> = {
-  async attachAccessProfileRoles(ctx) {
+export const roleAttachmentHandlers: HandlerGroup<'attachRolesToAccessProfile' | 'detachRoleFromAccessProfile' | 'propagateAccessProfile'> = {
+  async attachRolesToAccessProfile(ctx) {
     const { roles, usersApplied } = await attachRoles(ctx.app.db, ctx.path.id, ctx.body, actorOf(ctx));
     return { status: 200, body: { message: `Access profile ${ctx.path.id} attached to ${roles} role${roles === 1 ? '' : 's'}.`, users_applied: usersApplied } };
   },
-  async detachAccessProfileRole(ctx) {
+  async detachRoleFromAccessProfile(ctx) {
     await detachRole(ctx.app.db, ctx.path.id, ctx.path.role_id, actorOf(ctx));
     return { status: 200, body: { message: `Access profile ${ctx.path.id} detached from role ${ctx.path.role_id}.` } };
   },

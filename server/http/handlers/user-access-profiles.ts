@@ -4,7 +4,7 @@ import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
 export const userAccessProfileHandlers: HandlerGroup<
-  'listUserAccessProfiles' | 'getUserAccessProfile' | 'detachUserAccessProfile' | 'setBudgetOverride' | 'removeBudgetOverride' | 'createUserVirtualKey' | 'deleteUserVirtualKey'
+  'listUserAccessProfiles' | 'getUserAccessProfile' | 'detachUserAccessProfile' | 'updateUserAccessProfileBudgetOverride' | 'deleteUserAccessProfileBudgetOverride' | 'createUserVirtualKey' | 'deleteUserVirtualKey' | 'addUserAccessProfileVirtualKey'
 > = {
   async listUserAccessProfiles({ app, path, query }) {
     const page = pageParams(query);
@@ -18,13 +18,18 @@ export const userAccessProfileHandlers: HandlerGroup<
     const names = await copies.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, actorOf(ctx));
     return { status: 200, body: { message: `Access profile ${ctx.path.profile_id} detached from user '${ctx.path.user_id}'.`, deleted_vk_names: names, deleted_vk_count: names.length } };
   },
-  async setBudgetOverride(ctx) {
+  async updateUserAccessProfileBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    return { status: 200, body: { budget: await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, ctx.body, actorOf(ctx)) } };
+    const budget = await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, ctx.body, actorOf(ctx));
+    return { status: 200, body: { budget, effective_max_limit: budget.effective_limit } };
   },
-  async removeBudgetOverride(ctx) {
+  async deleteUserAccessProfileBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    return { status: 200, body: { budget: await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, null, actorOf(ctx)) } };
+    const budget = await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, null, actorOf(ctx));
+    return { status: 200, body: { budget, effective_max_limit: budget.effective_limit } };
+  },
+  async addUserAccessProfileVirtualKey(ctx) {
+    return { status: 200, body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx), ctx.path.profile_id) } };
   },
   async createUserVirtualKey(ctx) {
     return { status: 201, body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx)) } };
