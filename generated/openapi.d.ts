@@ -1053,6 +1053,21 @@ export interface components {
             mcp_tool_groups: components["schemas"]["McpToolGroupLink"][];
             mcp_servers: components["schemas"]["McpServerLink"][];
             mcp_tool_overrides: components["schemas"]["McpToolOverride"][];
+            /**
+             * Format: int64
+             * @description Interval between automatic rotations of the virtual keys of this template's user copies, in nanoseconds (the vendor's unit); 0 means automatic rotation is off. A rotation gives each key a new secret under the same id and revokes the old one; the new secret is stored hashed only and is never shown (see the README's key rotation section).
+             */
+            auto_rotation_interval: number;
+            /**
+             * Format: date-time
+             * @description When the next scheduled rotation is due; null while automatic rotation is off.
+             */
+            next_rotation_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the last scheduled rotation ran; null before the first. Rotation timestamps are not content changes, so a rotation does not change `version`.
+             */
+            last_rotation_at: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -1165,6 +1180,11 @@ export interface components {
             budgets?: components["schemas"]["BudgetInput"][];
             rate_limit?: components["schemas"]["RateLimitInput"] | null;
         };
+        /**
+         * @description Interval of automatic virtual-key rotation, as the vendor accepts it: a day count (`"30d"`), a Go-style duration (`"12h"`, `"1h30m"`, `"90m"`), or integer nanoseconds. Between 1 hour and 365 days; `""` or 0 means off.
+         * @example 30d
+         */
+        RotationInterval: string | number;
         McpToolGroups: components["schemas"]["McpToolGroupLink"][];
         McpServers: components["schemas"]["McpServerLink"][];
         McpToolOverrides: components["schemas"]["McpToolOverride"][];
@@ -1200,6 +1220,17 @@ export interface components {
             rate_limit?: components["schemas"]["RateLimitInput"];
             /** @default false */
             calendar_aligned?: boolean;
+            auto_rotation_interval?: components["schemas"]["RotationInterval"];
+            /**
+             * Format: date-time
+             * @description First rotation time; must be in the future and needs a non-zero `auto_rotation_interval`. Default (omitted or null) now + interval.
+             */
+            next_rotation_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            last_rotation_at?: string | null;
             mcp_tool_groups?: components["schemas"]["McpToolGroups"];
             mcp_servers?: components["schemas"]["McpServers"];
             mcp_tool_overrides?: components["schemas"]["McpToolOverrides"];
@@ -1256,6 +1287,18 @@ export interface components {
             rate_limit?: components["schemas"]["RateLimitInput"] | null;
             /** @description null keeps the current value (as omitting it does). */
             calendar_aligned?: boolean | null;
+            /** @description Replaces the rotation schedule (`"30d"`, `"12h"` or nanoseconds); `""` or 0 turns it off; null or omitted leaves it unchanged. A changed interval re-anchors the next rotation to now + interval unless `next_rotation_at` is sent too. */
+            auto_rotation_interval?: components["schemas"]["RotationInterval"] | null;
+            /**
+             * Format: date-time
+             * @description Moves the next rotation (must be in the future, with rotation on). null clears it, which is only valid when rotation is (or is being turned) off. Omitted keeps the schedule.
+             */
+            next_rotation_at?: string | null;
+            /**
+             * Format: date-time
+             * @description Server-owned (read-only); accepted and ignored.
+             */
+            last_rotation_at?: string | null;
             mcp_tool_groups?: components["schemas"]["McpToolGroups"];
             mcp_servers?: components["schemas"]["McpServers"];
             mcp_tool_overrides?: components["schemas"]["McpToolOverrides"];
@@ -1298,10 +1341,12 @@ export interface components {
          * @description What happened. Template actions: `create`, `update`, `delete`, `activate`, `deactivate`, `clone`,
          *     `restore`, `attach_role`, `detach_role`, `propagate`. User-copy actions: `assign_user` (a copy was
          *     provisioned), `unassign_user` (a copy was detached), `set_budget_override`, `remove_budget_override`,
-         *     `create_virtual_key`, `delete_virtual_key`.
+         *     `create_virtual_key`, `delete_virtual_key`, `rotate_virtual_key` (a scheduled rotation gave the key a new
+         *     secret; one entry per key, with the user) and `rotate_virtual_keys` (the template's scheduled run, with
+         *     the count of keys and the next rotation time).
          * @enum {string}
          */
-        AuditAction: "create" | "update" | "delete" | "activate" | "deactivate" | "clone" | "restore" | "attach_role" | "detach_role" | "propagate" | "assign_user" | "unassign_user" | "set_budget_override" | "remove_budget_override" | "create_virtual_key" | "delete_virtual_key";
+        AuditAction: "create" | "update" | "delete" | "activate" | "deactivate" | "clone" | "restore" | "attach_role" | "detach_role" | "propagate" | "assign_user" | "unassign_user" | "set_budget_override" | "remove_budget_override" | "create_virtual_key" | "delete_virtual_key" | "rotate_virtual_key" | "rotate_virtual_keys";
         /** @description Caller-chosen user id (1..128 characters of letters, digits and `. _ @ + -`). */
         UserIdentifier: string;
         AuditLog: {

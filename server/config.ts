@@ -25,6 +25,8 @@ export interface Config {
   pg: { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number; connectRetryMs: number };
   /** SIGTERM/SIGINT: how long in-flight requests may take to finish before they are cut (exit 1). */
   drainTimeoutMs: number;
+  /** How often due virtual-key rotations are looked for (0: this instance never rotates). */
+  rotationCheckMs: number;
   /** Prometheus metrics on their own listener; null when METRICS_PORT is unset. */
   metrics: { port: number; host: string } | null;
 }
@@ -114,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectRetryMs: int('PG_CONNECT_RETRY_MS', 30_000, 0, 3_600_000),
     },
     drainTimeoutMs: int('DRAIN_TIMEOUT_MS', 10_000, 0, 3_600_000),
+    rotationCheckMs: int('ROTATION_CHECK_MS', 60_000, 0, 86_400_000),
     metrics: env.METRICS_PORT ? { port: int('METRICS_PORT', 9464, 0, 65535), host: env.METRICS_HOST || '127.0.0.1' } : null,
   };
   if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);

@@ -17,6 +17,7 @@ import { StartupError } from './startup-error.js';
 import type { Database } from './store/database.js';
 import { instrumented } from './store/instrumented.js';
 import { openDatabase } from './store/open.js';
+import { startRotationScheduler } from './rotation-scheduler.js';
 
 export interface RunningServer {
   /** Where to reach it (a wildcard host is reached on 127.0.0.1). */
@@ -143,6 +144,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     const metricsBound = metricsListener?.address();
     const metricsUrl = metricsBound && typeof metricsBound === 'object' ? `${urlOf(reachable(config.metrics!.host), metricsBound.port)}/metrics` : null;
 
+    const rotation = startRotationScheduler(db, config.rotationCheckMs, logger);
     const listener = server;
     const metricsToClose = metricsListener;
     let draining: Promise<boolean> | null = null;
@@ -162,6 +164,7 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
         clearTimeout(timer);
         await new Promise<void>((resolve) => (metricsToClose ? metricsToClose.close(() => resolve()) : resolve()));
         metricsToClose?.closeAllConnections();
+        await rotation.stop();
         await db.close();
         return finished;
       })();

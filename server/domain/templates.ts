@@ -6,6 +6,7 @@ import { UniqueViolationError, type Database, type Sql } from '../store/database
 import { auditLogs, parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
 import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
 import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';
+import { rotationFields, scheduleFor, scheduleOf, type RotationSchedule } from './key-rotation.js';
 import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
 import { buildContent, freshCopy, type Budget, type BudgetInput, type ContentInput, type ProfileContent, type ProviderConfig, type RateLimit } from './profile-content.js';
 
@@ -23,12 +24,16 @@ export function toApiProfile(row: ProfileRow, content: ProfileContent = parseCon
     is_active: !!Number(row.is_active),
     version: Number(row.version),
     ...rest,
+    ...rotationFields(row),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
   if (rate_limit) profile.rate_limit = rate_limit;
   return profile;
 }
+
+const rotationColumns = (r: RotationSchedule) => ({ rotation_interval_ns: r.intervalNs, next_rotation_at: r.nextRotationAt });
+const rotationView = (r: RotationSchedule) => ({ auto_rotation_interval: r.intervalNs, next_rotation_at: r.nextRotationAt });
 
 export const etagOf = (version: number) => `"${version}"`;
 
@@ -151,9 +156,10 @@ export async function createProfile(db: Database, given: CreateInput, who: Actor
       const ci = withoutIds(contentInput(input));
       const ids = await providerConfigIds(tx, newProviderConfigs(ci));
       const { content, problems } = buildContent(ci, null, now, ids);
+      const rotation = scheduleFor(input, null, now, problems);
       if (problems.length) throw invalid(problems);
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
-      const row: ProfileRow = { id: 0, name: input.name, description: input.description ?? null, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at };
+      const row: ProfileRow = { id: 0, name: input.name, description: input.description ?? null, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at, ...rotationColumns(rotation), last_rotation_at: null };
       row.id = await profiles.insert(tx, row);
       await profiles.replaceTags(tx, row.id, content.tags);
       await addToCounter(tx, 'access_profiles', 1);
@@ -170,7 +176,7 @@ export async function createProfile(db: Database, given: CreateInput, who: Actor
 
 /** Applies a content/name change; a change that changes nothing keeps the version and writes nothing. */
 async function applyChange(db: Database, id: number, expected: ExpectedVersion, who: Actor, action: string,
-  change: (row: ProfileRow, content: ProfileContent, tx: Sql) => Promise<{ name: string; description: string | null; isActive: boolean; content: ProfileContent; metadata?: Record<string, unknown> }>): Promise<AccessProfile> {
+  change: (row: ProfileRow, content: ProfileContent, tx: Sql) => Promise<{ name: string; description: string | null; isActive: boolean; content: ProfileContent; rotation?: RotationSchedule; metadata?: Record<string, unknown> }>): Promise<AccessProfile> {
   const now = new Date().toISOString();
   let attemptedName = '';
   try {
@@ -180,12 +186,13 @@ async function applyChange(db: Database, id: number, expected: ExpectedVersion, 
       const before = parseContent(row);
       const next = await change(row, before, tx);
       attemptedName = next.name;
-      const beforeView = { name: row.name, description: row.description, is_active: !!Number(row.is_active), ...before };
-      const afterView = { name: next.name, description: next.description, is_active: next.isActive, ...next.content };
+      const rotation = next.rotation ?? scheduleOf(row);
+      const beforeView = { name: row.name, description: row.description, is_active: !!Number(row.is_active), ...before, ...rotationView(scheduleOf(row)) };
+      const afterView = { name: next.name, description: next.description, is_active: next.isActive, ...next.content, ...rotationView(rotation) };
       const { previous, next: after } = diff(beforeView, afterView);
       if (Object.keys(after).length === 0) return toApiProfile(row, before);
       if (next.name.toLowerCase() !== row.name.toLowerCase() && (await profiles.nameTaken(tx, next.name, id))) throw nameTaken(next.name);
-      const updated: ProfileRow = { ...row, name: next.name, description: next.description, is_active: next.isActive ? 1 : 0, version: Number(row.version) + 1, content: JSON.stringify(next.content), updated_at: now };
+      const updated: ProfileRow = { ...row, name: next.name, description: next.description, is_active: next.isActive ? 1 : 0, version: Number(row.version) + 1, content: JSON.stringify(next.content), updated_at: now, ...rotationColumns(rotation) };
       const tagsChanged = JSON.stringify(before.tags) !== JSON.stringify(next.content.tags);
       return writeVersion(tx, updated, next.content, tagsChanged, { action, previous, next: after, ...(next.metadata ? { metadata: next.metadata } : {}) }, who, now);
     });
@@ -200,13 +207,16 @@ export function updateProfile(db: Database, id: number, given: UpdateInput, expe
   return applyChange(db, id, expected, who, 'update', async (row, before, tx) => {
     const ci = contentInput(input);
     const ids = await providerConfigIds(tx, newProviderConfigs(ci));
-    const { content, problems } = buildContent(ci, before, new Date(), ids);
+    const now = new Date();
+    const { content, problems } = buildContent(ci, before, now, ids);
+    const rotation = scheduleFor(input, scheduleOf(row), now, problems);
     if (problems.length) throw invalid(problems);
     return {
       name: input.name ?? row.name,
       description: input.description === undefined ? row.description : input.description,
       isActive: !!Number(row.is_active),
       content,
+      rotation,
     };
   });
 }
@@ -287,7 +297,9 @@ export async function cloneProfile(db: Database, id: number, given: S['AccessPro
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
       const ids = await providerConfigIds(tx, sourceContent.provider_configs.length);
       const content = freshCopy(sourceContent, now, ids);
-      const row: ProfileRow = { id: 0, name: input.name, description: input.description === undefined ? source.description : input.description, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at };
+      // The clone keeps the source's rotation interval; its own schedule starts now.
+      const rotation = scheduleFor({ auto_rotation_interval: Number(source.rotation_interval_ns ?? 0) }, null, now, []);
+      const row: ProfileRow = { id: 0, name: input.name, description: input.description === undefined ? source.description : input.description, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at, ...rotationColumns(rotation), last_rotation_at: null };
       row.id = await profiles.insert(tx, row);
       await profiles.replaceTags(tx, row.id, content.tags);
       await addToCounter(tx, 'access_profiles', 1);

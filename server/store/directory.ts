@@ -117,4 +117,9 @@ export const virtualKeys = {
     'INSERT INTO virtual_keys (id, user_id, user_access_profile_id, name, description, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     [r.id, r.user_id, r.user_access_profile_id, r.name, r.description, r.key_hash, r.prefix, r.created_at]),
   delete: (tx: Sql, id: string) => tx.run('DELETE FROM virtual_keys WHERE id = ?', [id]),
+  /** Every key of every copy of a template, in id order. */
+  ofTemplate: (db: Sql, parentId: number) => db.all<VirtualKeyRow>(
+    'SELECT k.* FROM virtual_keys k JOIN user_access_profiles c ON c.id = k.user_access_profile_id WHERE c.parent_profile_id = ? ORDER BY k.id', [parentId]),
+  /** A new secret for the key: the old value stops working at once. */
+  replaceSecret: (tx: Sql, id: string, keyHash: string, prefix: string) => tx.run('UPDATE virtual_keys SET key_hash = ?, prefix = ? WHERE id = ?', [keyHash, prefix, id]),
 };

@@ -11,6 +11,10 @@ export interface ProfileRow {
   content: string;
   created_at: string;
   updated_at: string;
+  /** Automatic virtual-key rotation: interval in nanoseconds (0 = off; PostgreSQL returns BIGINT as text). */
+  rotation_interval_ns: number | string;
+  next_rotation_at: string | null;
+  last_rotation_at: string | null;
 }
 
 export interface ProfileFilter {
@@ -53,15 +57,23 @@ export const profiles = {
   },
   insert: async (tx: Sql, r: Omit<ProfileRow, 'id'>): Promise<number> => {
     const row = await tx.get<{ id: number }>(
-      'INSERT INTO access_profiles (name, name_key, description, is_active, version, content, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-      [r.name, r.name.toLowerCase(), r.description, r.is_active, r.version, r.content, r.created_at, r.updated_at],
+      'INSERT INTO access_profiles (name, name_key, description, is_active, version, content, created_at, updated_at, rotation_interval_ns, next_rotation_at, last_rotation_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      [r.name, r.name.toLowerCase(), r.description, r.is_active, r.version, r.content, r.created_at, r.updated_at, Number(r.rotation_interval_ns), r.next_rotation_at, r.last_rotation_at],
     );
     return Number(row!.id);
   },
   update: (tx: Sql, r: ProfileRow) =>
-    tx.run('UPDATE access_profiles SET name = ?, name_key = ?, description = ?, is_active = ?, version = ?, content = ?, updated_at = ? WHERE id = ?', [
-      r.name, r.name.toLowerCase(), r.description, r.is_active, r.version, r.content, r.updated_at, r.id,
+    tx.run('UPDATE access_profiles SET name = ?, name_key = ?, description = ?, is_active = ?, version = ?, content = ?, updated_at = ?, rotation_interval_ns = ?, next_rotation_at = ? WHERE id = ?', [
+      r.name, r.name.toLowerCase(), r.description, r.is_active, r.version, r.content, r.updated_at, Number(r.rotation_interval_ns), r.next_rotation_at, r.id,
     ]),
+  /** Ids of templates whose next rotation is due at `at` (RFC 3339 strings of one format compare in order). */
+  dueForRotation: async (db: Sql, at: string, limit: number) =>
+    (await db.all<{ id: number }>('SELECT id FROM access_profiles WHERE next_rotation_at IS NOT NULL AND next_rotation_at <= ? ORDER BY next_rotation_at, id LIMIT ?', [at, limit])).map((r) => Number(r.id)),
+  /** The template, locked, if it is still due; none when another instance holds or has just run it. */
+  lockDueForRotation: (tx: Sql, id: number, at: string, forUpdate: boolean) =>
+    tx.get<ProfileRow>(`SELECT * FROM access_profiles WHERE id = ? AND next_rotation_at IS NOT NULL AND next_rotation_at <= ?${forUpdate ? ' FOR UPDATE SKIP LOCKED' : ''}`, [id, at]),
+  setRotation: (tx: Sql, id: number, intervalNs: number, next: string | null, last: string | null) =>
+    tx.run('UPDATE access_profiles SET rotation_interval_ns = ?, next_rotation_at = ?, last_rotation_at = ? WHERE id = ?', [intervalNs, next, last, id]),
   delete: (tx: Sql, id: number) => tx.run('DELETE FROM access_profiles WHERE id = ?', [id]),
   nameTaken: async (db: Sql, name: string, exceptId?: number) =>
     !!(await db.get('SELECT 1 AS x FROM access_profiles WHERE name_key = ? AND id <> ?', [name.toLowerCase(), exceptId ?? 0])),

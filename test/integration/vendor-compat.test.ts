@@ -117,6 +117,21 @@ describe('a client written against the vendor', () => {
     expect(copy.budgets.map((b: Json) => [b.max_limit, b.reset_duration, b.current_usage])).toEqual([[500, '1M', 0], [2000, '1Q', 0]]);
   });
 
+  it('When it schedules key rotation the vendor\'s way and sends the profile back, then the schedule is kept, even once it is due', async () => {
+    const { access_profile: p } = await vendor('POST', '/api/access-profiles', 201, 'AccessProfileResponse', { name: uniqueName('rotating'), auto_rotation_interval: '30d' });
+    expect(p.auto_rotation_interval).toBe(30 * 86_400 * 1e9);
+    const { access_profile: same } = await vendor('PUT', `/api/access-profiles/${p.id}`, 200, 'AccessProfileResponse', { ...p, description: 'rotating' });
+    expect([same.auto_rotation_interval, same.next_rotation_at, same.last_rotation_at]).toEqual([p.auto_rotation_interval, p.next_rotation_at, null]);
+    // the scheduler is late (the rotation is due by now): the read is still accepted back as it is
+    await t.db.run('UPDATE access_profiles SET next_rotation_at = ? WHERE id = ?', ['2020-01-01T00:00:00.000Z', p.id]);
+    const { access_profile: due } = await vendor('GET', `/api/access-profiles/${p.id}`, 200, 'AccessProfileDetailResponse');
+    const { access_profile: back } = await vendor('PUT', `/api/access-profiles/${p.id}`, 200, 'AccessProfileResponse', { ...due, description: 'still rotating' });
+    expect(back.next_rotation_at).toBe('2020-01-01T00:00:00.000Z');
+    // moving it into the past is refused
+    const refused = await vendor('PUT', `/api/access-profiles/${p.id}`, 400, 'BifrostError', { next_rotation_at: '2021-01-01T00:00:00Z' });
+    expect(refused.error.param).toBe('next_rotation_at');
+  });
+
   it('When it sends calendar_aligned null on update, then the alignment is kept', async () => {
     const { access_profile: p } = await vendor('POST', '/api/access-profiles', 201, 'AccessProfileResponse', { name: uniqueName('aligned'), calendar_aligned: true, budgets: [{ max_limit: 5, reset_duration: '1M' }] });
     const { access_profile: after } = await vendor('PUT', `/api/access-profiles/${p.id}`, 200, 'AccessProfileResponse', { calendar_aligned: null, description: 'x' });

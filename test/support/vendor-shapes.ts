@@ -56,8 +56,9 @@ export const AccessProfile = obj({
   provider_configs: arr(ProviderConfig), budgets: arr(Budget), rate_limit: RateLimit, calendar_aligned: bool,
   mcp_tool_groups: arr(obj({ tool_group_id: int })), mcp_servers: arr(obj({ mcp_server_id: str })),
   mcp_tool_overrides: arr(obj({ mcp_client_id: str, tool_name: str, action: { enum: ['include', 'exclude'] } })),
+  auto_rotation_interval: int, next_rotation_at: nullable(dateTime), last_rotation_at: nullable(dateTime),
   created_at: dateTime, updated_at: dateTime,
-}, ['id', 'name', 'description', 'is_active', 'version', 'tags', 'provider_configs', 'budgets', 'calendar_aligned', 'mcp_tool_groups', 'mcp_servers', 'mcp_tool_overrides', 'created_at', 'updated_at']);
+}, ['id', 'name', 'description', 'is_active', 'version', 'tags', 'provider_configs', 'budgets', 'calendar_aligned', 'auto_rotation_interval', 'mcp_tool_groups', 'mcp_servers', 'mcp_tool_overrides', 'created_at', 'updated_at']);
 
 const RoleAttachment = obj({ id: int, access_profile_id: int, role_id: int, role_name: str, is_default: bool });
 const Version = obj({ id: int, access_profile_id: int, version: int, name: str, description: nullable(str), snapshot: str, changed_by: str, created_at: dateTime });

@@ -115,4 +115,15 @@ export const sqliteMigrations: Migration[] = [
       `INSERT INTO counters (name, value) VALUES ('access_profiles', 0)`,
     ],
   },
+  {
+    version: 2,
+    name: 'automatic virtual-key rotation',
+    statements: [
+      // Nanoseconds (the vendor's unit); 365 days is beyond 32 bits, hence BIGINT in both stores.
+      `ALTER TABLE access_profiles ADD COLUMN rotation_interval_ns BIGINT NOT NULL DEFAULT 0`,
+      `ALTER TABLE access_profiles ADD COLUMN next_rotation_at TEXT`,
+      `ALTER TABLE access_profiles ADD COLUMN last_rotation_at TEXT`,
+      `CREATE INDEX access_profiles_next_rotation ON access_profiles (next_rotation_at) WHERE next_rotation_at IS NOT NULL`,
+    ],
+  },
 ];
