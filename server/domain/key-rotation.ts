@@ -62,7 +62,9 @@ export function scheduleFor(input: RotationInput, current: RotationSchedule | nu
   }
   const intervalChanged = intervalNs !== base.intervalNs;
   let next = intervalNs === 0 ? null : intervalChanged || base.nextRotationAt === null ? new Date(now.getTime() + intervalNs / NS_PER_MS).toISOString() : base.nextRotationAt;
-  if (input.next_rotation_at === null) {
+  if (input.next_rotation_at === null && current === null) {
+    // on create, null is the default (now + interval), as omitting it is
+  } else if (input.next_rotation_at === null) {
     if (intervalNs !== 0) problems.push({ param: 'next_rotation_at', message: 'can only be cleared (null) when automatic rotation is off' });
   } else if (input.next_rotation_at !== undefined) {
     const at = new Date(input.next_rotation_at);

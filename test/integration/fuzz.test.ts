@@ -168,6 +168,10 @@ const acceptableName = (name: string) =>
 function satisfyDomainRules(input: unknown, { never1h = false } = {}): Body {
   const body = structuredClone(input) as Body;
   if (typeof body.name === 'string' && acceptableName(body.name)) body.name = uniqueName('fuzz-name');
+  // The rotation schedule depends on the clock and the stored schedule (key-rotation.test.ts covers it):
+  // keep a valid interval, or none.
+  delete body.next_rotation_at;
+  if (body.auto_rotation_interval !== undefined) body.auto_rotation_interval = '7d';
   // On update the stored profile may already be aligned (or get aligned later): then keep 1h out entirely.
   const aligned = never1h || body.calendar_aligned === true;
   const fixBudgets = (budgets: unknown) => {

@@ -66,6 +66,9 @@ describe('the rotation schedule', () => {
     const at = new Date(Date.now() + 3 * DAY_MS).toISOString();
     const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('first'), auto_rotation_interval: '7d', next_rotation_at: at } })).data!.access_profile;
     expect(p.next_rotation_at).toBe(at);
+    // null is the default on create, as omitting it is
+    const q = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('first-null'), auto_rotation_interval: '7d', next_rotation_at: null } })).data!.access_profile;
+    expect(near(q.next_rotation_at, Date.now() + 7 * DAY_MS)).toBe(true);
   });
 
   it('When an update changes, keeps, moves or turns off the schedule, then the vendor\'s rules apply and each change is a new version', async () => {
