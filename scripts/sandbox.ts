@@ -1,6 +1,8 @@
 // `npm run sandbox`: the real server on a throwaway in-memory store, seeded from the spec's examples,
 // behind `prism proxy` so every request and response is checked against the contract.
 import { spawn } from 'node:child_process';
+import { createServer, request as httpRequest } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createAccessProfilesClient } from '../client/index.js';
 import { loadConfig } from '../server/config.js';
@@ -13,6 +15,8 @@ const adminKey = process.env.ADMIN_API_KEY || 'sandbox-admin-key';
 const port = process.env.SANDBOX_PORT || '4011';
 const serverPort = process.env.SANDBOX_SERVER_PORT || '4012';
 
+let stopping = false;
+
 function cannotStart(message: string): never {
   process.stderr.write(`sandbox cannot start: ${message}\n`);
   process.exit(2);
@@ -22,32 +26,119 @@ const server = await startServer(loadConfig({ ...process.env, DATABASE_URL: 'sql
   .catch((e: Error) => cannotStart(e instanceof StartupError ? e.message.replace(/\bPORT\b/g, 'SANDBOX_SERVER_PORT') : e.message));
 const seeded = await seedFromExamples(createAccessProfilesClient({ baseUrl: server.url, apiKey: adminKey }));
 
-const prism = spawn(`${root}node_modules/.bin/prism`, ['proxy', 'generated/openapi.json', server.url, '-h', '127.0.0.1', '-p', port, '--errors'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+// Prism checks every exchange; a caller's bad request is forwarded and answered by the server itself
+// (no `--errors`: Prism's own 422 would hide the API's 400 envelope), and only a response that breaks
+// the contract is reported as a violation.
+const prismPort = await freePortNumber();
+const prism = spawn(`${root}node_modules/.bin/prism`, ['proxy', 'generated/openapi.json', server.url, '-h', '127.0.0.1', '-p', String(prismPort)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
 prism.stdout.on('data', (chunk: Buffer) => {
-  const text = chunk.toString();
-  // Contract violations are the point of the sandbox: make them impossible to miss.
-  if (/violation|not valid|error/i.test(text)) process.stderr.write(`\n!!! CONTRACT VIOLATION !!!\n${text}\n`);
-  else process.stdout.write(text);
+  for (const line of chunk.toString().split('\n')) {
+    if (!line.trim()) continue;
+    if (/Violation: response/i.test(line)) process.stderr.write(`\n!!! CONTRACT VIOLATION (the server's answer breaks the spec) !!!\n${line}\n`);
+    else if (/Violation: request/i.test(line)) process.stdout.write(`${line.replace(/✖\s+error/, 'ℹ  caller')}  (the caller's request; answered by the server)\n`);
+    else process.stdout.write(`${line}\n`);
+  }
 });
-// Prism failing to listen (SANDBOX_PORT taken) ends the sandbox too, with its reason.
+// Prism failing to listen ends the sandbox too, with its reason.
 let prismOutput = '';
 prism.stdout.on('data', (chunk: Buffer) => (prismOutput = (prismOutput + chunk.toString()).slice(-2000)));
 prism.once('exit', (code) => {
   if (stopping) return;
   void server.close();
-  cannotStart(`SANDBOX_PORT: prism proxy on 127.0.0.1:${port} exited with ${code}${/EADDRINUSE|address already in use/i.test(prismOutput) ? ' (the port is already in use)' : ''}`);
+  cannotStart(`prism proxy on 127.0.0.1:${prismPort} exited with ${code}${/EADDRINUSE|address already in use/i.test(prismOutput) ? ' (the port is already in use)' : ''}`);
 });
+
+// SANDBOX_PORT is a thin front: Prism answers a body that is not JSON with its own error shape before
+// proxying, so such a body goes straight to the server, which answers it as production does. Bodies are
+// buffered up to the server's body limit; a larger one streams to the server (which answers 413).
+const BODY_LIMIT = Number(process.env.BODY_LIMIT_BYTES) || 1_048_576;
+const isJson = (type: string | undefined) => !!type && /^application\/([\w.+-]*\+)?json\b/i.test(type);
+const parses = (body: Buffer) => {
+  try {
+    JSON.parse(body.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+};
+const front = createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let forwarded = false;
+  const forward = (target: string, rest: boolean) => {
+    forwarded = true;
+    const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end('sandbox: the server or prism did not answer\n');
+    });
+    for (const c of chunks) upstream.write(c);
+    if (rest) req.pipe(upstream);
+    else upstream.end();
+  };
+  req.on('data', (c: Buffer) => {
+    if (forwarded) return;
+    chunks.push(c);
+    size += c.length;
+    if (size > BODY_LIMIT) {
+      req.pause();
+      forward(server.url, true);
+      req.resume();
+    }
+  });
+  req.on('end', () => {
+    if (forwarded) return;
+    const body = Buffer.concat(chunks);
+    forward(body.length && isJson(req.headers['content-type']) && !parses(body) ? server.url : `http://127.0.0.1:${prismPort}`, false);
+  });
+});
+await new Promise<void>((resolve) => {
+  front.once('error', (e: NodeJS.ErrnoException) => {
+    prism.kill('SIGTERM');
+    void server.close();
+    cannotStart(`SANDBOX_PORT: 127.0.0.1:${port} ${e.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${e.code ?? e.message})`}`);
+  });
+  front.listen(Number(port), '127.0.0.1', () => resolve());
+});
+await waitForPrism(prismPort);
+
 process.stdout.write(`
   Sandbox: http://127.0.0.1:${port}  (the real server behind prism proxy; the server itself is on ${server.url})
   Admin key: ${adminKey}   e.g. curl -H 'Authorization: Bearer ${adminKey}' http://127.0.0.1:${port}/api/access-profiles
   Seeded from the spec's examples: profiles ${seeded.profiles.join(', ')}; role ${seeded.roles.join(', ')}; users ${seeded.users.join(', ')}.
   The store lives in memory: stop the sandbox and it is gone.
 `);
-let stopping = false;
 const stop = () => {
   stopping = true;
   prism.kill('SIGTERM');
+  front.close();
+  front.closeAllConnections();
   void server.close().then(() => process.exit(0));
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+
+async function freePortNumber(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as { port: number };
+      probe.close(() => resolve(free));
+    });
+  });
+}
+
+/** Prism is ready when it answers on its port (it loads the spec first). */
+async function waitForPrism(on: number): Promise<void> {
+  for (const started = Date.now(); Date.now() - started < 60_000; await new Promise((r) => setTimeout(r, 100))) {
+    try {
+      await fetch(`http://127.0.0.1:${on}/livez`);
+      return;
+    } catch { /* not yet */ }
+  }
+  cannotStart(`prism proxy on 127.0.0.1:${on} did not start within 60 s`);
+}
