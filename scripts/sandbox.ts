@@ -1,14 +1,16 @@
-// `npm run sandbox`: the real server on a throwaway in-memory store, seeded from the spec's examples,
-// behind `prism proxy` so every request and response is checked against the contract.
+// `npm run sandbox`: the real server on a throwaway in-memory store, seeded with what the docs show (or
+// SANDBOX_SEED's file), behind `prism proxy` so every request and response is checked against the
+// contract. POST /_sandbox/reset brings the store back to its seed without a restart.
 import { spawn } from 'node:child_process';
 import { createServer, request as httpRequest } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createAccessProfilesClient } from '../client/index.js';
 import { loadConfig } from '../server/config.js';
-import { startServer } from '../server/server.js';
+import { startServer, type RunningServer } from '../server/server.js';
 import { StartupError } from '../server/startup-error.js';
-import { seedFromExamples } from './sandbox-seed.js';
+import { applySeed, docsSeed, parseSeed, type SandboxSeed, type SeedSummary } from './sandbox-seed.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const adminKey = process.env.ADMIN_API_KEY || 'sandbox-admin-key';
@@ -22,9 +24,35 @@ function cannotStart(message: string): never {
   process.exit(2);
 }
 
-const server = await startServer(loadConfig({ ...process.env, DATABASE_URL: 'sqlite::memory:', ADMIN_API_KEY: adminKey, CORS_ORIGINS: '*', PORT: serverPort, HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL || 'warn' }))
-  .catch((e: Error) => cannotStart(e instanceof StartupError ? e.message.replace(/\bPORT\b/g, 'SANDBOX_SERVER_PORT') : e.message));
-const seeded = await seedFromExamples(createAccessProfilesClient({ baseUrl: server.url, apiKey: adminKey }));
+// The seed: the docs' world (profiles 12 and 13, roles 3 and 4, alice@example.com), or SANDBOX_SEED's file.
+const seedFile = process.env.SANDBOX_SEED;
+let seed: SandboxSeed;
+try {
+  seed = seedFile ? parseSeed(readFileSync(seedFile, 'utf8')) : docsSeed();
+} catch (e) {
+  cannotStart(`SANDBOX_SEED: ${seedFile} is not a usable seed (${(e as Error).message})`);
+}
+
+/** A server on a fresh in-memory store, seeded. Reset replaces it with another on the same port. */
+async function freshServer(): Promise<{ server: RunningServer; seeded: SeedSummary }> {
+  const started = await startServer(loadConfig({ ...process.env, DATABASE_URL: 'sqlite::memory:', ADMIN_API_KEY: adminKey, CORS_ORIGINS: '*', PORT: serverPort, HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL || 'warn' }))
+    .catch((e: Error) => cannotStart(e instanceof StartupError ? e.message.replace(/\bPORT\b/g, 'SANDBOX_SERVER_PORT') : e.message));
+  try {
+    return { server: started, seeded: await applySeed(createAccessProfilesClient({ baseUrl: started.url, apiKey: adminKey }), started.db, seed) };
+  } catch (e) {
+    await started.close();
+    cannotStart(`SANDBOX_SEED: ${seedFile ?? 'the docs\' examples'} could not be seeded (${(e as Error).message})`);
+  }
+}
+let { server, seeded } = await freshServer();
+let resetting: Promise<void> | null = null;
+/** POST /_sandbox/reset: back to the seed, without restarting the sandbox. */
+const reset = () => (resetting ??= (async () => {
+  await server.close();
+  ({ server, seeded } = await freshServer());
+})().finally(() => {
+  resetting = null;
+}));
 
 // Prism checks every exchange; a caller's bad request is forwarded and answered by the server itself
 // (no `--errors`: Prism's own 422 would hide the API's 400 envelope), and only a response that breaks
@@ -62,11 +90,28 @@ const parses = (body: Buffer) => {
   }
 };
 const front = createServer((req, res) => {
+  if (req.url === '/_sandbox/reset') {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('POST /_sandbox/reset resets the sandbox to its seed\n');
+      return;
+    }
+    void reset().then(
+      () => res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify({ reset: true, seeded })}\n`),
+      (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`reset failed: ${e.message}\n`),
+    );
+    return;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   let forwarded = false;
   const forward = (target: string, rest: boolean) => {
     forwarded = true;
+    if (resetting) {
+      // a request during a reset waits for the fresh store
+      void resetting.then(() => forward(target, rest));
+      forwarded = true;
+      return;
+    }
     const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
@@ -108,8 +153,8 @@ await waitForPrism(prismPort);
 process.stdout.write(`
   Sandbox: http://127.0.0.1:${port}  (the real server behind prism proxy; the server itself is on ${server.url})
   Admin key: ${adminKey}   e.g. curl -H 'Authorization: Bearer ${adminKey}' http://127.0.0.1:${port}/api/access-profiles
-  Seeded from the spec's examples: profiles ${seeded.profiles.join(', ')}; role ${seeded.roles.join(', ')}; users ${seeded.users.join(', ')}.
-  The store lives in memory: stop the sandbox and it is gone.
+  Seeded from ${seedFile ?? "the docs' examples"}: profiles ${seeded.profiles.join(', ')}; roles ${seeded.roles.join(', ')}; users ${seeded.users.join(', ')}.
+  The store lives in memory: stop the sandbox and it is gone; POST /_sandbox/reset brings back the seed.
 `);
 const stop = () => {
   stopping = true;

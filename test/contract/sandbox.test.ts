@@ -61,6 +61,21 @@ describe('contract kit against the sandbox', () => {
     expect(output.split('\n').filter((l) => l.includes('✖'))).toEqual([]);
   }, 150_000);
 
+  it('When the sandbox is reset, then what callers made is gone and the docs\' seed is back, without a restart', async () => {
+    const auth = { Authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
+    const made = await fetch(`${baseUrl}/api/access-profiles`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'made before the reset' }) });
+    expect(made.status).toBe(201);
+    const madeId = (await made.json()).access_profile.id;
+    await fetch(`${baseUrl}/api/access-profiles/12`, { method: 'PUT', headers: auth, body: JSON.stringify({ description: 'edited' }) });
+    const reset = await fetch(`${baseUrl}/_sandbox/reset`, { method: 'POST' });
+    expect(reset.status).toBe(200);
+    expect((await reset.json()).seeded.profiles).toEqual(['12 Engineering Default', '13 Data Science']);
+    expect((await fetch(`${baseUrl}/api/access-profiles/${madeId}`, { headers: auth })).status).toBe(404);
+    const docs = await (await fetch(`${baseUrl}/api/access-profiles/12`, { headers: auth })).json();
+    expect(docs.access_profile).toMatchObject({ id: 12, name: 'Engineering Default', description: 'Default AI access for the engineering organisation.', version: 2 });
+    expect((await fetch(`${baseUrl}/_sandbox/reset`)).status).toBe(405);
+  }, 60_000);
+
   it('When a caller sends bad requests through the sandbox, then it gets the server\'s own answers (envelope, status, code), not Prism\'s', async () => {
     const send = (path: string, init: RequestInit = {}) => fetch(`${baseUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers } });
     const unknownField = await send('/api/access-profiles', { method: 'POST', body: JSON.stringify({ name: 'x', colour: 1 }) });

@@ -2,6 +2,9 @@
 // failures are one line naming the variable (exit 2); SIGTERM drains (exit 0) or cuts at the deadline
 // (exit 1); `npm start` passes signals on; probes, metrics and the docs behave as documented.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, createServer as createNetServer, type Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +95,22 @@ describe('start-up failures', () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sandbox cannot start: SANDBOX_SERVER_PORT: port \d+ is already in use/);
+  }, 60_000);
+
+  it('When SANDBOX_SEED names a file that is not a seed, then npm run sandbox exits 2 naming SANDBOX_SEED and the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seed-'));
+    const file = join(dir, 'seed.json');
+    writeFileSync(file, '{"profiles": {"id": 1}}');
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], { cwd: root, env: { ...process.env, SANDBOX_SEED: file, SANDBOX_SERVER_PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).toBe(2);
+      expect(stderr).toContain(`sandbox cannot start: SANDBOX_SEED: ${file} is not a usable seed (profiles must be a list)`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('When the port of an in-process server is taken, then startServer rejects naming PORT (the test helpers and the sandbox share it)', async () => {
