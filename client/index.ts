@@ -1,10 +1,33 @@
 // Typed client of the Access Profiles API on openapi-fetch. No Node-only imports: runs in browsers.
-import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import createClient, { type FetchResponse, type MaybeOptionalInit, type Middleware } from 'openapi-fetch';
 import type { components, paths } from '../generated/openapi.js';
 
 export type { components, paths, operations } from '../generated/openapi.js';
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
-export type AccessProfilesClient = Client<paths>;
+
+type Method = 'get' | 'put' | 'post' | 'delete';
+/** Paths that have `method`. */
+export type PathsWith<M extends Method> = { [P in keyof paths]: paths[P][M] extends undefined ? never : P }[keyof paths];
+/** The request options of one operation: `params` (path, query, header) and `body`. */
+export type RequestInit<P extends keyof paths, M extends Method> = MaybeOptionalInit<paths[P], M>;
+type InitArgs<I> = undefined extends I ? [init?: I] : [init: I];
+/**
+ * One HTTP method of the client. Unlike openapi-fetch's own signature, the options are not inferred
+ * from the call but fixed by the path, so a misspelt field in `body` or `params.query` is a compile
+ * error (openapi-fetch infers them, which lets excess properties through: openapi-ts/openapi-typescript
+ * #1769, #2329).
+ */
+export type ClientMethod<M extends Method> = <P extends PathsWith<M>>(url: P, ...init: InitArgs<RequestInit<P, M>>) =>
+  Promise<FetchResponse<paths[P][M] & Record<string | number, unknown>, RequestInit<P, M>, `${string}/${string}`>>;
+
+export interface AccessProfilesClient {
+  GET: ClientMethod<'get'>;
+  POST: ClientMethod<'post'>;
+  PUT: ClientMethod<'put'>;
+  DELETE: ClientMethod<'delete'>;
+  use(...middleware: Middleware[]): void;
+  eject(...middleware: Middleware[]): void;
+}
 
 export interface ClientOptions {
   baseUrl: string;
@@ -26,7 +49,7 @@ export function createAccessProfilesClient(options: ClientOptions): AccessProfil
     },
   };
   client.use(headers);
-  return client;
+  return client as unknown as AccessProfilesClient;
 }
 
 export function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
@@ -65,12 +88,13 @@ type ParamsOf<P extends ListPath> = GetOf<P> extends { parameters: infer Q } ? Q
 export async function* paginate<P extends ListPath>(
   client: AccessProfilesClient,
   path: P,
-  params: { path?: Record<string, unknown>; query?: Record<string, unknown> } & Partial<ParamsOf<P>> = {},
+  params: Partial<ParamsOf<P>> = {},
   pageSize = 100,
 ): AsyncGenerator<ItemOf<P>> {
-  let offset = Number((params.query as { offset?: number } | undefined)?.offset ?? 0);
+  const given = params as { query?: Record<string, unknown> };
+  let offset = Number(given.query?.offset ?? 0);
   for (;;) {
-    const query = { ...(params.query ?? {}), limit: pageSize, offset };
+    const query = { ...(given.query ?? {}), limit: pageSize, offset };
     const get = client.GET as unknown as (p: string, init: unknown) => Promise<{ data?: Record<string, unknown>; error?: unknown; response: Response }>;
     const page = unwrap(await get(path, { params: { ...params, query } }));
     const items = Object.values(page).find(Array.isArray) as ItemOf<P>[];
@@ -78,4 +102,12 @@ export async function* paginate<P extends ListPath>(
     offset += items.length;
     if (items.length === 0 || offset >= Number(page.total_count)) return;
   }
+}
+
+/**
+ * The profile a version snapshot holds, typed. On the wire `snapshot` is JSON text (the vendor's shape,
+ * kept for compatibility); this reads it as the `AccessProfile` it is.
+ */
+export function versionSnapshot(version: components['schemas']['ProfileVersion']): components['schemas']['AccessProfile'] {
+  return JSON.parse(version.snapshot) as components['schemas']['AccessProfile'];
 }
