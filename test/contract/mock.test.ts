@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../contract-kit/spec.js';
 import { runContractKit, summaryOf } from '../support/contract-kit.js';
 import { startPrism, type PrismProcess } from '../support/prism.js';
+import { expectEncodingsAccepted } from '../support/query-encodings.js';
 
 let prism: PrismProcess;
 beforeAll(async () => {
@@ -19,4 +20,8 @@ describe('contract kit against the Prism mock', () => {
     // Every operation plus the invalid-request check; no cleanup on a mock.
     expect(summaryOf(run)).toEqual({ passed: operations.size + 1, failed: 0, skipped: 0 });
   }, 90_000);
+
+  it('When free text and e-mail addresses are sent as browsers, axios, curl and Postman send them, then the mock accepts every form', async () => {
+    await expectEncodingsAccepted(prism.baseUrl, 'any-key-works-on-the-mock');
+  }, 60_000);
 });

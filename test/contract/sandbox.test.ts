@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runContractKit, summaryOf } from '../support/contract-kit.js';
 import { freePort } from '../support/processes.js';
+import { expectEncodingsAccepted } from '../support/query-encodings.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const adminKey = 'sandbox-contract-admin-key';
@@ -96,4 +97,9 @@ describe('contract kit against the sandbox', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(summaryOf(run)).toEqual({ passed: 17, failed: 0, skipped: 0 });
   }, 150_000);
+
+  it('When free text and e-mail addresses are sent as browsers, axios, curl and Postman send them, then the sandbox answers as the server does', async () => {
+    await expectEncodingsAccepted(baseUrl, adminKey);
+    expect(output).not.toContain('CONTRACT VIOLATION');
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
 import { decoded } from '../support/audit.js';
+import { expectEncodingsAccepted } from '../support/query-encodings.js';
 
 type ProfileCreate = components['schemas']['AccessProfileCreate'];
 
@@ -117,6 +118,11 @@ describe('createAccessProfile', () => {
 });
 
 describe('listAccessProfiles', () => {
+  it('When free text and e-mail addresses are sent as browsers, axios, curl and Postman send them, then the server accepts every form', async () => {
+    await t.client.POST('/api/users', { body: { id: 'alice@example.com' } }); // the raw-@ path names her
+    await expectEncodingsAccepted(t.url, t.adminKey);
+  });
+
   it('When searching with letters beyond ASCII in another case, then the name and description still match', async () => {
     const marker = uniqueName('ÉQUIPE');
     const named = await t.client.POST('/api/access-profiles', { body: { name: `${marker} Données` } });
