@@ -22,11 +22,53 @@ function generate(outDir) {
   writeFileSync(types, HEADER + readFileSync(types, 'utf8'));
   // The API reference page (self-contained HTML, no CDN), served by the server at /docs.
   const docs = join(outDir, 'docs.html');
-  execFileSync(bin('redocly'), ['build-docs', bundle, '--inlineBundle', '-o', docs], { cwd: root, stdio: 'pipe' });
+  // The page shows a curl and a typed-client sample for each operation, made from the spec's examples;
+  // they are added to the page's copy of the spec only, so openapi.json stays exactly the bundle of spec/.
+  const docsInput = join(outDir, '.docs-input.json');
+  writeFileSync(docsInput, JSON.stringify(withCodeSamples(doc)));
+  execFileSync(bin('redocly'), ['build-docs', docsInput, '--inlineBundle', '-o', docs], { cwd: root, stdio: 'pipe' });
+  rmSync(docsInput);
   // Redoc's "API docs by" badge loads its logo from a CDN: point it at an empty data URL instead, so the
   // page requests nothing outside the server (the badge hides itself when its image does not load).
   writeFileSync(docs, readFileSync(docs, 'utf8').replace(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g, 'data:,'));
   writeFileSync(join(outDir, 'README.md'), '# generated/\n\nBuild output of `npm run generate` (bundled spec, TypeScript types, and the HTML API reference served at `/docs`). Never edit by hand: change `spec/` and regenerate. CI fails when this folder drifts from `spec/`.\n');
+}
+
+/** A copy of the bundled spec with `x-codeSamples` (curl, typed client) on every operation. */
+function withCodeSamples(bundled) {
+  const doc = structuredClone(bundled);
+  const deref = (node) => {
+    let n = node;
+    while (n && n.$ref) n = n.$ref.slice(2).split('/').reduce((a, k) => a[k.replace(/~1/g, '/')], doc);
+    return n;
+  };
+  for (const [path, item] of Object.entries(doc.paths)) {
+    for (const method of ['get', 'post', 'put', 'delete']) {
+      const op = item[method];
+      if (!op) continue;
+      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(deref);
+      const pathParams = Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? 1]));
+      const url = path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(String(pathParams[name])));
+      const examples = op.requestBody?.content?.['application/json']?.examples;
+      const first = examples ? deref(Object.values(examples)[0])?.value : undefined;
+      const isPublic = Array.isArray(op.security) && op.security.length === 0;
+      const curl = [`curl -X ${method.toUpperCase()} 'http://127.0.0.1:8080${url}'`];
+      if (!isPublic) curl.push(`  -H "Authorization: Bearer $AP_KEY"`);
+      if (first !== undefined) curl.push(`  -H 'Content-Type: application/json' -d '${JSON.stringify(first).replace(/'/g, "'\\''")}'`);
+      const init = [];
+      if (Object.keys(pathParams).length) init.push(`params: { path: ${JSON.stringify(pathParams).replace(/"(\w+)":/g, '$1: ')} }`);
+      if (first !== undefined) init.push(`body: ${JSON.stringify(first, null, 2).replace(/"(\w+)":/g, '$1:').replace(/\n/g, '\n  ')}`);
+      const call = `api.${method.toUpperCase()}('${path}'${init.length ? `, { ${init.join(', ')} }` : ''})`;
+      const client = [
+        "import { createAccessProfilesClient, unwrap } from '@access-profiles/client';",
+        '',
+        "const api = createAccessProfilesClient({ baseUrl: 'http://127.0.0.1:8080', apiKey: AP_KEY });",
+        `const result = unwrap(await ${call});`,
+      ].join('\n');
+      op['x-codeSamples'] = [{ lang: 'Shell', label: 'curl', source: curl.join(' \\\n') }, { lang: 'TypeScript', label: 'typed client', source: client }];
+    }
+  }
+  return doc;
 }
 
 if (process.argv.includes('--check')) {
