@@ -56,7 +56,7 @@ function withCodeSamples(bundled) {
       if (!isPublic) curl.push(`  -H "Authorization: Bearer $AP_KEY"`);
       if (first !== undefined) curl.push(`  -H 'Content-Type: application/json' -d '${JSON.stringify(first).replace(/'/g, "'\\''")}'`);
       const init = [];
-      if (Object.keys(pathParams).length) init.push(`params: { path: ${JSON.stringify(pathParams).replace(/"(\w+)":/g, '$1: ')} }`);
+      if (Object.keys(pathParams).length) init.push(`params: { path: { ${Object.entries(pathParams).map(([k, v]) => `${k}: ${JSON.stringify(v)}`).join(', ')} } }`);
       if (first !== undefined) init.push(`body: ${JSON.stringify(first, null, 2).replace(/"(\w+)":/g, '$1:').replace(/\n/g, '\n  ')}`);
       const call = `api.${method.toUpperCase()}('${path}'${init.length ? `, { ${init.join(', ')} }` : ''})`;
       const client = [
