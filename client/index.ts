@@ -4,6 +4,8 @@ import type { components, paths } from '../generated/openapi.js';
 
 export type { components, paths, operations } from '../generated/openapi.js';
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
+/** Every error code the API can answer (each error response narrows it: `NotFoundCode`, `ConflictCode`, ...). */
+export type ErrorCode = components['schemas']['ErrorCode'];
 
 type Method = 'get' | 'put' | 'post' | 'delete';
 /** Paths that have `method`. */
@@ -59,7 +61,8 @@ export function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
 /** An error response of the API, carrying the typed envelope. */
 export class ApiError extends Error {
   readonly status: number;
-  readonly code: string;
+  /** The envelope's code; `unknown_error` when the answer was not the API's envelope (a proxy's page, say). */
+  readonly code: ErrorCode | 'unknown_error';
   readonly envelope: ErrorEnvelope | null;
   constructor(status: number, envelope: ErrorEnvelope | null) {
     super(envelope ? `${status} ${envelope.error.code}: ${envelope.error.message}` : `HTTP ${status}`);

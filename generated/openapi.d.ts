@@ -1085,6 +1085,11 @@ export interface components {
          * @enum {string}
          */
         ErrorType: "invalid_request_error" | "authentication_error" | "permission_error" | "not_found_error" | "conflict_error" | "precondition_failed_error" | "rate_limit_error" | "api_error" | "service_unavailable_error";
+        /**
+         * @description Stable, machine-readable error code. Each error response narrows it to the codes of its class (`NotFoundCode`, `ConflictCode`, ...).
+         * @enum {string}
+         */
+        ErrorCode: "validation_failed" | "malformed_json" | "invalid_utf8" | "invalid_if_match" | "body_not_allowed" | "malformed_request" | "bad_request" | "missing_api_key" | "invalid_api_key" | "api_key_expired" | "x_api_key_not_supported" | "invalid_authorization_header" | "missing_permission" | "scope_not_held" | "expiry_not_held" | "access_profile_not_found" | "version_not_found" | "role_not_found" | "role_attachment_not_found" | "user_not_found" | "user_access_profile_not_found" | "budget_not_found" | "virtual_key_not_found" | "api_key_not_found" | "route_not_found" | "access_profile_name_taken" | "access_profile_in_use" | "role_name_taken" | "role_attached" | "user_exists" | "virtual_key_name_taken" | "virtual_key_removal_failed" | "api_key_self_delete" | "version_mismatch" | "payload_too_large" | "method_not_allowed" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "headers_too_large" | "internal_error" | "store_unavailable";
         ErrorDetail: {
             /** @description Field path, e.g. `budgets[0].max_limit`, or a parameter name. */
             param: string;
@@ -1092,8 +1097,7 @@ export interface components {
         };
         ErrorBody: {
             type: components["schemas"]["ErrorType"];
-            /** @description Stable, machine-readable error code (e.g. `validation_failed`, `access_profile_not_found`, `access_profile_name_taken`, `version_mismatch`). */
-            code: string;
+            code: components["schemas"]["ErrorCode"];
             /** @description The request id (`X-Request-Id`), as at the top level. */
             event_id: string;
             /** @description Human-readable explanation; for validation errors it names the first problem. */
@@ -1114,6 +1118,105 @@ export interface components {
             event_id: string;
             type: components["schemas"]["ErrorType"];
             error: components["schemas"]["ErrorBody"];
+        };
+        /**
+         * @description The codes a 400 answer can carry.
+         * @enum {string}
+         */
+        BadRequestCode: "validation_failed" | "malformed_json" | "invalid_utf8" | "invalid_if_match" | "body_not_allowed" | "malformed_request" | "bad_request";
+        /** @description The error envelope of a 400 answer; `error.code` is one of `BadRequestCode`. */
+        BadRequestError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["BadRequestCode"];
+            };
+        };
+        /**
+         * @description The codes a 401 answer can carry.
+         * @enum {string}
+         */
+        UnauthorizedCode: "missing_api_key" | "invalid_api_key" | "api_key_expired" | "x_api_key_not_supported" | "invalid_authorization_header";
+        /** @description The error envelope of a 401 answer; `error.code` is one of `UnauthorizedCode`. */
+        UnauthorizedError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["UnauthorizedCode"];
+            };
+        };
+        /**
+         * @description The codes a 403 answer can carry.
+         * @enum {string}
+         */
+        ForbiddenCode: "missing_permission" | "scope_not_held" | "expiry_not_held";
+        /** @description The error envelope of a 403 answer; `error.code` is one of `ForbiddenCode`. */
+        ForbiddenError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["ForbiddenCode"];
+            };
+        };
+        /**
+         * @description The codes a 405 answer can carry.
+         * @enum {string}
+         */
+        MethodNotAllowedCode: "method_not_allowed";
+        /** @description The error envelope of a 405 answer; `error.code` is one of `MethodNotAllowedCode`. */
+        MethodNotAllowedError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["MethodNotAllowedCode"];
+            };
+        };
+        /**
+         * @description The codes a 408 answer can carry.
+         * @enum {string}
+         */
+        RequestTimeoutCode: "request_timeout";
+        /** @description The error envelope of a 408 answer; `error.code` is one of `RequestTimeoutCode`. */
+        RequestTimeoutError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["RequestTimeoutCode"];
+            };
+        };
+        /**
+         * @description The codes a 429 answer can carry.
+         * @enum {string}
+         */
+        TooManyRequestsCode: "rate_limited";
+        /** @description The error envelope of a 429 answer; `error.code` is one of `TooManyRequestsCode`. */
+        TooManyRequestsError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["TooManyRequestsCode"];
+            };
+        };
+        /**
+         * @description The codes a 431 answer can carry.
+         * @enum {string}
+         */
+        HeadersTooLargeCode: "headers_too_large";
+        /** @description The error envelope of a 431 answer; `error.code` is one of `HeadersTooLargeCode`. */
+        HeadersTooLargeError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["HeadersTooLargeCode"];
+            };
+        };
+        /**
+         * @description The codes a 500 answer can carry.
+         * @enum {string}
+         */
+        InternalErrorCode: "internal_error";
+        /** @description The error envelope of a 500 answer; `error.code` is one of `InternalErrorCode`. */
+        InternalErrorError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["InternalErrorCode"];
+            };
+        };
+        /**
+         * @description The codes a 503 answer can carry.
+         * @enum {string}
+         */
+        ServiceUnavailableCode: "store_unavailable";
+        /** @description The error envelope of a 503 answer; `error.code` is one of `ServiceUnavailableCode`. */
+        ServiceUnavailableError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["ServiceUnavailableCode"];
+            };
         };
         /** @description 1..255 characters, not only white space; unique among templates ignoring case (after normalisation). Stored NFC-normalised and trimmed; control characters (CR, LF, escape sequences), bidirectional overrides and names of only invisible characters are refused (400). */
         ProfileName: string;
@@ -1238,6 +1341,39 @@ export interface components {
         AccessProfileResponse: {
             access_profile: components["schemas"]["AccessProfile"];
         };
+        /**
+         * @description The codes a 409 answer can carry.
+         * @enum {string}
+         */
+        ConflictCode: "access_profile_name_taken" | "access_profile_in_use" | "role_name_taken" | "role_attached" | "user_exists" | "virtual_key_name_taken" | "virtual_key_removal_failed" | "api_key_self_delete";
+        /** @description The error envelope of a 409 answer; `error.code` is one of `ConflictCode`. */
+        ConflictError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["ConflictCode"];
+            };
+        };
+        /**
+         * @description The codes a 413 answer can carry.
+         * @enum {string}
+         */
+        PayloadTooLargeCode: "payload_too_large";
+        /** @description The error envelope of a 413 answer; `error.code` is one of `PayloadTooLargeCode`. */
+        PayloadTooLargeError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["PayloadTooLargeCode"];
+            };
+        };
+        /**
+         * @description The codes a 415 answer can carry.
+         * @enum {string}
+         */
+        UnsupportedMediaTypeCode: "unsupported_media_type";
+        /** @description The error envelope of a 415 answer; `error.code` is one of `UnsupportedMediaTypeCode`. */
+        UnsupportedMediaTypeError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["UnsupportedMediaTypeCode"];
+            };
+        };
         RoleAttachment: {
             /** Format: int64 */
             id: number;
@@ -1254,6 +1390,17 @@ export interface components {
             roles: components["schemas"]["RoleAttachment"][];
             /** @description Users holding a copy of this template. */
             user_count: number;
+        };
+        /**
+         * @description The codes a 404 answer can carry.
+         * @enum {string}
+         */
+        NotFoundCode: "access_profile_not_found" | "version_not_found" | "role_not_found" | "role_attachment_not_found" | "user_not_found" | "user_access_profile_not_found" | "budget_not_found" | "virtual_key_not_found" | "api_key_not_found" | "route_not_found";
+        /** @description The error envelope of a 404 answer; `error.code` is one of `NotFoundCode`. */
+        NotFoundError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["NotFoundCode"];
+            };
         };
         /** @description Partial update. Omitted fields keep their value; `description` null and `rate_limit` null clear; `calendar_aligned` null keeps it; a sent list replaces the whole list. `budgets`/`provider_configs` items carrying an existing `id` keep that row and its usage; items without `id` are new. The server-owned fields of a profile read with GET (`id`, `version`, `is_active`, timestamps, usages, window starts, `scope`) are accepted and ignored, so GET → edit → PUT works; any other unknown field is a 400. */
         AccessProfileUpdate: {
@@ -1302,6 +1449,17 @@ export interface components {
             mcp_tool_groups?: components["schemas"]["McpToolGroups"];
             mcp_servers?: components["schemas"]["McpServers"];
             mcp_tool_overrides?: components["schemas"]["McpToolOverrides"];
+        };
+        /**
+         * @description The codes a 412 answer can carry.
+         * @enum {string}
+         */
+        PreconditionFailedCode: "version_mismatch";
+        /** @description The error envelope of a 412 answer; `error.code` is one of `PreconditionFailedCode`. */
+        PreconditionFailedError: components["schemas"]["ErrorEnvelope"] & {
+            error: components["schemas"]["ErrorBody"] & {
+                code?: components["schemas"]["PreconditionFailedCode"];
+            };
         };
         Message: {
             message: string;
@@ -1738,7 +1896,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["BadRequestError"];
             };
         };
         /** @description The `Authorization: Bearer` key is missing, unknown or expired, or an `x-api-key` header was sent. */
@@ -1751,7 +1909,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["UnauthorizedError"];
             };
         };
         /** @description The key is valid but lacks the scope this operation requires (named in the message and `param`), or tried to grant scopes it does not hold. */
@@ -1763,7 +1921,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ForbiddenError"];
             };
         };
         /** @description The path exists but not with this method (the server answers the same envelope for every path of the API). */
@@ -1775,7 +1933,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["MethodNotAllowedError"];
             };
         };
         /** @description The client took longer than the server's header or request timeout (`HEADERS_TIMEOUT_MS`, `REQUEST_TIMEOUT_MS`) to send the request; the connection is closed. */
@@ -1787,7 +1945,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["RequestTimeoutError"];
             };
         };
         /**
@@ -1805,7 +1963,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["TooManyRequestsError"];
             };
         };
         /** @description The request line and headers exceed 16 KiB. */
@@ -1817,7 +1975,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["HeadersTooLargeError"];
             };
         };
         /** @description An unexpected server error. The `event_id` locates it in the server log. */
@@ -1827,7 +1985,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["InternalErrorError"];
             };
         };
         /** @description The store cannot be reached, or did not answer in time, right now; retry after `Retry-After` seconds. Nothing was changed. */
@@ -1838,11 +1996,11 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ServiceUnavailableError"];
             };
         };
-        /** @description The request conflicts with the current state (a taken name, a template still held by users, ...). */
-        Conflict: {
+        /** @description `access_profile_name_taken`. */
+        ConflictAccessProfileNameTaken: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 RateLimit: components["headers"]["RateLimit"];
@@ -1850,7 +2008,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["ConflictError"];
             };
         };
         /** @description The request body exceeds the size limit (1 MiB). */
@@ -1862,7 +2020,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["PayloadTooLargeError"];
             };
         };
         /** @description The request has a body that is not `application/json` (or has a body and no `Content-Type`), or an unsupported content encoding. */
@@ -1874,11 +2032,11 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["UnsupportedMediaTypeError"];
             };
         };
-        /** @description The resource does not exist. */
-        NotFound: {
+        /** @description `access_profile_not_found`. */
+        NotFoundAccessProfileNotFound: {
             headers: {
                 "X-Request-Id": components["headers"]["RequestId"];
                 RateLimit: components["headers"]["RateLimit"];
@@ -1886,7 +2044,7 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["NotFoundError"];
             };
         };
         /** @description `If-Match` named a version that is no longer current. The message and `details` give the current version. */
@@ -1899,7 +2057,211 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["ErrorEnvelope"];
+                "application/json": components["schemas"]["PreconditionFailedError"];
+            };
+        };
+        /** @description `access_profile_in_use`. */
+        ConflictAccessProfileInUse: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConflictError"];
+            };
+        };
+        /** @description `version_not_found`. */
+        NotFoundVersionNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `version_not_found` or `access_profile_not_found`. */
+        NotFoundVersionNotFoundOrAccessProfileNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `access_profile_not_found` or `role_not_found`. */
+        NotFoundAccessProfileNotFoundOrRoleNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `role_attachment_not_found` or `access_profile_not_found`. */
+        NotFoundRoleAttachmentNotFoundOrAccessProfileNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `role_name_taken`. */
+        ConflictRoleNameTaken: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConflictError"];
+            };
+        };
+        /** @description `role_not_found`. */
+        NotFoundRoleNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `role_attached`. */
+        ConflictRoleAttached: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConflictError"];
+            };
+        };
+        /** @description `user_exists`. */
+        ConflictUserExists: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConflictError"];
+            };
+        };
+        /** @description `user_not_found`. */
+        NotFoundUserNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `virtual_key_removal_failed`. */
+        ConflictVirtualKeyRemovalFailed: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConflictError"];
+            };
+        };
+        /** @description `user_access_profile_not_found` or `user_not_found`. */
+        NotFoundUserAccessProfileNotFoundOrUserNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `budget_not_found` or `user_access_profile_not_found` or `user_not_found`. */
+        NotFoundBudgetNotFoundOrUserAccessProfileNotFoundOrUserNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `virtual_key_name_taken`. */
+        ConflictVirtualKeyNameTaken: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConflictError"];
+            };
+        };
+        /** @description `virtual_key_not_found` or `user_not_found`. */
+        NotFoundVirtualKeyNotFoundOrUserNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `api_key_not_found`. */
+        NotFoundApiKeyNotFound: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["NotFoundError"];
+            };
+        };
+        /** @description `api_key_self_delete`. */
+        ConflictApiKeySelfDelete: {
+            headers: {
+                "X-Request-Id": components["headers"]["RequestId"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ConflictError"];
             };
         };
     };
@@ -2101,7 +2463,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictAccessProfileNameTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -2147,7 +2509,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -2202,10 +2564,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictAccessProfileNameTaken"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2256,10 +2618,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictAccessProfileInUse"];
             412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
@@ -2309,7 +2671,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
@@ -2361,7 +2723,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             412: components["responses"]["PreconditionFailed"];
@@ -2412,10 +2774,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictAccessProfileNameTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -2465,7 +2827,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -2515,7 +2877,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundVersionNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -2571,10 +2933,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundVersionNotFoundOrAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictAccessProfileNameTaken"];
             412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
@@ -2739,7 +3101,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFoundOrRoleNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2791,7 +3153,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundRoleAttachmentNotFoundOrAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -2840,7 +3202,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundAccessProfileNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
@@ -2930,7 +3292,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictRoleNameTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -2975,10 +3337,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundRoleNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictRoleAttached"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -3069,7 +3431,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictUserExists"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3114,7 +3476,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -3163,7 +3525,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3210,9 +3572,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["ConflictVirtualKeyRemovalFailed"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -3260,7 +3623,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -3310,7 +3673,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundUserAccessProfileNotFoundOrUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -3360,9 +3723,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundUserAccessProfileNotFoundOrUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
+            409: components["responses"]["ConflictVirtualKeyRemovalFailed"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];
@@ -3419,7 +3783,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundBudgetNotFoundOrUserAccessProfileNotFoundOrUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3476,7 +3840,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundBudgetNotFoundOrUserAccessProfileNotFoundOrUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -3530,10 +3894,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundUserAccessProfileNotFoundOrUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictVirtualKeyNameTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3582,10 +3946,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundUserAccessProfileNotFoundOrUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictVirtualKeyNameTaken"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3635,7 +3999,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundVirtualKeyNotFoundOrUserNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -3767,7 +4131,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundApiKeyNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             429: components["responses"]["TooManyRequests"];
@@ -3816,7 +4180,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundApiKeyNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
             413: components["responses"]["PayloadTooLarge"];
@@ -3863,10 +4227,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            404: components["responses"]["NotFound"];
+            404: components["responses"]["NotFoundApiKeyNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             408: components["responses"]["RequestTimeout"];
-            409: components["responses"]["Conflict"];
+            409: components["responses"]["ConflictApiKeySelfDelete"];
             429: components["responses"]["TooManyRequests"];
             431: components["responses"]["HeadersTooLarge"];
             500: components["responses"]["InternalError"];

@@ -18,6 +18,7 @@ import type { Database } from './store/database.js';
 import { instrumented } from './store/instrumented.js';
 import { openDatabase } from './store/open.js';
 import { startRotationScheduler } from './rotation-scheduler.js';
+import type { ErrorCode } from './domain/errors.js';
 
 export interface RunningServer {
   /** Where to reach it (a wildcard host is reached on 127.0.0.1). */
@@ -40,7 +41,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
+const CLIENT_ERRORS: Record<string, [number, string, ErrorCode, string]> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request line and headers exceed 16 KiB.'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'The request was not received in time.'],
 };
@@ -51,7 +52,7 @@ const CLIENT_ERRORS: Record<string, [number, string, string, string]> = {
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-  const [status, reason, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP.'];
+  const [status, reason, code, message]: [number, string, ErrorCode, string] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP.'];
   const id = randomUUID();
   const body = JSON.stringify(envelope(status, id, code, message, null, []));
   socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\n` +

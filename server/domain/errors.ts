@@ -1,4 +1,10 @@
 // The errors the domain raises, in its own terms; server/http maps each kind to a status and the envelope.
+// Codes are the spec's (`ErrorCode` and its per-class enums), so a code the contract does not list is a
+// compile error.
+import type { components } from '../../generated/openapi.js';
+
+type S = components['schemas'];
+export type ErrorCode = S['ErrorCode'];
 export interface ProblemDetail {
   param: string;
   message: string;
@@ -15,7 +21,7 @@ export class DomainError extends Error {
 
   constructor(
     readonly kind: DomainErrorKind,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options: { param?: string | null; details?: ProblemDetail[]; currentVersion?: number } = {},
   ) {
@@ -38,17 +44,17 @@ export function problemsMessage(details: ProblemDetail[]): string {
   return `Request validation failed: ${first.param} ${first.message}${rest}.`;
 }
 
-export const invalid = (details: ProblemDetail[], options: { code?: string; message?: string } = {}): DomainError =>
+export const invalid = (details: ProblemDetail[], options: { code?: S['BadRequestCode']; message?: string } = {}): DomainError =>
   new DomainError('invalid', options.code ?? 'validation_failed', options.message ?? problemsMessage(details), {
     param: details[0]?.param ?? null,
     details,
   });
 
-export const notFound = (code: string, message: string, param: string): DomainError =>
+export const notFound = (code: S['NotFoundCode'], message: string, param: string): DomainError =>
   new DomainError('not_found', code, message, { param });
 
-export const conflict = (code: string, message: string, param: string | null = null): DomainError =>
+export const conflict = (code: S['ConflictCode'], message: string, param: string | null = null): DomainError =>
   new DomainError('conflict', code, message, { param });
 
-export const forbidden = (code: string, message: string, param: string, details: ProblemDetail[] = []): DomainError =>
+export const forbidden = (code: S['ForbiddenCode'], message: string, param: string, details: ProblemDetail[] = []): DomainError =>
   new DomainError('forbidden', code, message, { param, details });

@@ -8,11 +8,12 @@ import type { Database } from '../store/database.js';
 import { ApiError } from './errors.js';
 import type { Principal } from './operations.js';
 import { matchRoute, type SpecRoute } from './spec-routes.js';
+import type { components } from '../../generated/openapi.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const TOUCH_EVERY_MS = 60_000;
 
-function unauthorized(code: string, message: string, param: string | null = null): ApiError {
+function unauthorized(code: components['schemas']['UnauthorizedCode'], message: string, param: string | null = null): ApiError {
   return new ApiError(401, code, message, param, [], { 'WWW-Authenticate': 'Bearer realm="access-profiles"' });
 }
 

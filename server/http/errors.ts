@@ -2,10 +2,11 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'pino';
 import type { components } from '../../generated/openapi.js';
-import { DomainError, MAX_PROBLEMS, problemsMessage, type DomainErrorKind, type ProblemDetail } from '../domain/errors.js';
+import { DomainError, MAX_PROBLEMS, problemsMessage, type DomainErrorKind, type ErrorCode, type ProblemDetail } from '../domain/errors.js';
 import { etagOf } from '../domain/templates.js';
 import { StoreUnavailableError } from '../store/database.js';
 
+type S = components['schemas'];
 export type ErrorEnvelope = components['schemas']['ErrorEnvelope'];
 type ErrorType = ErrorEnvelope['error']['type'];
 export type ErrorDetail = ProblemDetail;
@@ -30,7 +31,7 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly param: string | null = null,
     readonly details: ErrorDetail[] = [],
@@ -38,25 +39,25 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-  static badRequest(message: string, details: ErrorDetail[], code = 'validation_failed'): ApiError {
+  static badRequest(message: string, details: ErrorDetail[], code: S['BadRequestCode'] = 'validation_failed'): ApiError {
     return new ApiError(400, code, message, details[0]?.param ?? null, details);
   }
-  static notFound(code: string, message: string, param: string): ApiError {
+  static notFound(code: S['NotFoundCode'], message: string, param: string): ApiError {
     return new ApiError(404, code, message, param);
   }
-  static conflict(code: string, message: string, param: string | null = null): ApiError {
+  static conflict(code: S['ConflictCode'], message: string, param: string | null = null): ApiError {
     return new ApiError(409, code, message, param);
   }
 }
 
 /** A 400 for problems the HTTP layer finds itself (headers, query text, integer syntax). */
-export function validationError(details: ErrorDetail[], code = 'validation_failed'): ApiError {
+export function validationError(details: ErrorDetail[], code: S['BadRequestCode'] = 'validation_failed'): ApiError {
   return ApiError.badRequest(problemsMessage(details), details, code);
 }
 
 const STATUS_BY_KIND: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, stale_version: 412, forbidden: 403 };
 
-export function envelope(status: number, requestId: string, code: string, message: string, param: string | null, details: ErrorDetail[]): ErrorEnvelope {
+export function envelope(status: number, requestId: string, code: ErrorCode, message: string, param: string | null, details: ErrorDetail[]): ErrorEnvelope {
   const type = TYPE_BY_STATUS[status] ?? 'api_error';
   return {
     is_bifrost_error: true,
@@ -128,7 +129,7 @@ export function requestIdOf(req: Request): string {
 export function errorMapper(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const requestId = requestIdOf(req);
-    const send = (status: number, code: string, message: string, param: string | null = null, details: ErrorDetail[] = [], headers: Record<string, string> = {}) => {
+    const send = (status: number, code: ErrorCode, message: string, param: string | null = null, details: ErrorDetail[] = [], headers: Record<string, string> = {}) => {
       if (res.headersSent) return;
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
       // Refused before its body was read (auth, rate limit, media type): close rather than drain a body we will not use.

@@ -24,4 +24,19 @@ describe('contract kit against the Prism mock', () => {
   it('When free text and e-mail addresses are sent as browsers, axios, curl and Postman send them, then the mock accepts every form', async () => {
     await expectEncodingsAccepted(prism.baseUrl, 'any-key-works-on-the-mock');
   }, 60_000);
+
+  it('When Prefer asks for an error status, then the mock answers that operation\'s own error (users get user_not_found), and example= picks any of its codes', async () => {
+    const get = (path: string, prefer: string) => fetch(`${prism.baseUrl}${path}`, { headers: { Authorization: 'Bearer any', Prefer: prefer } });
+    const cases: [string, string, number, string][] = [
+      ['/api/users/bob%40example.com', 'code=404', 404, 'user_not_found'],
+      ['/api/api-keys/key_nope', 'code=404', 404, 'api_key_not_found'],
+      ['/api/access-profiles/12', 'code=404', 404, 'access_profile_not_found'],
+      ['/api/users/alice%40example.com/access-profiles/13', 'code=404', 404, 'user_access_profile_not_found'],
+      ['/api/users/alice%40example.com/access-profiles/13', 'code=404, example=user_not_found', 404, 'user_not_found'],
+    ];
+    for (const [path, prefer, status, code] of cases) {
+      const res = await get(path, prefer);
+      expect([res.status, (await res.json()).error.code], `${path} with Prefer: ${prefer}`).toEqual([status, code]);
+    }
+  }, 60_000);
 });

@@ -22,6 +22,16 @@ ajv.addSchema({ ...doc, $id: 'doc' });
 const validatorFor = (schema: Json) => (schema.$ref ? ajv.getSchema(`doc${schema.$ref}`)! : ajv.compile(schema));
 
 describe('spec invariants', () => {
+  it.each(operations.map((o) => [o.op.operationId, o] as const))('When the error answers of %s are read, then each 404 and 409 example is named after its code, and the first is the operation\'s own', (_, { op }) => {
+    for (const status of ['404', '409']) {
+      const response = op.responses[status] ? deref(op.responses[status]) : undefined;
+      if (!response) continue;
+      const examples = Object.entries(deref(response.content['application/json']).examples as Json).map(([name, e]) => [name, deref(e as Json).value] as const);
+      expect(examples.length, `${op.operationId} ${status}`).toBeGreaterThan(0);
+      for (const [name, value] of examples) expect([name, value.status_code], `${op.operationId} ${status}`).toEqual([value.error.code, Number(status)]);
+    }
+  });
+
   it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('When %s is read, then every status the server can send it is documented', (_name, { op }) => {
     const codes = Object.keys(op.responses);
     const secured = !(Array.isArray(op.security) && op.security.length === 0);

@@ -1,6 +1,6 @@
 // Type tests of the typed client, checked by `tsc` in `npm test` (an `@ts-expect-error` that stops
 // erroring fails the type check): misspelt fields are compile errors, not silently sent.
-import { createAccessProfilesClient, paginate, versionSnapshot, type components } from '../../client/index.js';
+import { ApiError, createAccessProfilesClient, paginate, versionSnapshot, type components } from '../../client/index.js';
 
 const api = createAccessProfilesClient({ baseUrl: 'http://127.0.0.1:1' });
 
@@ -40,4 +40,16 @@ export async function typeTests(): Promise<void> {
     void snapshot.nmae;
   }
   void id;
+
+  // Error codes are an enum: a UI can switch on them exhaustively, and a misspelt code does not compile.
+  const missing = await api.GET('/api/access-profiles/{id}', { params: { path: { id: 1 } } });
+  if (missing.error) {
+    const code: components['schemas']['ErrorCode'] = missing.error.error.code;
+    // @ts-expect-error not a code of this API
+    const typo: components['schemas']['NotFoundCode'] = 'acess_profile_not_found';
+    void code; void typo;
+  }
+  const err = new ApiError(404, null);
+  // @ts-expect-error ApiError.code is the enum (plus unknown_error), not any string
+  if (err.code === 'profile_gone') return;
 }
