@@ -1102,8 +1102,8 @@ export interface components {
             event_id: string;
             /** @description Human-readable explanation; for validation errors it names the first problem. */
             message: string;
-            /** @description The parameter or field at fault, if one. */
-            param: string | null;
+            /** @description The parameter or field at fault; `""` when no single one is (the vendor's `param` is a non-null string). */
+            param: string;
             /** @description The validation problems, one entry each, at most 20; empty for other errors. */
             details: components["schemas"]["ErrorDetail"][];
             /** @description True when there were more problems than `details` lists. */

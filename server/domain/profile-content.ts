@@ -82,11 +82,21 @@ function buildBudgets(inputs: BudgetInput[], previous: Budget[], scope: string, 
   });
 }
 
+/**
+ * One side (token or request) of a sent rate limit merged with the existing one: a field sent is taken
+ * (null clears), a field omitted keeps its value, and a limit cleared without naming its duration
+ * clears the duration too. Without an existing limit, omitted is unset.
+ */
+function side(input: RateLimitInput, previous: RateLimit | null | undefined, limitKey: 'token_max_limit' | 'request_max_limit', durationKey: 'token_reset_duration' | 'request_reset_duration') {
+  const limitSent = input[limitKey] !== undefined;
+  const limit = limitSent ? input[limitKey] ?? null : previous?.[limitKey] ?? null;
+  const duration = input[durationKey] !== undefined ? input[durationKey] ?? null : limitSent && limit === null ? null : previous?.[durationKey] ?? null;
+  return [limit, duration] as const;
+}
+
 function buildRateLimit(input: RateLimitInput, previous: RateLimit | null | undefined, calendarAligned: boolean, at: string, ctx: BuildContext): RateLimit {
-  const token = input.token_max_limit ?? null;
-  const request = input.request_max_limit ?? null;
-  const tokenDuration = input.token_reset_duration ?? null;
-  const requestDuration = input.request_reset_duration ?? null;
+  const [token, tokenDuration] = side(input, previous, 'token_max_limit', 'token_reset_duration');
+  const [request, requestDuration] = side(input, previous, 'request_max_limit', 'request_reset_duration');
   if (token === null && request === null) ctx.problems.push({ param: at, message: 'needs token_max_limit or request_max_limit' });
   if (token !== null && tokenDuration === null) ctx.problems.push({ param: `${at}.token_reset_duration`, message: 'is required with token_max_limit' });
   if (token === null && tokenDuration !== null) ctx.problems.push({ param: `${at}.token_reset_duration`, message: 'is only allowed with token_max_limit' });

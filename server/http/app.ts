@@ -141,7 +141,8 @@ export function createApp(ctx: AppContext, handlers: Handlers, doc: SpecDoc = lo
           }
         : false,
       validateSecurity: false,
-      validateFormats: true,
+      // 'full': a date-time with month 13 or an impossible day is a 400 (the default 'fast' mode only checks the shape).
+      validateFormats: 'full',
       ignoreUndocumented: false,
       validateApiSpec: false,
     }),

@@ -69,7 +69,8 @@ export function envelope(status: number, requestId: string, code: ErrorCode, mes
       code,
       event_id: requestId,
       message,
-      param,
+      // The vendor's param is a non-null string: "" when no single parameter is at fault.
+      param: param ?? '',
       details: details.slice(0, MAX_DETAILS),
       details_truncated: details.length > MAX_DETAILS,
     },

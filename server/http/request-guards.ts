@@ -18,10 +18,36 @@ export function requireJsonBody(req: Request, res: Response, next: NextFunction)
   if (!hasBody) return next();
   const route = res.locals.route as SpecRoute | undefined;
   if (!route) return next();
-  if (!route.bodySchema) return next(new ApiError(400, 'body_not_allowed', `${req.method} ${route.template} takes no request body.`, 'body', [{ param: 'body', message: 'must be empty for this operation' }]));
+  if (!route.bodySchema) return acceptEmptyObject(req, route, next);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return next();
   next(new ApiError(415, 'unsupported_media_type', type ? `Send the request body as application/json, not ${type}.` : 'The request has a body but no Content-Type; send it as application/json.', 'Content-Type'));
+}
+
+/** Bodies to operations that take none: at most this many bytes are read, to see if they are `{}`. */
+const EMPTY_OBJECT_MAX_BYTES = 64;
+
+/**
+ * Many clients send `{}` with every PUT or DELETE: to an operation that takes no body, an empty JSON
+ * object (read up to 64 bytes) is accepted as no body; anything else is a 400 `body_not_allowed`, unread.
+ */
+function acceptEmptyObject(req: Request, route: SpecRoute, next: NextFunction): void {
+  const refuse = () => next(new ApiError(400, 'body_not_allowed', `${req.method} ${route.template} takes no request body.`, 'body', [{ param: 'body', message: 'must be empty (or {}) for this operation' }]));
+  const length = Number(req.headers['content-length']);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (req.headers['transfer-encoding'] !== undefined || !(length <= EMPTY_OBJECT_MAX_BYTES) || type !== 'application/json') return refuse();
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.once('error', () => refuse());
+  req.once('end', () => {
+    let empty = false;
+    try {
+      const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      empty = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.keys(parsed).length === 0;
+    } catch { /* not JSON: refused below */ }
+    if (empty) next();
+    else refuse();
+  });
 }
 
 /** `express.json` verify hook: bytes that are not UTF-8 are a 400, never stored as U+FFFD. */

@@ -3,7 +3,7 @@
 // that would be misread refused, and security headers.
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEnvelope } from '../support/expect.js';
+import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
 
 let t: TestServer;
@@ -408,6 +408,30 @@ describe('second round: what a probe found', () => {
     const res = await send(t.url, `/api/access-profiles/${p.id}/activate`, { method: 'PUT', headers: { ...auth(), 'Content-Type': 'application/json' }, body: '{"is_active":false}' });
     expectEnvelope(res.body, 400, 'body_not_allowed', res.res);
     expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile.is_active).toBe(false);
+  });
+
+  it('When a date-time has the right shape but no such date (month 13, 30 February), then it is a 400 naming the field, wherever it is', async () => {
+    for (const when of ['2030-13-01T00:00:00Z', '2030-02-30T00:00:00Z']) {
+      const key = await t.client.POST('/api/api-keys', { body: { name: uniqueName('key'), scopes: ['AccessProfiles:View'], expires_at: when } });
+      expect(detailParams(expectEnvelope(key.error, 400, 'validation_failed'))).toContain('expires_at');
+      const rotation = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('rot'), auto_rotation_interval: '1d', next_rotation_at: when } });
+      expect(detailParams(expectEnvelope(rotation.error, 400, 'validation_failed'))).toContain('next_rotation_at');
+    }
+  });
+
+  it('When {} is sent to an operation that takes no body (as many clients send with every PUT and DELETE), then it is accepted as no body; a larger or other body is still refused', async () => {
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('empty-body') } })).data!.access_profile;
+    const json = { ...auth(), 'Content-Type': 'application/json' };
+    const activated = await send(t.url, `/api/access-profiles/${p.id}/activate`, { method: 'PUT', headers: json, body: ' { } ' });
+    expect(activated.res.status).toBe(200);
+    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile.is_active).toBe(true);
+    for (const body of ['[]', 'null', '{"a":1}', `{${' '.repeat(100)}}`, '{']) {
+      const res = await send(t.url, `/api/access-profiles/${p.id}/deactivate`, { method: 'PUT', headers: json, body });
+      expectEnvelope(res.body, 400, 'body_not_allowed', res.res);
+    }
+    const asText = await send(t.url, `/api/access-profiles/${p.id}/deactivate`, { method: 'PUT', headers: { ...auth(), 'Content-Type': 'text/plain' }, body: '{}' });
+    expectEnvelope(asText.body, 400, 'body_not_allowed', asText.res);
+    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile.is_active).toBe(true);
   });
 
   it('When a keyless client sends a slow body to a path outside /api, then it is answered at once without reading the body', async () => {

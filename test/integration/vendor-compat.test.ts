@@ -132,6 +132,35 @@ describe('a client written against the vendor', () => {
     expect(refused.error.param).toBe('next_rotation_at');
   });
 
+  it('When it updates one side of a rate limit, then the other side is kept; a limit sent as null clears that side with its duration', async () => {
+    const { access_profile: p } = await vendor('POST', '/api/access-profiles', 201, 'AccessProfileResponse', { name: uniqueName('rl-merge'), rate_limit: { token_max_limit: 9, token_reset_duration: '1d' } });
+    const { access_profile: both } = await vendor('PUT', `/api/access-profiles/${p.id}`, 200, 'AccessProfileResponse', { rate_limit: { request_max_limit: 3, request_reset_duration: '1h' } });
+    expect(both.rate_limit).toMatchObject({ id: p.rate_limit.id, token_max_limit: 9, token_reset_duration: '1d', token_last_reset: p.rate_limit.token_last_reset, request_max_limit: 3, request_reset_duration: '1h' });
+    const { access_profile: requestOnly } = await vendor('PUT', `/api/access-profiles/${p.id}`, 200, 'AccessProfileResponse', { rate_limit: { token_max_limit: null } });
+    expect(requestOnly.rate_limit).toMatchObject({ token_max_limit: null, token_reset_duration: null, request_max_limit: 3, request_reset_duration: '1h' });
+    const refused = await vendor('PUT', `/api/access-profiles/${p.id}`, 400, 'BifrostError', { rate_limit: { request_max_limit: null } });
+    expect(refused.error.param).toBe('rate_limit');
+    const { access_profile: cleared } = await vendor('PUT', `/api/access-profiles/${p.id}`, 200, 'AccessProfileResponse', { rate_limit: null });
+    expect(cleared.rate_limit).toBeUndefined();
+  });
+
+  it('When it sends {} as the body of operations that take none, then they work as without a body', async () => {
+    const { access_profile: p } = await vendor('POST', '/api/access-profiles', 201, 'AccessProfileResponse', { name: uniqueName('empty') });
+    expect((await vendor('PUT', `/api/access-profiles/${p.id}/activate`, 200, 'AccessProfileResponse', {})).access_profile.is_active).toBe(true);
+    expect((await vendor('PUT', `/api/access-profiles/${p.id}/deactivate`, 200, 'AccessProfileResponse', {})).access_profile.is_active).toBe(false);
+    const role = (await t.client.POST('/api/roles', { body: { name: uniqueName('empty-role') } })).data!.role;
+    await vendor('POST', `/api/access-profiles/${p.id}/roles`, 200, 'AttachRolesResponse', { role_ids: [role.id] });
+    await vendor('DELETE', `/api/access-profiles/${p.id}/roles/${role.id}`, 200, 'MessageResponse', {});
+    await vendor('DELETE', `/api/access-profiles/${p.id}`, 200, 'MessageResponse', {});
+  });
+
+  it('When an error has no single parameter at fault, then param is an empty string, not null (the vendor\'s param is a string)', async () => {
+    const res = await fetch(`${t.url}/api/access-profiles`);
+    const body = await res.json();
+    expect([res.status, body.error.param]).toEqual([401, '']);
+    expect(vendorViolations('BifrostError', body)).toEqual([]);
+  });
+
   it('When it sends calendar_aligned null on update, then the alignment is kept', async () => {
     const { access_profile: p } = await vendor('POST', '/api/access-profiles', 201, 'AccessProfileResponse', { name: uniqueName('aligned'), calendar_aligned: true, budgets: [{ max_limit: 5, reset_duration: '1M' }] });
     const { access_profile: after } = await vendor('PUT', `/api/access-profiles/${p.id}`, 200, 'AccessProfileResponse', { calendar_aligned: null, description: 'x' });

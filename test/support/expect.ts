@@ -20,7 +20,7 @@ export function expectEnvelope(body: unknown, status: number, code?: string, res
   expect(env.error.details.length).toBeLessThanOrEqual(20);
   expect(env.error.code).toMatch(/^[a-z][a-z0-9_]*$/);
   expect(typeof env.error.message).toBe('string');
-  expect(env.error.param === null || typeof env.error.param === 'string').toBe(true);
+  expect(typeof env.error.param).toBe('string');
   expect(Array.isArray(env.error.details)).toBe(true);
   for (const d of env.error.details) expect(d).toEqual({ param: expect.any(String), message: expect.any(String) });
   if (code) expect(env.error.code, JSON.stringify(env.error)).toBe(code);

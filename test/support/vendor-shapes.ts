@@ -91,7 +91,7 @@ export const vendorShapes = {
   BudgetOverrideResponse: obj({ budget: OverriddenBudget, effective_max_limit: num }),
   BifrostError: obj({
     is_bifrost_error: bool, status_code: int, event_id: str, type: str,
-    error: obj({ type: str, code: str, message: str, event_id: str }, ['message']),
+    error: obj({ type: str, code: str, message: str, param: str, event_id: str }, ['message']),
   }, ['is_bifrost_error', 'status_code', 'error']),
 } as const;
 
