@@ -1495,6 +1495,8 @@ export interface components {
         ProfileVersionResponse: {
             version: components["schemas"]["ProfileVersion"];
         };
+        /** @description Caller-chosen user id (1..128 characters of letters, digits and `. _ @ + -`). */
+        UserIdentifier: string;
         /**
          * @description What happened. Template actions: `create`, `update`, `delete`, `activate`, `deactivate`, `clone`,
          *     `restore`, `attach_role`, `detach_role`, `propagate`. User-copy actions: `assign_user` (a copy was
@@ -1505,8 +1507,6 @@ export interface components {
          * @enum {string}
          */
         AuditAction: "create" | "update" | "delete" | "activate" | "deactivate" | "clone" | "restore" | "attach_role" | "detach_role" | "propagate" | "assign_user" | "unassign_user" | "set_budget_override" | "remove_budget_override" | "create_virtual_key" | "delete_virtual_key" | "rotate_virtual_key" | "rotate_virtual_keys";
-        /** @description Caller-chosen user id (1..128 characters of letters, digits and `. _ @ + -`). */
-        UserIdentifier: string;
         AuditLog: {
             /** Format: int64 */
             id: number;
@@ -1566,6 +1566,8 @@ export interface components {
             dry_run?: boolean;
             /** @description Only these users' copies (users without a copy are counted as skipped). Empty or omitted = every copy of the profile. */
             user_ids?: components["schemas"]["UserIdentifier"][];
+            /** @description The vendor's filter by SCIM group or team. This service has neither, so only an empty list (no filter) is accepted; select copies with `user_ids`. */
+            group_ids?: string[];
             /**
              * @description Zero the usage counters of propagated budgets and rate limits. Otherwise usage is kept by matching budgets by owner and `reset_duration`.
              * @default false
@@ -1743,8 +1745,11 @@ export interface components {
             override_amount: number;
             /** @enum {string} */
             mode: "cycles" | "forever";
-            /** Format: int32 */
-            cycles?: number;
+            /**
+             * Format: int32
+             * @description Reset windows the override lasts, the current one counting; required with mode `cycles`. With `forever` it must be omitted or null.
+             */
+            cycles?: number | null;
         };
         UserBudgetResponse: {
             budget: components["schemas"]["UserBudget"];
@@ -2291,10 +2296,10 @@ export interface components {
          */
         Version: number;
         /**
-         * @description Only entries of this action.
+         * @description Only entries of this action (one of `AuditAction`'s values). Like the vendor's, the filter is a free string, so an action this server never writes (one of a newer vendor release, say) matches nothing rather than failing.
          * @example update
          */
-        AuditActionFilter: components["schemas"]["AuditAction"];
+        AuditActionFilter: string;
         /**
          * @description Only entries concerning this user. Reserved characters such as `@` may be sent as they are or percent-encoded.
          * @example alice@example.com
@@ -2948,7 +2953,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only entries of this action.
+                 * @description Only entries of this action (one of `AuditAction`'s values). Like the vendor's, the filter is a free string, so an action this server never writes (one of a newer vendor release, say) matches nothing rather than failing.
                  * @example update
                  */
                 action?: components["parameters"]["AuditActionFilter"];
@@ -3007,7 +3012,7 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Only entries of this action.
+                 * @description Only entries of this action (one of `AuditAction`'s values). Like the vendor's, the filter is a free string, so an action this server never writes (one of a newer vendor release, say) matches nothing rather than failing.
                  * @example update
                  */
                 action?: components["parameters"]["AuditActionFilter"];

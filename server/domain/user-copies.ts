@@ -195,8 +195,8 @@ export async function deleteVirtualKey(db: Database, userId: string, vkId: strin
 export async function changeBudgetOverride(db: Database, userId: string, profileId: number, budgetId: string, input: S['BudgetOverrideRequest'] | null, who: Actor): Promise<S['UserBudget']> {
   if (input) {
     const problems = [];
-    if (input.mode === 'cycles' && input.cycles === undefined) problems.push({ param: 'cycles', message: 'is required with mode cycles' });
-    if (input.mode === 'forever' && input.cycles !== undefined) problems.push({ param: 'cycles', message: 'is not allowed with mode forever' });
+    if (input.mode === 'cycles' && (input.cycles === undefined || input.cycles === null)) problems.push({ param: 'cycles', message: 'is required with mode cycles' });
+    if (input.mode === 'forever' && input.cycles !== undefined && input.cycles !== null) problems.push({ param: 'cycles', message: 'is not allowed with mode forever' });
     if (problems.length) throw invalid(problems);
   }
   return db.transaction(async (tx) => {

@@ -234,7 +234,7 @@ describe('audit logs', () => {
   });
 
   it.each([
-    [{ action: 'explode' }, 'action'], [{ user_id: 'has space' }, 'user_id'], [{ limit: 0 }, 'limit'], [{ access_profile_id: 0 }, 'access_profile_id'],
+    [{ action: 'Explode!' }, 'action'], [{ user_id: 'has space' }, 'user_id'], [{ limit: 0 }, 'limit'], [{ access_profile_id: 0 }, 'access_profile_id'],
   ])('When the audit query is %j, then it answers 400 naming %s', async (query, param) => {
     const res = await t.client.GET('/api/access-profiles/audit-logs', { params: { query: query as never } });
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toContain(param);

@@ -161,6 +161,21 @@ describe('a client written against the vendor', () => {
     expect(vendorViolations('BifrostError', body)).toEqual([]);
   });
 
+  it('When it sends the vendor\'s looser forms (forever with cycles null, an unknown audit action, an empty group_ids), then they are accepted with the vendor\'s meaning', async () => {
+    const { access_profile: p } = await vendor('POST', '/api/access-profiles', 201, 'AccessProfileResponse', { name: uniqueName('loose'), budgets: [{ max_limit: 100, reset_duration: '1M' }] });
+    const userId = await userWithCopyOf(p.id);
+    const copy = (await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: userId, profile_id: p.id } } })).data!.access_profile;
+    const overridePath = `/api/users/${encodeURIComponent(userId)}/access-profiles/${p.id}/budgets/${copy.budgets[0]!.id}/override`;
+    const forever = await vendor('PUT', overridePath, 200, 'BudgetOverrideResponse', { override_amount: 20, mode: 'forever', cycles: null });
+    expect(forever).toMatchObject({ effective_max_limit: 120, budget: { override_amount: 20, override_cycles_total: null, override_cycles_remaining: null } });
+    expect((await vendor('PUT', overridePath, 400, 'BifrostError', { override_amount: 20, mode: 'cycles', cycles: null })).error.param).toBe('cycles');
+    const unknownAction = await vendor('GET', '/api/access-profiles/audit-logs?action=rotate_keys_v2', 200, 'AuditLogListResponse');
+    expect(unknownAction.total_count).toBe(0);
+    await vendor('POST', `/api/access-profiles/${p.id}/propagate`, 200, 'PropagateResponse', { fields: ['budgets'], group_ids: [] });
+    const groups = await vendor('POST', `/api/access-profiles/${p.id}/propagate`, 400, 'BifrostError', { fields: ['budgets'], group_ids: ['team-a'] });
+    expect(groups.error.param).toBe('group_ids');
+  });
+
   it('When it sends calendar_aligned null on update, then the alignment is kept', async () => {
     const { access_profile: p } = await vendor('POST', '/api/access-profiles', 201, 'AccessProfileResponse', { name: uniqueName('aligned'), calendar_aligned: true, budgets: [{ max_limit: 5, reset_duration: '1M' }] });
     const { access_profile: after } = await vendor('PUT', `/api/access-profiles/${p.id}`, 200, 'AccessProfileResponse', { calendar_aligned: null, description: 'x' });
