@@ -10,6 +10,7 @@ import { createAccessProfilesClient } from '../client/index.js';
 import { loadConfig } from '../server/config.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { StartupError } from '../server/startup-error.js';
+import { prismLine } from './sandbox-log.js';
 import { applySeed, docsSeed, parseSeed, type SandboxSeed, type SeedSummary } from './sandbox-seed.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -61,10 +62,8 @@ const prismPort = await freePortNumber();
 const prism = spawn(`${root}node_modules/.bin/prism`, ['proxy', 'generated/openapi.json', server.url, '-h', '127.0.0.1', '-p', String(prismPort)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
 prism.stdout.on('data', (chunk: Buffer) => {
   for (const line of chunk.toString().split('\n')) {
-    if (!line.trim()) continue;
-    if (/Violation: response/i.test(line)) process.stderr.write(`\n!!! CONTRACT VIOLATION (the server's answer breaks the spec) !!!\n${line}\n`);
-    else if (/Violation: request/i.test(line)) process.stdout.write(`${line.replace(/✖\s+error/, 'ℹ  caller')}  (the caller's request; answered by the server)\n`);
-    else process.stdout.write(`${line}\n`);
+    const shown = prismLine(line);
+    if (shown) (shown.stream === 'stderr' ? process.stderr : process.stdout).write(shown.text);
   }
 });
 // Prism failing to listen ends the sandbox too, with its reason.
