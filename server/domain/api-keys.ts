@@ -36,7 +36,9 @@ export function parseDateTime(value: string): Date | null {
   const daysInMonth = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
   if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysInMonth || h! > 23 || mi! > 59 || sec! > 60) return null;
   if (m[7] && (oh! > 23 || om! > 59)) return null;
-  const t = Date.parse(value);
+  // A leap second (second 60, which RFC 3339 allows) is folded into the next second: JavaScript's clock
+  // has no second 60, and refusing a valid date-time would be wrong.
+  const t = sec === 60 ? Date.parse(value.replace(/:60(?=[.Zz+-])/, ':59')) + 1000 : Date.parse(value);
   return Number.isNaN(t) ? null : new Date(t);
 }
 

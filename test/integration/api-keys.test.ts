@@ -209,6 +209,12 @@ describe('expiry and deletion', () => {
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toEqual(['expires_at']);
   });
 
+  it('When expires_at is a leap second (second 60, valid RFC 3339), then it is accepted as the instant after 23:59:59', async () => {
+    const res = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: '2030-06-30T23:59:60Z' } });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(201);
+    expect(res.data!.api_key.expires_at).toBe('2030-07-01T00:00:00.000Z');
+  });
+
   it.each(['2027-13-01T00:00:00Z', '2027-01-01T25:00:00Z', '2027-02-30T00:00:00Z', '2027-01-01T00:00:00+25:00'])('When expires_at is the impossible date-time %s, then it answers 400 naming expires_at (create and update)', async (at) => {
     const before = await storeCounts(t.db);
     const res = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: at } });
