@@ -1,6 +1,7 @@
 // Management API keys: created with a value shown once, stored hashed; no granting scopes one lacks.
 import type { components } from '../../generated/openapi.js';
 import { conflict, forbidden, invalid, notFound as notFoundError } from './errors.js';
+import { parseDateTime } from './date-time.js';
 import { canonicalName, NAME_LIMITS } from './names.js';
 import type { Principal } from './principal.js';
 import { apiKeys, type ApiKeyRow } from '../store/api-keys.js';
@@ -24,22 +25,6 @@ function checkManage(principal: Principal, target: ApiKeyRow): void {
 function checkGrant(principal: Principal, scopes: Scope[]): void {
   const lacking = scopes.filter((s) => !principal.scopes.has(s));
   if (lacking.length) throw forbidden('scope_not_held', `This API key cannot grant scopes it does not hold: ${lacking.join(', ')}.`, 'scopes', lacking.map((s) => ({ param: 'scopes', message: `${s} is not held by the calling key` })));
-}
-
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
-
-/** The instant an RFC 3339 date-time names, or null when it is not one (month 13, hour 25, offset +25:00, Feb 30). */
-export function parseDateTime(value: string): Date | null {
-  const m = RFC3339.exec(value);
-  if (!m) return null;
-  const [, y, mo, d, h, mi, sec, , oh, om] = m.map(Number) as number[];
-  const daysInMonth = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysInMonth || h! > 23 || mi! > 59 || sec! > 60) return null;
-  if (m[7] && (oh! > 23 || om! > 59)) return null;
-  // A leap second (second 60, which RFC 3339 allows) is folded into the next second: JavaScript's clock
-  // has no second 60, and refusing a valid date-time would be wrong.
-  const t = sec === 60 ? Date.parse(value.replace(/:60(?=[.Zz+-])/, ':59')) + 1000 : Date.parse(value);
-  return Number.isNaN(t) ? null : new Date(t);
 }
 
 /** The stored form of an expiry: null for none; 400 unless a valid date-time in the future. */

@@ -5,6 +5,7 @@ import type { components } from '../../generated/openapi.js';
 import type { Database, Sql } from '../store/database.js';
 import { virtualKeys } from '../store/directory.js';
 import { profiles, type ProfileRow } from '../store/profiles.js';
+import { parseDateTime } from './date-time.js';
 import type { ProblemDetail } from './errors.js';
 import { hashSecret, newVirtualKeyValue } from './secrets.js';
 import { audit } from './templates.js';
@@ -67,7 +68,7 @@ export function scheduleFor(input: RotationInput, current: RotationSchedule | nu
   } else if (input.next_rotation_at === null) {
     if (intervalNs !== 0) problems.push({ param: 'next_rotation_at', message: 'can only be cleared (null) when automatic rotation is off' });
   } else if (input.next_rotation_at !== undefined) {
-    const at = new Date(input.next_rotation_at);
+    const at = parseDateTime(input.next_rotation_at) ?? new Date(Number.NaN);
     const unchanged = !intervalChanged && base.nextRotationAt !== null && at.getTime() === new Date(base.nextRotationAt).getTime();
     if (unchanged) next = base.nextRotationAt; // sent back from a read (GET → edit → PUT), even if due by now
     else if (intervalNs === 0) problems.push({ param: 'next_rotation_at', message: 'needs a non-zero auto_rotation_interval' });
