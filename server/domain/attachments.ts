@@ -32,7 +32,7 @@ export async function attachRoles(db: Database, profileId: number, input: S['Rol
         usersApplied += (await provisionCopies(tx, template, members.map((m) => m.user_id), who, { via: 'attach_role' })).length;
       }
     }
-    await audit(tx, profileId, null, who, { action: 'attach_role', previous: null, next: { role_ids: input.role_ids, is_default: isDefault, apply_to_existing: input.apply_to_existing ?? false } }, { users_applied: usersApplied });
+    await audit(tx, { profileId, who, change: { action: 'attach_role', previous: null, next: { role_ids: input.role_ids, is_default: isDefault, apply_to_existing: input.apply_to_existing ?? false } }, extra: { users_applied: usersApplied } });
     return { roles: input.role_ids.length, usersApplied };
   });
 }
@@ -43,6 +43,6 @@ export async function detachRole(db: Database, profileId: number, roleId: number
     const attachment = await attachments.get(tx, profileId, roleId);
     if (!attachment) throw notFound('role_attachment_not_found', `Access profile ${profileId} is not attached to role ${roleId}.`, 'role_id');
     await attachments.delete(tx, profileId, roleId);
-    await audit(tx, profileId, null, who, { action: 'detach_role', previous: { role_id: roleId, is_default: !!Number(attachment.is_default) }, next: null });
+    await audit(tx, { profileId, who, change: { action: 'detach_role', previous: { role_id: roleId, is_default: !!Number(attachment.is_default) }, next: null } });
   });
 }

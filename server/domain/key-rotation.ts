@@ -128,7 +128,7 @@ async function rotateTemplateIfDue(db: Database, id: number, now: Date, run: Rot
     const schedule = scheduleOf(row);
     const next = nextAfter(row.next_rotation_at!, schedule.intervalNs, now);
     await profiles.setRotation(tx, Number(row.id), schedule.intervalNs, next, at);
-    await audit(tx, Number(row.id), null, ROTATION_ACTOR, { action: 'rotate_virtual_keys', previous: { next_rotation_at: row.next_rotation_at, last_rotation_at: row.last_rotation_at }, next: { next_rotation_at: next, last_rotation_at: at } }, { rotated_keys: rotated });
+    await audit(tx, { profileId: Number(row.id), who: ROTATION_ACTOR, change: { action: 'rotate_virtual_keys', previous: { next_rotation_at: row.next_rotation_at, last_rotation_at: row.last_rotation_at }, next: { next_rotation_at: next, last_rotation_at: at } }, extra: { rotated_keys: rotated } });
     return rotated;
   });
   if (keys !== null) {
@@ -142,7 +142,7 @@ async function rotateKeysOfTemplate(tx: Sql, profileId: number, at: string): Pro
   for (const key of keys) {
     const fresh = newVirtualKeyValue();
     await virtualKeys.replaceSecret(tx, key.id, hashSecret(fresh.value), fresh.prefix);
-    await audit(tx, profileId, key.user_id, ROTATION_ACTOR, { action: 'rotate_virtual_key', previous: { virtual_key_id: key.id, name: key.name }, next: { virtual_key_id: key.id, name: key.name } }, { rotated_at: at });
+    await audit(tx, { profileId, userId: key.user_id, who: ROTATION_ACTOR, change: { action: 'rotate_virtual_key', previous: { virtual_key_id: key.id, name: key.name }, next: { virtual_key_id: key.id, name: key.name } }, extra: { rotated_at: at } });
   }
   return keys.length;
 }

@@ -121,10 +121,10 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
   }
   if (requested) result.skipped_users += requested.filter((u) => !seen.has(u)).length;
   if (!dryRun) {
-    await db.transaction((tx) => audit(tx, profileId, null, who, {
+    await db.transaction((tx) => audit(tx, { profileId, who, change: {
       action: 'propagate', previous: null, next: { fields, reset_usage: resetUsage },
       metadata: { version: Number(template.version), affected_users: result.affected_users, failed_users: result.failed_users, skipped_users: result.skipped_users, ...(requested ? { requested_users: requested.length } : {}) },
-    }));
+    } }));
   }
   return result;
 }

@@ -82,11 +82,22 @@ async function writeVersion(tx: Sql, row: ProfileRow, content: ProfileContent, t
   if (tagsChanged) await profiles.replaceTags(tx, row.id, content.tags);
   const api = toApiProfile(row, content);
   await versions.insert(tx, { access_profile_id: row.id, version: row.version, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: now });
-  await audit(tx, row.id, null, who, change, { version: row.version });
+  await audit(tx, { profileId: row.id, who, change, extra: { version: row.version } });
   return api;
 }
 
-export async function audit(tx: Sql, profileId: number | null, userId: string | null, who: Actor, change: Change, extra: Record<string, unknown> = {}): Promise<void> {
+/** One audit entry: what changed (`change`), on which template and user, by whom, with extra metadata. */
+export interface AuditEntry {
+  /** The template concerned; null once it is gone (a virtual key of a detached copy). */
+  profileId: number | null;
+  /** The user concerned, for user-copy actions. */
+  userId?: string | null;
+  who: Actor;
+  change: Change;
+  extra?: Record<string, unknown>;
+}
+
+export async function audit(tx: Sql, { profileId, userId = null, who, change, extra = {} }: AuditEntry): Promise<void> {
   await auditLogs.insert(tx, {
     access_profile_id: profileId,
     user_id: userId,
@@ -165,7 +176,7 @@ export async function createProfile(db: Database, given: CreateInput, who: Actor
       await addToCounter(tx, 'access_profiles', 1);
       const api = toApiProfile(row, content);
       await versions.insert(tx, { access_profile_id: row.id, version: 1, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: at });
-      await audit(tx, row.id, null, who, { action: 'create', previous: null, next: api }, { version: 1 });
+      await audit(tx, { profileId: row.id, who, change: { action: 'create', previous: null, next: api }, extra: { version: 1 } });
       return api;
     });
   } catch (e) {
@@ -281,7 +292,7 @@ export async function deleteProfile(db: Database, id: number, expected: Expected
     if (holders > 0) throw conflict('access_profile_in_use', `Access profile ${id} is held by ${holders} user${holders === 1 ? '' : 's'}; detach their copies first.`, 'id');
     await profiles.delete(tx, id);
     await addToCounter(tx, 'access_profiles', -1);
-    await audit(tx, id, null, who, { action: 'delete', previous: toApiProfile(row), next: null }, { version: Number(row.version) });
+    await audit(tx, { profileId: id, who, change: { action: 'delete', previous: toApiProfile(row), next: null }, extra: { version: Number(row.version) } });
   });
 }
 
@@ -305,7 +316,7 @@ export async function cloneProfile(db: Database, id: number, given: S['AccessPro
       await addToCounter(tx, 'access_profiles', 1);
       const api = toApiProfile(row, content);
       await versions.insert(tx, { access_profile_id: row.id, version: 1, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: at });
-      await audit(tx, row.id, null, who, { action: 'clone', previous: null, next: api }, { version: 1, cloned_from: id });
+      await audit(tx, { profileId: row.id, who, change: { action: 'clone', previous: null, next: api }, extra: { version: 1, cloned_from: id } });
       return api;
     });
   } catch (e) {

@@ -109,7 +109,7 @@ export async function provisionCopies(tx: Sql, template: ProfileRow, userIds: st
     const copyContent = freshCopy(content, now, ids);
     const copyId = await copies.insert(tx, { user_id: userId, parent_profile_id: template.id, parent_version: Number(template.version), name: template.name, is_active: 1, expires_at: null, content: JSON.stringify(copyContent), created_at: at, updated_at: at });
     const key = await issueKey(tx, userId, copyId, await defaultKeyName(tx, userId), null, at);
-    await audit(tx, template.id, userId, who, { action: 'assign_user', previous: null, next: { user_access_profile_id: copyId, parent_version: Number(template.version), virtual_key_id: key.id } }, via);
+    await audit(tx, { profileId: template.id, userId, who, change: { action: 'assign_user', previous: null, next: { user_access_profile_id: copyId, parent_version: Number(template.version), virtual_key_id: key.id } }, extra: via });
   }
   return todo;
 }
@@ -138,7 +138,7 @@ export async function removeCopy(tx: Sql, copy: CopyRow, who: Actor): Promise<st
     if (changes !== 1) throw conflict('virtual_key_removal_failed', `Virtual key '${k.name}' could not be removed; nothing was detached.`, 'profile_id');
   }
   await copies.delete(tx, Number(copy.id));
-  await audit(tx, Number(copy.parent_profile_id), copy.user_id, who, { action: 'unassign_user', previous: { user_access_profile_id: Number(copy.id), virtual_key_ids: keys.map((k) => k.id) }, next: null });
+  await audit(tx, { profileId: Number(copy.parent_profile_id), userId: copy.user_id, who, change: { action: 'unassign_user', previous: { user_access_profile_id: Number(copy.id), virtual_key_ids: keys.map((k) => k.id) }, next: null } });
   return keys.map((k) => k.name);
 }
 
@@ -170,7 +170,7 @@ export async function createVirtualKey(db: Database, userId: string, input: S['V
       if (await virtualKeys.nameTaken(tx, userId, name)) throw conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${name}'.`, 'name');
       const at = new Date().toISOString();
       const key = await issueKey(tx, userId, Number(copy.id), name, input?.description ?? null, at);
-      await audit(tx, Number(copy.parent_profile_id), userId, who, { action: 'create_virtual_key', previous: null, next: { virtual_key_id: key.id, name } });
+      await audit(tx, { profileId: Number(copy.parent_profile_id), userId, who, change: { action: 'create_virtual_key', previous: null, next: { virtual_key_id: key.id, name } } });
       return { id: key.id, name, description: input?.description ?? null, user_id: userId, access_profile_id: Number(copy.parent_profile_id), value: key.value, masked_value: key.masked, created_at: at };
     });
   } catch (e) {
@@ -186,7 +186,7 @@ export async function deleteVirtualKey(db: Database, userId: string, vkId: strin
     if (!key) throw notFound('virtual_key_not_found', `User '${userId}' has no virtual key '${vkId}'.`, 'vk_id');
     const copy = await copies.lock(tx, Number(key.user_access_profile_id), false);
     await virtualKeys.delete(tx, vkId);
-    await audit(tx, copy ? Number(copy.parent_profile_id) : null, userId, who, { action: 'delete_virtual_key', previous: { virtual_key_id: vkId, name: key.name }, next: null });
+    await audit(tx, { profileId: copy ? Number(copy.parent_profile_id) : null, userId, who, change: { action: 'delete_virtual_key', previous: { virtual_key_id: vkId, name: key.name }, next: null } });
     return key.name;
   });
 }
@@ -220,7 +220,7 @@ export async function changeBudgetOverride(db: Database, userId: string, profile
       delete budget.override;
     }
     await copies.update(tx, { id: Number(copy.id), parent_version: Number(copy.parent_version), content: JSON.stringify(content), updated_at: now.toISOString() });
-    await audit(tx, profileId, userId, who, { action: input ? 'set_budget_override' : 'remove_budget_override', previous: previous ? { budget_id: budgetId, override: previous } : null, next: input ? { budget_id: budgetId, override: budget.override } : null });
+    await audit(tx, { profileId, userId, who, change: { action: input ? 'set_budget_override' : 'remove_budget_override', previous: previous ? { budget_id: budgetId, override: previous } : null, next: input ? { budget_id: budgetId, override: budget.override } : null } });
     return toUserBudget(budget, content.calendar_aligned, now);
   });
 }
