@@ -1,5 +1,7 @@
 // Reset windows of budgets and rate limits: rolling (from the last reset) or calendar-aligned (UTC).
-export type ResetDuration = '1h' | '1d' | '1w' | '1M' | '1Q' | '1Y';
+import type { components } from '../../generated/openapi.js';
+// The spec's budget window durations (rate limits use a subset: no 1Q).
+export type ResetDuration = components['schemas']['BudgetResetDuration'];
 
 /** Start of the calendar period containing `now`, in UTC. */
 export function calendarPeriodStart(duration: ResetDuration, now: Date, quarterStartMonth = 1): Date {

@@ -75,7 +75,7 @@ function buildBudgets(inputs: BudgetInput[], previous: Budget[], scope: string, 
       reset_duration: input.reset_duration,
       scope,
       current_usage: kept ? kept.current_usage : 0,
-      last_reset: sameWindow ? kept.last_reset : budgetWindowStart(input.reset_duration as ResetDuration, calendarAligned, ctx.now, quarterStart).toISOString(),
+      last_reset: sameWindow ? kept.last_reset : budgetWindowStart(input.reset_duration, calendarAligned, ctx.now, quarterStart).toISOString(),
     };
     if (input.reset_config) budget.reset_config = { quarter_start_month: input.reset_config.quarter_start_month };
     return budget;
@@ -104,8 +104,8 @@ function buildRateLimit(input: RateLimitInput, previous: RateLimit | null | unde
   if (request === null && requestDuration !== null) ctx.problems.push({ param: `${at}.request_reset_duration`, message: 'is only allowed with request_max_limit' });
   // A window whose duration did not change (also an unset one) keeps its start, so resending the same
   // limit is not a change; a new duration, or a flip of calendar_aligned, starts a new window.
-  const start = (d: string | null, keptDuration: string | null | undefined, keptReset: string | undefined) =>
-    previous && !ctx.realign && d === keptDuration && keptReset ? keptReset : budgetWindowStart((d ?? '1h') as ResetDuration, calendarAligned, ctx.now).toISOString();
+  const start = (d: ResetDuration | null, keptDuration: string | null | undefined, keptReset: string | undefined) =>
+    previous && !ctx.realign && d === keptDuration && keptReset ? keptReset : budgetWindowStart(d ?? '1h', calendarAligned, ctx.now).toISOString();
   return {
     id: previous?.id ?? newRateLimitId(),
     token_max_limit: token,
@@ -123,8 +123,8 @@ function buildRateLimit(input: RateLimitInput, previous: RateLimit | null | unde
 function realignedLimit(r: RateLimit, calendarAligned: boolean, now: Date): RateLimit {
   return {
     ...r,
-    token_last_reset: budgetWindowStart((r.token_reset_duration ?? '1h') as ResetDuration, calendarAligned, now).toISOString(),
-    request_last_reset: budgetWindowStart((r.request_reset_duration ?? '1h') as ResetDuration, calendarAligned, now).toISOString(),
+    token_last_reset: budgetWindowStart(r.token_reset_duration ?? '1h', calendarAligned, now).toISOString(),
+    request_last_reset: budgetWindowStart(r.request_reset_duration ?? '1h', calendarAligned, now).toISOString(),
   };
 }
 
@@ -207,15 +207,15 @@ export function freshCopy(content: ProfileContent, now: Date, nextProviderConfig
     ...b,
     id: newBudgetId(),
     current_usage: 0,
-    last_reset: budgetWindowStart(b.reset_duration as ResetDuration, content.calendar_aligned, now, b.reset_config?.quarter_start_month).toISOString(),
+    last_reset: budgetWindowStart(b.reset_duration, content.calendar_aligned, now, b.reset_config?.quarter_start_month).toISOString(),
   });
   const freshLimit = (r: RateLimit): RateLimit => ({
     ...r,
     id: newRateLimitId(),
     token_current_usage: 0,
     request_current_usage: 0,
-    token_last_reset: budgetWindowStart((r.token_reset_duration ?? '1h') as ResetDuration, content.calendar_aligned, now).toISOString(),
-    request_last_reset: budgetWindowStart((r.request_reset_duration ?? '1h') as ResetDuration, content.calendar_aligned, now).toISOString(),
+    token_last_reset: budgetWindowStart(r.token_reset_duration ?? '1h', content.calendar_aligned, now).toISOString(),
+    request_last_reset: budgetWindowStart(r.request_reset_duration ?? '1h', content.calendar_aligned, now).toISOString(),
   });
   return {
     ...content,

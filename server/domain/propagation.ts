@@ -7,7 +7,7 @@ import { providerConfigIds } from '../store/counters.js';
 import type { Database } from '../store/database.js';
 import { copies, type CopyRow } from '../store/directory.js';
 import { parseContent, profiles } from '../store/profiles.js';
-import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
+import { budgetWindowStart } from './budget-windows.js';
 import { freshCopy, type ProfileContent, type ProviderConfigIdSource, type RateLimit } from './profile-content.js';
 import { audit, type Actor } from './templates.js';
 import type { CopyBudget, CopyContent } from './user-copies.js';
@@ -20,7 +20,7 @@ function mergeBudgets(template: CopyBudget[], current: CopyBudget[], resetUsage:
   return template.map((t) => {
     const kept = current.find((c) => c.reset_duration === t.reset_duration);
     if (!kept) return t;
-    const merged: CopyBudget = { ...t, id: kept.id, current_usage: resetUsage ? 0 : kept.current_usage, last_reset: resetUsage ? budgetWindowStart(t.reset_duration as ResetDuration, calendarAligned, now, t.reset_config?.quarter_start_month).toISOString() : kept.last_reset };
+    const merged: CopyBudget = { ...t, id: kept.id, current_usage: resetUsage ? 0 : kept.current_usage, last_reset: resetUsage ? budgetWindowStart(t.reset_duration, calendarAligned, now, t.reset_config?.quarter_start_month).toISOString() : kept.last_reset };
     if (kept.override) merged.override = kept.override;
     return merged;
   });

@@ -4,7 +4,7 @@ import type { components } from '../../generated/openapi.js';
 import { addToCounter, counterValue, providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { auditLogs, parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
-import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
+import { budgetWindowStart } from './budget-windows.js';
 import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';
 import { rotationFields, scheduleFor, scheduleOf, type RotationSchedule } from './key-rotation.js';
 import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
@@ -260,10 +260,10 @@ export function restoreVersion(db: Database, id: number, version: number, expect
       // A window whose duration is the same as now keeps its live counter; another one starts fresh.
       const token = r.token_reset_duration === u.token_reset_duration
         ? { usage: u.token_current_usage, reset: u.token_last_reset }
-        : { usage: 0, reset: budgetWindowStart((r.token_reset_duration ?? '1h') as ResetDuration, s.calendar_aligned, now).toISOString() };
+        : { usage: 0, reset: budgetWindowStart(r.token_reset_duration ?? '1h', s.calendar_aligned, now).toISOString() };
       const request = r.request_reset_duration === u.request_reset_duration
         ? { usage: u.request_current_usage, reset: u.request_last_reset }
-        : { usage: 0, reset: budgetWindowStart((r.request_reset_duration ?? '1h') as ResetDuration, s.calendar_aligned, now).toISOString() };
+        : { usage: 0, reset: budgetWindowStart(r.request_reset_duration ?? '1h', s.calendar_aligned, now).toISOString() };
       return { ...r, token_current_usage: token.usage, token_last_reset: token.reset, request_current_usage: request.usage, request_last_reset: request.reset };
     };
     const content: ProfileContent = {

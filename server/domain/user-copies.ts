@@ -7,7 +7,7 @@ import { providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { copies, users, virtualKeys, type CopyRow, type VirtualKeyRow } from '../store/directory.js';
 import { parseContent, type ProfileRow } from '../store/profiles.js';
-import { calendarPeriodStart, windowsSince, type ResetDuration } from './budget-windows.js';
+import { calendarPeriodStart, windowsSince } from './budget-windows.js';
 import { freshCopy, type Budget, type ProfileContent } from './profile-content.js';
 import { hashSecret, maskedValue, newVirtualKeyValue } from './secrets.js';
 import { audit, type Actor } from './templates.js';
@@ -31,7 +31,7 @@ export async function requireUser(db: Sql, id: string) {
 
 function remainingCycles(o: StoredOverride, b: Budget, calendarAligned: boolean, now: Date): number | null {
   if (o.mode === 'forever' || o.cycles === null) return null;
-  const used = windowsSince(b.reset_duration as ResetDuration, new Date(o.anchored_at), now, calendarAligned);
+  const used = windowsSince(b.reset_duration, new Date(o.anchored_at), now, calendarAligned);
   return Math.max(0, o.cycles - used + 1);
 }
 
@@ -212,7 +212,7 @@ export async function changeBudgetOverride(db: Database, userId: string, profile
     if (input) {
       // Anchored to the start of the current window, so every instance derives the same remaining cycles.
       const anchor = content.calendar_aligned
-        ? calendarPeriodStart(budget.reset_duration as ResetDuration, now, budget.reset_config?.quarter_start_month)
+        ? calendarPeriodStart(budget.reset_duration, now, budget.reset_config?.quarter_start_month)
         : new Date(budget.last_reset);
       budget.override = { override_amount: input.override_amount, mode: input.mode, cycles: input.mode === 'cycles' ? input.cycles! : null, anchored_at: anchor.toISOString(), created_at: now.toISOString() };
     } else {
