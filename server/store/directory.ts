@@ -62,7 +62,6 @@ export const users = {
 };
 
 export const attachments = {
-  ofProfile: (db: Sql, profileId: number) => db.all<AttachmentRow>('SELECT * FROM profile_roles WHERE access_profile_id = ? ORDER BY id', [profileId]),
   get: (db: Sql, profileId: number, roleId: number) => db.get<AttachmentRow>('SELECT * FROM profile_roles WHERE access_profile_id = ? AND role_id = ?', [profileId, roleId]),
   countForRole: (db: Sql, roleId: number) => count(db, 'SELECT COUNT(*) AS n FROM profile_roles WHERE role_id = ?', [roleId]),
   /** Default profiles of these roles. */
