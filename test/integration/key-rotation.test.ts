@@ -123,6 +123,7 @@ describe('the scheduled rotation', () => {
 
     const run = await rotateDueKeys(t.db, due);
     expect(run.keys).toBeGreaterThanOrEqual(3);
+    expect(run.profiles).toBeGreaterThanOrEqual(1);
     const after = await Promise.all(users.map((u) => copyOf(t, u, p.id)));
     for (const [i, copy] of after.entries()) {
       expect(copy.virtual_key_ids).toEqual(before[i]!.virtual_key_ids);
@@ -143,6 +144,14 @@ describe('the scheduled rotation', () => {
     expect(JSON.stringify(perKey)).not.toContain(extra.value); // never a secret in the log
     const summary = entries.find((e) => e.action === 'rotate_virtual_keys')!;
     expect(summary.metadata).toMatchObject({ rotated_keys: 3 });
+    expect([summary.previous_values, summary.new_values]).toEqual([
+      { next_rotation_at: p.next_rotation_at, last_rotation_at: null },
+      { next_rotation_at: profile.next_rotation_at, last_rotation_at: due.toISOString() },
+    ]);
+    const known = perKey.find((e) => (e.new_values as { virtual_key_id: string }).virtual_key_id === extra.id)!;
+    expect([known.previous_values, known.new_values, known.metadata]).toEqual([
+      { virtual_key_id: extra.id, name: extra.name }, { virtual_key_id: extra.id, name: extra.name }, expect.objectContaining({ rotated_at: due.toISOString() }),
+    ]);
   });
 
   it('When the run is repeated at the same time, then nothing is rotated twice', async () => {
@@ -164,6 +173,24 @@ describe('the scheduled rotation', () => {
     expect(profile.next_rotation_at).toBe(new Date(new Date(p.next_rotation_at!).getTime() + 4 * DAY_MS).toISOString());
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'rotate_virtual_keys' } } });
     expect(audit.data!.total_count).toBe(1);
+  });
+
+  it.each([1, 2])('When the run comes exactly %i interval(s) late, then the next rotation is after that moment, so a repeat at the same moment rotates nothing', async (late) => {
+    const { p } = await templateWithKeys();
+    const at = new Date(new Date(p.next_rotation_at!).getTime() + late * DAY_MS);
+    await rotateDueKeys(t.db, at);
+    expect((await get(p.id)).next_rotation_at).toBe(new Date(at.getTime() + DAY_MS).toISOString());
+    await rotateDueKeys(t.db, at);
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'rotate_virtual_keys' } } });
+    expect(audit.data!.total_count).toBe(1);
+  });
+
+  it('When more templates are due than one batch holds, then the run goes on batch after batch until none is left', async () => {
+    const due = [];
+    for (let i = 0; i < 3; i++) due.push((await templateWithKeys()).p);
+    const at = new Date(Math.max(...due.map((p) => new Date(p.next_rotation_at!).getTime())) + 1000);
+    await rotateDueKeys(t.db, at, 1);
+    for (const p of due) expect((await get(p.id)).last_rotation_at).toBe(at.toISOString());
   });
 
   it('When rotation is off or not yet due, then the run leaves the template and its keys alone', async () => {
