@@ -115,7 +115,7 @@ describe('update', () => {
 });
 
 describe('scopes', () => {
-  // Every template operation and the permission the brief requires for it.
+  // Every template operation and the permission the spec's x-required-permission names for it.
   const id = 1;
   const OPS: Array<[string, string, string, unknown?]> = [
     ['GET', '/api/access-profiles', 'AccessProfiles:View'],

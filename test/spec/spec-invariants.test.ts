@@ -51,7 +51,7 @@ describe('spec invariants', () => {
     }
   });
 
-  it('When the spec is bundled, then it has the operations of the brief and unique operationIds', () => {
+  it('When the spec is bundled, then it has the API operations and unique operationIds', () => {
     const ids = operations.map((o) => o.op.operationId);
     expect(ids.every(Boolean)).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);

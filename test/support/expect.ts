@@ -7,7 +7,7 @@ const ERROR_TYPES = [
   'precondition_failed_error', 'rate_limit_error', 'api_error', 'service_unavailable_error',
 ];
 
-/** Asserts `body` is the brief's error envelope for `status` (and `code`, when given); returns it typed. */
+/** Asserts `body` is the API's error envelope (spec: ErrorEnvelope) for `status` (and `code`, when given); returns it typed. */
 export function expectEnvelope(body: unknown, status: number, code?: string, response?: Response): ErrorEnvelope {
   const env = body as ErrorEnvelope;
   expect(env, `expected an error envelope, got ${JSON.stringify(body)}`).toMatchObject({ is_bifrost_error: true, status_code: status });
