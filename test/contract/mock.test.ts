@@ -39,4 +39,17 @@ describe('contract kit against the Prism mock', () => {
       expect([res.status, (await res.json()).error.code], `${path} with Prefer: ${prefer}`).toEqual([status, code]);
     }
   }, 60_000);
+
+  it('When the README\'s mock commands are sent, then each answers as the README says (ids ignored, named examples, dynamic data)', async () => {
+    const h = { Authorization: 'Bearer test' };
+    const one = await (await fetch(`${prism.baseUrl}/api/access-profiles/1`, { headers: h })).json();
+    const twelve = await (await fetch(`${prism.baseUrl}/api/access-profiles/12`, { headers: h })).json();
+    expect(one).toEqual(twelve);
+    const created = await fetch(`${prism.baseUrl}/api/access-profiles`, { method: 'POST', headers: { ...h, Prefer: 'example=created', 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'x' }) });
+    expect([created.status, (await created.json()).access_profile.name]).toEqual([201, 'Data Science']);
+    const dynamic = await fetch(`${prism.baseUrl}/api/roles`, { headers: { ...h, Prefer: 'dynamic=true' } });
+    expect(dynamic.status).toBe(200);
+    expect(Array.isArray((await dynamic.json()).roles)).toBe(true);
+    expect((await fetch(`${prism.baseUrl}/api/roles`, { headers: { ...h, Prefer: 'example=minimal' } })).status).toBe(404);
+  }, 60_000);
 });
