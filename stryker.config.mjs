@@ -10,6 +10,8 @@ export default {
   mutate: ['server/domain/**/*.ts', 'server/http/auth.ts'],
   testFiles: [
     'test/domain/**/*.test.ts',
+    'test/integration/key-rotation.test.ts',
+    'test/integration/vendor-compat.test.ts',
     'test/integration/access-profiles.test.ts',
     'test/integration/api-keys.test.ts',
     'test/integration/calendar-alignment.test.ts',

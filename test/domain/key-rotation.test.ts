@@ -41,10 +41,13 @@ describe('scheduleFor', () => {
     scheduleFor({ next_rotation_at: null }, on, NOW, problems);
     scheduleFor({ next_rotation_at: '2027-01-01T00:00:00Z' }, { intervalNs: 0, nextRotationAt: null }, NOW, problems);
     scheduleFor({ next_rotation_at: NOW.toISOString() }, on, NOW, problems);
+    // rotation off and nothing stored: even the epoch is not "the stored value sent back"
+    scheduleFor({ next_rotation_at: '1970-01-01T00:00:00Z' }, { intervalNs: 0, nextRotationAt: null }, NOW, problems);
     expect(problems).toEqual([
       { param: 'next_rotation_at', message: 'can only be cleared (null) when automatic rotation is off' },
       { param: 'next_rotation_at', message: 'needs a non-zero auto_rotation_interval' },
       { param: 'next_rotation_at', message: 'must be in the future' },
+      { param: 'next_rotation_at', message: 'needs a non-zero auto_rotation_interval' },
     ]);
   });
 
