@@ -251,6 +251,18 @@ describe('the Authorization header', () => {
     expect(expectEnvelope(res.error, 401, 'api_key_expired', res.response).error.message).toContain(k.expires_at!);
   });
 
+  it('When the Authorization header is sent empty, then it answers 401 missing_api_key', async () => {
+    const res = await raw('/api/roles', { headers: { Authorization: '' } });
+    expectEnvelope(await res.json(), 401, 'missing_api_key', res);
+  });
+
+  it('When a path only contains /api further along, then without a key it is a 404, not a 401; /api itself needs a key', async () => {
+    const deeper = await raw('/docs/api/roles');
+    expectEnvelope(await deeper.json(), 404, 'route_not_found', deeper);
+    const bare = await raw('/api');
+    expectEnvelope(await bare.json(), 401, 'missing_api_key', bare);
+  });
+
   it('When a path outside /api that merely starts with the letters api is requested without a key, then it is a 404, not a 401', async () => {
     const res = await raw('/apix/roles');
     expectEnvelope(await res.json(), 404, 'route_not_found', res);
