@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
-import { startTestServer, tempSqliteUrl, uniqueName, type TestServer } from '../support/server.js';
+import { startTestServer, storeCounts, tempSqliteUrl, uniqueName, type TestServer } from '../support/server.js';
 
 type Scope = components['schemas']['Scope'];
 
@@ -97,6 +97,33 @@ describe('expiry in every RFC 3339 form', () => {
     for (const at of ['2099-01-31T00:00:00Z', '2096-02-29T12:00:00Z', '2099-12-31T23:59:59Z']) {
       const k = await newKey(['AccessProfiles:View'], { expires_at: at });
       expect(Date.parse(k.expires_at!)).toBe(Date.parse(at));
+    }
+  });
+});
+
+describe('expiry with request validation turned off (VALIDATE_REQUESTS=false)', () => {
+  let open: TestServer;
+  beforeAll(async () => {
+    open = await startTestServer({ env: { VALIDATE_REQUESTS: 'false' } });
+  });
+  afterAll(async () => open?.close());
+
+  it.each(['2027-13-01T00:00:00Z', '2027-00-10T00:00:00Z', '2027-02-29T00:00:00Z', '2027-01-00T00:00:00Z', '2027-01-01T24:00:00Z', '2027-01-01T23:60:00Z', '2027-01-01T23:59:61Z', '2027-01-01T00:00:00+24:00', '2027-01-01T00:00:00+01:60', '2027-01-01 00:00:00Z', '2027-01-01T00:00:00+0100'])(
+    'When expires_at is %s, then the server itself answers 400 naming expires_at and creates nothing',
+    async (at) => {
+      const before = (await storeCounts(open.db)).apiKeys;
+      const res = await open.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: at } });
+      const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
+      expect(env.error.details).toEqual([{ param: 'expires_at', message: 'must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z' }]);
+      expect((await storeCounts(open.db)).apiKeys).toBe(before);
+    },
+  );
+
+  it('When expires_at is the last second of a leap day or has the largest valid offset, then it is accepted', async () => {
+    for (const [at, utc] of [['2096-02-29T23:59:59Z', '2096-02-29T23:59:59.000Z'], ['2099-01-01T00:00:00+23:59', '2098-12-31T00:01:00.000Z'], ['2099-01-01T00:00:00-00:59', '2099-01-01T00:59:00.000Z']]) {
+      const res = await open.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: at } });
+      expect(res.response.status, `${at}: ${JSON.stringify(res.error)}`).toBe(201);
+      expect(res.data!.api_key.expires_at).toBe(utc);
     }
   });
 });
