@@ -111,6 +111,21 @@ describe('where the override is anchored', () => {
   });
 });
 
+describe('the copy around the override', () => {
+  it('When an override is set, then the copy keeps its parent version and other budgets, and its updated_at moves', async () => {
+    const p = await createProfile(t, { budgets: [{ max_limit: 100, reset_duration: '1d' }, { max_limit: 900, reset_duration: '1M' }] });
+    const [user] = await usersHoldingCopies(t, p.id, 1);
+    const before = await copyOf(t, user!, p.id);
+    await new Promise((r) => setTimeout(r, 5));
+    const daily = before.budgets.find((b) => b.reset_duration === '1d')!;
+    expect((await setOverride(user!, p.id, daily.id, { override_amount: 1, mode: 'forever' })).response.status).toBe(200);
+    const after = await copyOf(t, user!, p.id);
+    expect(after).toMatchObject({ id: before.id, parent_version: before.parent_version, created_at: before.created_at });
+    expect(Date.parse(after.updated_at)).toBeGreaterThan(Date.parse(before.updated_at));
+    expect(after.budgets.find((b) => b.reset_duration === '1M')).toEqual(before.budgets.find((b) => b.reset_duration === '1M'));
+  });
+});
+
 describe('changing and removing an override', () => {
   it('When an override replaces another, then the audit entry shows the old one as previous and the new one as next', async () => {
     const { p, user, budget } = await holderOfDailyBudget();

@@ -139,6 +139,32 @@ describe('users and their roles', () => {
   });
 });
 
+describe('how a copy came to be, in the audit', () => {
+  it('When a user receives a copy by joining a role, then the assign_user entry names the copy, the template version and its key, and the role', async () => {
+    const r = await newRole();
+    const p = await createProfile(t);
+    await attachDefault(p.id, r.id);
+    const { user } = await newUser({ role_ids: [r.id] });
+    const copy = (await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user.id, profile_id: p.id } } })).data!.access_profile;
+    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } } })).data!.audit_logs;
+    expect(audit).toEqual([expect.objectContaining({
+      user_id: user.id, previous_values: null,
+      new_values: { user_access_profile_id: copy.id, parent_version: copy.parent_version, virtual_key_id: copy.virtual_key_ids[0] },
+      metadata: expect.objectContaining({ via: 'role_default', role_ids: [r.id] }),
+    })]);
+    expect(copy.parent_version).toBe(2);
+  });
+
+  it('When members receive copies through attach with apply_to_existing, then their entries say so', async () => {
+    const r = await newRole();
+    const { user } = await newUser({ role_ids: [r.id] });
+    const p = await createProfile(t);
+    await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [r.id], apply_to_existing: true } });
+    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } } })).data!.audit_logs;
+    expect(audit).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ via: 'attach_role' }) })]);
+  });
+});
+
 describe('deleting a user', () => {
   it('When a user holding two copies and three keys is deleted, then the answer counts them and both copies are audited', async () => {
     const r = await newRole();
