@@ -163,3 +163,76 @@ describe('deleting a template users still hold', () => {
     expect(expectEnvelope(res.error, 409, 'access_profile_in_use', res.response).error.message).toContain('held by 2 users;');
   });
 });
+
+describe('what the errors say', () => {
+  it('When If-Match names older versions, a weak tag or nothing current, then the 412 message says the current version and what was named', async () => {
+    const p = await createProfile(t);
+    await updateProfile(t, p.id, { description: 'v2' });
+    const put = (ifMatch: string) => t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id }, header: { 'If-Match': ifMatch } }, body: { description: 'lost' } });
+    const two = await put('"1", "3"');
+    expect(expectEnvelope(two.error, 412, 'version_mismatch', two.response).error.message).toBe(`Access profile ${p.id} is at version 2; If-Match named 1, 3.`);
+    const weak = await put('W/"2"');
+    expect(expectEnvelope(weak.error, 412, 'version_mismatch', weak.response).error.message).toBe(`Access profile ${p.id} is at version 2; If-Match named no version of it.`);
+  });
+
+  it('When the profile, the version or the name is wrong, then the message says which', async () => {
+    const missing = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: 987654321 } } });
+    expect(expectEnvelope(missing.error, 404, 'access_profile_not_found', missing.response).error.message).toBe('Access profile 987654321 was not found.');
+    const p = await createProfile(t);
+    const version = await restore(p.id, 9);
+    expect(expectEnvelope(version.error, 404, 'version_not_found', version.response).error).toMatchObject({ message: `Access profile ${p.id} has no version 9.`, param: 'version' });
+    const taken = await t.client.POST('/api/access-profiles', { body: { name: p.name } });
+    expect(expectEnvelope(taken.error, 409, 'access_profile_name_taken', taken.response).error.message).toBe(`An access profile named '${p.name}' already exists.`);
+  });
+});
+
+describe('names on update', () => {
+  it('When a profile is renamed with surrounding spaces and a decomposed accent, then it is stored canonical and clashes like the canonical name', async () => {
+    const p = await createProfile(t);
+    const base = uniqueName('renamed');
+    const res = await updateProfile(t, p.id, { name: `  ${base}e\u0301 ` });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    expect(res.data!.access_profile.name).toBe(`${base}\u00e9`);
+    const clash = await t.client.POST('/api/access-profiles', { body: { name: `${base}\u00e9` } });
+    expectEnvelope(clash.error, 409, 'access_profile_name_taken', clash.response);
+  });
+
+  it('When a profile is renamed to a name of only invisible characters, then it answers 400 naming name and keeps its name', async () => {
+    const p = await createProfile(t);
+    const res = await updateProfile(t, p.id, { name: '\u200b\u200b' });
+    expect(expectEnvelope(res.error, 400, 'validation_failed', res.response).error.param).toBe('name');
+    expect((await getProfile(p.id)).data!.access_profile.name).toBe(p.name);
+  });
+});
+
+describe('counts and audit around create, clone and delete', () => {
+  it('When profiles are listed by is_active alone, then total_count counts only the matching ones', async () => {
+    const p = await createProfile(t);
+    await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p.id } } });
+    const all = (await t.client.GET('/api/access-profiles', { params: { query: { limit: 1 } } })).data!.total_count;
+    const active = (await t.client.GET('/api/access-profiles', { params: { query: { is_active: true, limit: 500 } } })).data!;
+    const inactive = (await t.client.GET('/api/access-profiles', { params: { query: { is_active: false, limit: 500 } } })).data!;
+    expect(active.total_count).toBe(active.access_profiles.length);
+    expect(inactive.total_count).toBe(inactive.access_profiles.length);
+    expect(active.total_count + inactive.total_count).toBe(all);
+    expect(active.access_profiles.map((x) => x.id)).toContain(p.id);
+    expect(inactive.total_count).toBeGreaterThan(0);
+  });
+
+  it('When a profile is cloned, then the unfiltered total_count goes up by one', async () => {
+    const src = await createProfile(t);
+    const total = async () => (await t.client.GET('/api/access-profiles', { params: { query: { limit: 1 } } })).data!.total_count;
+    const before = await total();
+    const res = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: src.id } }, body: { name: uniqueName('clone') } });
+    expect(res.response.status).toBe(201);
+    expect(await total()).toBe(before + 1);
+  });
+
+  it('When a profile is deleted, then its delete audit entry records the version it had and its last state', async () => {
+    const p = await createProfile(t, { tags: ['gone'] });
+    await updateProfile(t, p.id, { description: 'last words' });
+    expect((await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).response.status).toBe(200);
+    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'delete' } } })).data!.audit_logs;
+    expect(audit).toEqual([expect.objectContaining({ previous_values: expect.objectContaining({ id: p.id, description: 'last words', version: 2, tags: ['gone'] }), new_values: null, metadata: expect.objectContaining({ version: 2 }) })]);
+  });
+});
