@@ -152,6 +152,22 @@ describe('changing and removing an override', () => {
     expect(audit.data!.audit_logs).toEqual([expect.objectContaining({ previous_values: { budget_id: budget.id, override: expect.objectContaining({ override_amount: 10 }) }, new_values: null })]);
   });
 
+  it('When cycles are missing with mode cycles, or given with mode forever, then it answers 400 naming cycles and saying why', async () => {
+    const { p, user, budget } = await holderOfDailyBudget();
+    const missing = await setOverride(user, p.id, budget.id, { override_amount: 5, mode: 'cycles' });
+    expect(expectEnvelope(missing.error, 400, 'validation_failed', missing.response).error.details).toEqual([{ param: 'cycles', message: 'is required with mode cycles' }]);
+    const extra = await setOverride(user, p.id, budget.id, { override_amount: 5, mode: 'forever', cycles: 2 });
+    expect(expectEnvelope(extra.error, 400, 'validation_failed', extra.response).error.details).toEqual([{ param: 'cycles', message: 'is not allowed with mode forever' }]);
+    expect((await copyOf(t, user, p.id)).budgets[0]!.override).toBeNull();
+  });
+
+  it('When the budget id is not one of the copy\'s, then it answers 404 budget_not_found naming budget_id', async () => {
+    const { p, user } = await holderOfDailyBudget();
+    const res = await setOverride(user, p.id, 'bdg_notthere0000', { override_amount: 5, mode: 'forever' });
+    const env = expectEnvelope(res.error, 404, 'budget_not_found', res.response);
+    expect(env.error).toMatchObject({ param: 'budget_id', message: `The copy of access profile ${p.id} held by '${user}' has no budget 'bdg_notthere0000'.` });
+  });
+
   it('When the user or the copy does not exist, then setting an override answers 404 saying which', async () => {
     const { p, budget } = await holderOfDailyBudget();
     const ghost = await setOverride('no-such-user', p.id, budget.id, { override_amount: 1, mode: 'forever' });

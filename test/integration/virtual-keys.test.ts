@@ -45,6 +45,36 @@ describe('default key names', () => {
   });
 });
 
+describe('creating a key with no body at all', () => {
+  it('When the request has no body, then the key gets the default name, no description, and belongs to the newest copy', async () => {
+    const p = await createProfile(t);
+    const [user] = await usersHoldingCopies(t, p.id, 1);
+    const res = await t.client.POST('/api/users/{user_id}/virtual-keys', { params: { path: { user_id: user! } } });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(201);
+    expect(res.data!.virtual_key).toMatchObject({ name: `${user}-2`, description: null, access_profile_id: p.id, user_id: user });
+  });
+
+  it('When a user holds no copy at all, then it answers 404 naming user_id and saying a key needs a copy', async () => {
+    const user = uniqueName('no-copy');
+    await t.client.POST('/api/users', { body: { id: user } });
+    const res = await t.client.POST('/api/users/{user_id}/virtual-keys', { params: { path: { user_id: user } } });
+    const env = expectEnvelope(res.error, 404, 'user_access_profile_not_found', res.response);
+    expect(env.error).toMatchObject({ param: 'user_id', message: `User '${user}' holds no access profile; a virtual key needs one.` });
+  });
+});
+
+describe('names already taken', () => {
+  it('When a name is taken, also when sent with surrounding spaces, then it answers 409 naming the canonical name', async () => {
+    const p = await createProfile(t);
+    const [user] = await usersHoldingCopies(t, p.id, 1);
+    expect((await newKey(user!, { name: 'dup' })).response.status).toBe(201);
+    const res = await newKey(user!, { name: '  dup ' });
+    const env = expectEnvelope(res.error, 409, 'virtual_key_name_taken', res.response);
+    expect(env.error).toMatchObject({ param: 'name', message: `User '${user}' already has a virtual key named 'dup'.` });
+    expect((await copyOf(t, user!, p.id)).virtual_key_ids).toHaveLength(2);
+  });
+});
+
 describe('which copy a key belongs to', () => {
   it('When a user holds two copies, then a key without access_profile_id belongs to the newest, and one with it to that template', async () => {
     const older = await createProfile(t);
@@ -120,6 +150,40 @@ describe('what the listing shows', () => {
   });
 });
 
+describe('a copy whose keys are all gone', () => {
+  it('When the only key of a copy is deleted, then the copy lists no keys, and detaching it removes no key', async () => {
+    const p = await createProfile(t);
+    const [user] = await usersHoldingCopies(t, p.id, 1);
+    const copy = await copyOf(t, user!, p.id);
+    expect((await deleteKey(user!, copy.virtual_key_ids[0]!)).response.status).toBe(200);
+    const keyless = await copyOf(t, user!, p.id);
+    expect(keyless).toMatchObject({ virtual_key_ids: [], virtual_key_values: [] });
+    const one = await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
+    expect(one.data!.access_profile).toEqual(keyless);
+    const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
+    expect(res.data).toMatchObject({ deleted_vk_count: 0, deleted_vk_names: [] });
+  });
+});
+
+describe('a key that silently stays', () => {
+  it.skipIf(process.env.TEST_STORE === 'postgres')('When the store skips the removal of one key of the copy, then detaching answers 409 virtual_key_removal_failed naming it, and nothing is detached', async () => {
+    const p = await createProfile(t);
+    const [user] = await usersHoldingCopies(t, p.id, 1);
+    const stuck = `stuck-${uniqueName('k')}`;
+    await newKey(user!, { name: stuck });
+    // Another component's trigger drops the DELETE without an error: the row stays, zero rows changed.
+    await t.db.run(`CREATE TRIGGER keep_stuck BEFORE DELETE ON virtual_keys WHEN OLD.name = '${stuck}' BEGIN SELECT RAISE(IGNORE); END`);
+    try {
+      const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
+      const env = expectEnvelope(res.error, 409, 'virtual_key_removal_failed', res.response);
+      expect(env.error).toMatchObject({ param: 'profile_id', message: `Virtual key '${stuck}' could not be removed; nothing was detached.` });
+      expect((await copyOf(t, user!, p.id)).virtual_key_ids).toHaveLength(2);
+    } finally {
+      await t.db.run('DROP TRIGGER keep_stuck');
+    }
+  });
+});
+
 describe('deleting keys and detaching copies', () => {
   it('When a key is deleted, then the answer names it, the copy no longer lists it and the audit entry names key and template', async () => {
     const p = await createProfile(t);
@@ -132,6 +196,8 @@ describe('deleting keys and detaching copies', () => {
     expect(await auditFor(p.id, user!, 'delete_virtual_key')).toEqual([expect.objectContaining({ access_profile_id: p.id, previous_values: { virtual_key_id: vk.id, name: 'short-lived' }, new_values: null })]);
     const ghost = await deleteKey('no-such-user', vk.id);
     expectEnvelope(ghost.error, 404, 'user_not_found', ghost.response);
+    const again = await deleteKey(user!, vk.id);
+    expect(expectEnvelope(again.error, 404, 'virtual_key_not_found', again.response).error).toMatchObject({ param: 'vk_id', message: `User '${user}' has no virtual key '${vk.id}'.` });
   });
 
   it('When a copy is detached, then its keys go with it and the audit entry lists the copy and every key', async () => {
