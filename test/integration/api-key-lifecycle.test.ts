@@ -193,6 +193,72 @@ describe('handing on scopes within one\'s own expiry', () => {
   });
 });
 
+describe('an expiring key and keys that would outlive it', () => {
+  it('When an expiring key creates a key with no expiry, then it answers 403 expiry_not_held; with exactly its own expiry it is allowed', async () => {
+    const caller = await newKey(['APIKeys:Create', 'Roles:View'], { expires_at: inHours(2) });
+    const none = await t.clientWith(caller.key).POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'] } });
+    expect(expectEnvelope(none.error, 403, 'expiry_not_held', none.response).error.param).toBe('expires_at');
+    const same = await t.clientWith(caller.key).POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: caller.expires_at! } });
+    expect(same.response.status, JSON.stringify(same.error)).toBe(201);
+    expect(same.data!.api_key.expires_at).toBe(caller.expires_at);
+  });
+
+  it('When an expiring key moves another key\'s expiry past its own, then it answers 403 and the expiry stays', async () => {
+    const caller = await newKey(['APIKeys:Update', 'Roles:View'], { expires_at: inHours(2) });
+    const target = await newKey(['Roles:View'], { expires_at: inHours(1) });
+    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { expires_at: inHours(3) } });
+    expectEnvelope(res.error, 403, 'expiry_not_held', res.response);
+    expect((await getKey(target.id)).expires_at).toBe(target.expires_at);
+  });
+
+  it('When an expiring key gives scopes to a key that never expires, then it answers 403 and the scopes stay', async () => {
+    const caller = await newKey(['APIKeys:Update', 'Roles:View', 'Roles:Create'], { expires_at: inHours(2) });
+    const target = await newKey(['Roles:View']);
+    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { scopes: ['Roles:View', 'Roles:Create'] } });
+    expectEnvelope(res.error, 403, 'expiry_not_held', res.response);
+    expect((await getKey(target.id)).scopes).toEqual(['Roles:View']);
+  });
+});
+
+describe('what the other key errors say', () => {
+  it('When expires_at is in the past, a key is unknown or a key deletes itself, then the message says so', async () => {
+    const past = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: new Date(Date.now() - 60_000).toISOString() } });
+    expect(expectEnvelope(past.error, 400, 'validation_failed', past.response).error.details).toEqual([{ param: 'expires_at', message: 'must be in the future' }]);
+    const unknown = await t.client.GET('/api/api-keys/{id}', { params: { path: { id: 'key_unknown000000' } } });
+    expect(expectEnvelope(unknown.error, 404, 'api_key_not_found', unknown.response).error).toMatchObject({ param: 'id', message: "API key 'key_unknown000000' was not found." });
+    const k = await newKey(['APIKeys:Delete', 'Roles:View']);
+    const self = await t.clientWith(k.key).DELETE('/api/api-keys/{id}', { params: { path: { id: k.id } } });
+    expect(expectEnvelope(self.error, 409, 'api_key_self_delete', self.response).error).toMatchObject({ param: 'id', message: 'An API key cannot delete itself; use another key with APIKeys:Delete.' });
+  });
+
+  it('When a key with Delete targets a more powerful key, then the message lists the scopes it lacks', async () => {
+    const caller = await newKey(['APIKeys:Delete', 'Roles:View']);
+    const target = await newKey(['Roles:View', 'Users:View']);
+    const res = await t.clientWith(caller.key).DELETE('/api/api-keys/{id}', { params: { path: { id: target.id } } });
+    expect(expectEnvelope(res.error, 403, 'scope_not_held', res.response).error.message).toBe('This API key cannot change or delete a key holding scopes it does not hold: Users:View.');
+  });
+
+  it('When authentication fails or no route matches, then each message says what to do or what was asked', async () => {
+    const missing = await raw('/api/roles');
+    expect((await missing.json()).error.message).toBe("Send a management API key as 'Authorization: Bearer <key>'.");
+    const malformed = await raw('/api/roles', { headers: { Authorization: 'Basic abc' } });
+    expect((await malformed.json()).error.message).toBe("The Authorization header must be 'Bearer <key>'.");
+    const unknown = await raw('/api/roles', { headers: { Authorization: 'Bearer apk_unknown' } });
+    expect((await unknown.json()).error.message).toBe('The API key is not valid.');
+    const noRoute = await raw('/api/nothing-here', { headers: { Authorization: `Bearer ${t.adminKey}` } });
+    expect(expectEnvelope(await noRoute.json(), 404, 'route_not_found', noRoute).error.message).toBe('No route GET /api/nothing-here.');
+    const method = await raw('/api/roles', { method: 'PATCH', headers: { Authorization: `Bearer ${t.adminKey}`, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(expectEnvelope(await method.json(), 405, 'method_not_allowed', method).error.message).toBe('Method PATCH is not allowed on /api/roles.');
+  });
+
+  it('When a key changes a profile, then the version and audit entry name it as "name (id)"', async () => {
+    const k = await newKey(['AccessProfiles:Create', 'AccessProfiles:View'], { name: uniqueName('author') });
+    const p = (await t.clientWith(k.key).POST('/api/access-profiles', { body: { name: uniqueName('authored') } })).data!.access_profile;
+    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id } } })).data!.audit_logs;
+    expect(audit[0]!.actor).toBe(`${k.name} (${k.id})`);
+  });
+});
+
 describe('errors that say what is missing', () => {
   it('When a key grants two scopes it lacks, then the 403 has one detail per scope, naming scopes', async () => {
     const caller = await newKey(['APIKeys:Create', 'Roles:View']);
