@@ -26,6 +26,14 @@ export default {
     'test/integration/profile-rules.test.ts',
     'test/integration/propagation.test.ts',
     'test/integration/usage-windows.test.ts',
+    'test/integration/user-copy.test.ts',
+    'test/integration/template-lifecycle.test.ts',
+    'test/integration/budget-overrides.test.ts',
+    'test/integration/virtual-keys.test.ts',
+    'test/integration/api-key-lifecycle.test.ts',
+    'test/integration/directory-roles-users.test.ts',
+    'test/integration/names.test.ts',
+    'test/integration/role-attachments.test.ts',
   ],
   // Static mutants (module constants, and code run by a file's beforeAll such as server start and the
   // first admin key) rerun every suite per mutant: about half the run time for a tenth of the mutants.
