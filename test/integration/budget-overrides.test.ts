@@ -5,6 +5,7 @@ import type { components } from '../../client/index.js';
 import { expectEnvelope } from '../support/expect.js';
 import { copyOf, createProfile, editStoredCopy, OLD_WINDOW, usersHoldingCopies } from '../support/profiles.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { decoded } from '../support/audit.js';
 
 type S = components['schemas'];
 
@@ -133,7 +134,7 @@ describe('changing and removing an override', () => {
     const second = await setOverride(user, p.id, budget.id, { override_amount: 20, mode: 'cycles', cycles: 4 });
     expect(second.data!.budget).toMatchObject({ effective_limit: 120, override: { override_amount: 20, cycles: 4 } });
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { user_id: user, action: 'set_budget_override' } } });
-    const [latest, first] = audit.data!.audit_logs;
+    const [latest, first] = audit.data!.audit_logs.map(decoded);
     expect(first).toMatchObject({ previous_values: null, new_values: { budget_id: budget.id, override: expect.objectContaining({ override_amount: 10, mode: 'forever', cycles: null }) } });
     expect(latest).toMatchObject({
       user_id: user, access_profile_id: p.id,
@@ -149,7 +150,7 @@ describe('changing and removing an override', () => {
     expect(removed.data!.budget).toMatchObject({ effective_limit: 100, override: null });
     expect((await copyOf(t, user, p.id)).budgets[0]).toMatchObject({ effective_limit: 100, override: null });
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { user_id: user, action: 'remove_budget_override' } } });
-    expect(audit.data!.audit_logs).toEqual([expect.objectContaining({ previous_values: { budget_id: budget.id, override: expect.objectContaining({ override_amount: 10 }) }, new_values: null })]);
+    expect(audit.data!.audit_logs.map(decoded)).toEqual([expect.objectContaining({ previous_values: { budget_id: budget.id, override: expect.objectContaining({ override_amount: 10 }) }, new_values: null })]);
   });
 
   it('When cycles are missing with mode cycles, or given with mode forever, then it answers 400 naming cycles and saying why', async () => {

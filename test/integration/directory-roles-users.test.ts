@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
 import { createProfile } from '../support/profiles.js';
 import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { decoded } from '../support/audit.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -146,7 +147,7 @@ describe('how a copy came to be, in the audit', () => {
     await attachDefault(p.id, r.id);
     const { user } = await newUser({ role_ids: [r.id] });
     const copy = (await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user.id, profile_id: p.id } } })).data!.access_profile;
-    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } } })).data!.audit_logs;
+    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } } })).data!.audit_logs.map(decoded);
     expect(audit).toEqual([expect.objectContaining({
       user_id: user.id, previous_values: null,
       new_values: { user_access_profile_id: copy.id, parent_version: copy.parent_version, virtual_key_id: copy.virtual_key_ids[0] },
@@ -160,7 +161,7 @@ describe('how a copy came to be, in the audit', () => {
     const { user } = await newUser({ role_ids: [r.id] });
     const p = await createProfile(t);
     await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [r.id], apply_to_existing: true } });
-    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } } })).data!.audit_logs;
+    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } } })).data!.audit_logs.map(decoded);
     expect(audit).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ via: 'attach_role' }) })]);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
 import { createProfile } from '../support/profiles.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { decoded } from '../support/audit.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -17,7 +18,7 @@ const attach = (profileId: number, body: { role_ids: number[]; is_default?: bool
 const detach = (profileId: number, roleId: number) => t.client.DELETE('/api/access-profiles/{id}/roles/{role_id}', { params: { path: { id: profileId, role_id: roleId } } });
 const rolesOf = async (profileId: number) => (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: profileId } } })).data!.roles;
 const auditOf = async (profileId: number, action: 'attach_role' | 'detach_role') =>
-  (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: profileId }, query: { action } } })).data!.audit_logs;
+  (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: profileId }, query: { action } } })).data!.audit_logs.map(decoded);
 
 describe('attaching', () => {
   it('When a template is attached without options, then it is no role\'s default, no member gets a copy, and the audit entry says so', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
 import { createProfile, editStoredProfile, expectStartedDuring, OLD_WINDOW, updateProfile, usersHoldingCopies } from '../support/profiles.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { decoded } from '../support/audit.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -60,7 +61,7 @@ describe('the roles a template is attached to', () => {
     expect(detail.data!.access_profile).toMatchObject({ is_active: true, version: 2 });
     const activation = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'activate' } } });
     expect(activation.data!.audit_logs).toHaveLength(1);
-    expect(activation.data!.audit_logs[0]).toMatchObject({ previous_values: { is_active: false }, new_values: { is_active: true }, metadata: expect.objectContaining({ reason: 'role attached', version: 2 }) });
+    expect(decoded(activation.data!.audit_logs[0]!)).toMatchObject({ previous_values: { is_active: false }, new_values: { is_active: true }, metadata: expect.objectContaining({ reason: 'role attached', version: 2 }) });
     const v2 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', { params: { path: { id: p.id, version: 2 } } });
     expect(JSON.parse(v2.data!.version.snapshot)).toMatchObject({ is_active: true, version: 2 });
   });
@@ -232,7 +233,7 @@ describe('counts and audit around create, clone and delete', () => {
     const p = await createProfile(t, { tags: ['gone'] });
     await updateProfile(t, p.id, { description: 'last words' });
     expect((await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).response.status).toBe(200);
-    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'delete' } } })).data!.audit_logs;
+    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'delete' } } })).data!.audit_logs.map(decoded);
     expect(audit).toEqual([expect.objectContaining({ previous_values: expect.objectContaining({ id: p.id, description: 'last words', version: 2, tags: ['gone'] }), new_values: null, metadata: expect.objectContaining({ version: 2 }) })]);
   });
 });

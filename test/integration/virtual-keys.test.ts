@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
 import { copyOf, createProfile, usersHoldingCopies } from '../support/profiles.js';
 import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { decoded } from '../support/audit.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -15,7 +16,7 @@ const newKey = (userId: string, body: { name?: string; description?: string; acc
   t.client.POST('/api/users/{user_id}/virtual-keys', { params: { path: { user_id: userId } }, body });
 const deleteKey = (userId: string, vkId: string) => t.client.DELETE('/api/users/{user_id}/virtual-keys/{vk_id}', { params: { path: { user_id: userId, vk_id: vkId } } });
 const auditFor = async (profileId: number, userId: string, action: 'delete_virtual_key' | 'unassign_user' | 'create_virtual_key') =>
-  (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: profileId }, query: { user_id: userId, action } } })).data!.audit_logs;
+  (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: profileId }, query: { user_id: userId, action } } })).data!.audit_logs.map(decoded);
 
 describe('default key names', () => {
   it('When keys are created without a name, then each takes <user_id>-<n> from n = its key count + 1 on, skipping names already taken', async () => {
@@ -126,9 +127,9 @@ describe('what the listing shows', () => {
     expect(vk.masked_value).toBe(`${vk.value.slice(0, 12)}…`);
     const copy = await copyOf(t, user!, p.id);
     expect(copy.virtual_key_ids).toHaveLength(2);
-    expect(copy.virtual_key_values).toHaveLength(2);
-    expect(copy.virtual_key_values[copy.virtual_key_ids.indexOf(vk.id)]).toBe(vk.masked_value);
-    for (const v of copy.virtual_key_values) expect(v).toMatch(/^sk-bf-[A-Za-z0-9]{6}…$/);
+    expect(Object.keys(copy.virtual_key_values)).toEqual(copy.virtual_key_ids);
+    expect(copy.virtual_key_values[vk.id]).toBe(vk.masked_value);
+    for (const v of Object.values(copy.virtual_key_values)) expect(v).toMatch(/^sk-bf-[A-Za-z0-9]{6}…$/);
     expect(copy).toMatchObject({ user_id: user, parent_profile_id: p.id, parent_version: 2, name: p.name, is_active: true, expires_at: null });
     expect(copy.provider_configs[0]!.rate_limit).toMatchObject({ request_max_limit: 3 });
     expect(copy.provider_configs[1]!).not.toHaveProperty('rate_limit');
@@ -157,7 +158,7 @@ describe('a copy whose keys are all gone', () => {
     const copy = await copyOf(t, user!, p.id);
     expect((await deleteKey(user!, copy.virtual_key_ids[0]!)).response.status).toBe(200);
     const keyless = await copyOf(t, user!, p.id);
-    expect(keyless).toMatchObject({ virtual_key_ids: [], virtual_key_values: [] });
+    expect(keyless).toMatchObject({ virtual_key_ids: [], virtual_key_values: {} });
     const one = await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
     expect(one.data!.access_profile).toEqual(keyless);
     const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
