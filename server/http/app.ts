@@ -141,8 +141,11 @@ export function createApp(ctx: AppContext, handlers: Handlers, doc: SpecDoc = lo
           }
         : false,
       validateSecurity: false,
-      // 'full': a date-time with month 13 or an impossible day is a 400 (the default 'fast' mode only checks the shape).
-      validateFormats: 'full',
+      // Full format checks: a date-time with month 13 or an impossible day is a 400 (the default 'fast'
+      // mode only checks the shape). eov wants the mode in ajvFormats (validateFormats: 'full' is deprecated
+      // and warns on stderr at every start).
+      validateFormats: true,
+      ajvFormats: { mode: 'full' },
       ignoreUndocumented: false,
       validateApiSpec: false,
     }),
