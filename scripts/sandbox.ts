@@ -105,12 +105,8 @@ const front = createServer((req, res) => {
   let forwarded = false;
   const forward = (target: string, rest: boolean) => {
     forwarded = true;
-    if (resetting) {
-      // a request during a reset waits for the fresh store
-      void resetting.then(() => forward(target, rest));
-      forwarded = true;
-      return;
-    }
+    // a request during a reset waits for the fresh store
+    if (resetting) return void resetting.then(() => forward(target, rest));
     const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);

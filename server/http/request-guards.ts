@@ -18,8 +18,8 @@ export function requireJsonBody(req: Request, res: Response, next: NextFunction)
   if (!hasBody) return next();
   const route = res.locals.route as SpecRoute | undefined;
   if (!route) return next();
-  if (!route.bodySchema) return acceptEmptyObject(req, route, next);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!route.bodySchema) return acceptEmptyObject(req, route, type, next);
   if (type === 'application/json') return next();
   next(new ApiError(415, 'unsupported_media_type', type ? `Send the request body as application/json, not ${type}.` : 'The request has a body but no Content-Type; send it as application/json.', 'Content-Type'));
 }
@@ -31,10 +31,9 @@ const EMPTY_OBJECT_MAX_BYTES = 64;
  * Many clients send `{}` with every PUT or DELETE: to an operation that takes no body, an empty JSON
  * object (read up to 64 bytes) is accepted as no body; anything else is a 400 `body_not_allowed`, unread.
  */
-function acceptEmptyObject(req: Request, route: SpecRoute, next: NextFunction): void {
+function acceptEmptyObject(req: Request, route: SpecRoute, type: string, next: NextFunction): void {
   const refuse = () => next(new ApiError(400, 'body_not_allowed', `${req.method} ${route.template} takes no request body.`, 'body', [{ param: 'body', message: 'must be empty (or {}) for this operation' }]));
   const length = Number(req.headers['content-length']);
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (req.headers['transfer-encoding'] !== undefined || !(length <= EMPTY_OBJECT_MAX_BYTES) || type !== 'application/json') return refuse();
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
