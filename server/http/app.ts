@@ -69,11 +69,28 @@ function closeWhenDraining(ctx: AppContext) {
 
 type AnyHandler = (ctx: HandlerContext<OperationId>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
-function route(ctx: AppContext, specRoute: SpecRoute, handler: AnyHandler) {
+/** Path parameters by name, percent-decoded (the validator has already refused what does not decode). */
+function pathParameters(specRoute: SpecRoute, path: string): Record<string, unknown> {
+  const values = specRoute.regex.exec(path)?.slice(1) ?? [];
+  const params: Record<string, unknown> = {};
+  specRoute.pathParamNames.forEach((name, i) => {
+    if (values[i] !== undefined) params[name] = decodeURIComponent(values[i]!);
+  });
+  return params;
+}
+
+/**
+ * The handler of the operation `resolveRoute` found. Routing happens once, on the spec's own table: the
+ * operations are not registered as Express routes a second time.
+ */
+function dispatch(ctx: AppContext, handlers: Handlers) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const specRoute = res.locals.route as SpecRoute | undefined;
+    if (!specRoute) return next();
     try {
+      const handler = handlers[specRoute.operationId] as unknown as AnyHandler;
       const principal = res.locals.principal as Principal | undefined;
-      const path = coerceParameters(specRoute, req.params as Record<string, unknown>, 'path');
+      const path = coerceParameters(specRoute, pathParameters(specRoute, req.path), 'path');
       const query = coerceParameters(specRoute, req.query as Record<string, unknown>, 'query');
       checkPathAndQuery(specRoute, path, query);
       const hc = {
@@ -92,6 +109,37 @@ function route(ctx: AppContext, specRoute: SpecRoute, handler: AnyHandler) {
       next(e);
     }
   };
+}
+
+/**
+ * express-openapi-validator as this server runs it: every request and every response checked against the
+ * bundled spec. Exported for the bench's "Express + validator" baseline, so it measures this configuration.
+ */
+export function specValidator(doc: SpecDoc, config: Pick<AppContext['config'], 'validateRequests' | 'validateResponses'>, logger: AppContext['logger']) {
+  return OpenApiValidator.middleware({
+    // The parsed document, not its path: from a path the validator re-parses and resolves it (0.6-1.3 s).
+    // A copy of it, as the validator may rewrite what it is given.
+    apiSpec: structuredClone(doc) as never,
+    validateRequests: config.validateRequests ? { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false } : false,
+    validateResponses: config.validateResponses
+      ? {
+          // The first mismatch is enough to log and refuse; collecting all costs throughput.
+          allErrors: false,
+          onError: (err, _body, req) => {
+            logger.error({ reqId: (req as Request & { id?: string }).id, errors: err.errors, path: req.path }, 'response does not match the spec');
+            throw new ApiError(500, 'internal_error', 'An unexpected error occurred; quote the event_id when reporting it.');
+          },
+        }
+      : false,
+    validateSecurity: false,
+    // Full format checks: a date-time with month 13 or an impossible day is a 400 (the default 'fast'
+    // mode only checks the shape). eov wants the mode in ajvFormats (validateFormats: 'full' is deprecated
+    // and warns on stderr at every start).
+    validateFormats: true,
+    ajvFormats: { mode: 'full' },
+    ignoreUndocumented: false,
+    validateApiSpec: false,
+  });
 }
 
 export function createApp(ctx: AppContext, handlers: Handlers, doc: SpecDoc = loadSpec()): express.Express {
@@ -124,36 +172,9 @@ export function createApp(ctx: AppContext, handlers: Handlers, doc: SpecDoc = lo
   const json = express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: 'application/json', verify: verifyUtf8 });
   app.use((req: Request, res: Response, next: NextFunction) => ((res.locals.route as SpecRoute | undefined)?.bodySchema ? json(req, res, next) : next()));
   if (ctx.config.validateRequests) app.use(requireDecodableQuery, strictIntegerParameters, boundBodyShape(doc));
-  app.use(
-    OpenApiValidator.middleware({
-      // The parsed document, not its path: from a path the validator re-parses and resolves it (0.6-1.3 s).
-      // A copy of it, as the validator may rewrite what it is given.
-      apiSpec: structuredClone(doc) as never,
-      validateRequests: ctx.config.validateRequests ? { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false } : false,
-      validateResponses: ctx.config.validateResponses
-        ? {
-            // The first mismatch is enough to log and refuse; collecting all costs throughput.
-            allErrors: false,
-            onError: (err, body, req) => {
-              ctx.logger.error({ reqId: (req as Request & { id?: string }).id, errors: err.errors, path: req.path }, 'response does not match the spec');
-              throw new ApiError(500, 'internal_error', 'An unexpected error occurred; quote the event_id when reporting it.');
-            },
-          }
-        : false,
-      validateSecurity: false,
-      // Full format checks: a date-time with month 13 or an impossible day is a 400 (the default 'fast'
-      // mode only checks the shape). eov wants the mode in ajvFormats (validateFormats: 'full' is deprecated
-      // and warns on stderr at every start).
-      validateFormats: true,
-      ajvFormats: { mode: 'full' },
-      ignoreUndocumented: false,
-      validateApiSpec: false,
-    }),
-  );
+  app.use(specValidator(doc, ctx.config, ctx.logger));
   app.use(rejectUnstorable);
-  for (const r of routes) {
-    app[r.method](r.expressPath, route(ctx, r, handlers[r.operationId] as unknown as AnyHandler));
-  }
+  app.use(dispatch(ctx, handlers));
   app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`)));
   app.use(errorMapper(ctx.logger));
   return app;

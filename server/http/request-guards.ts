@@ -218,7 +218,7 @@ export function strictIntegerParameters(req: Request, res: Response, next: NextF
   const route = res.locals.route as SpecRoute | undefined;
   if (!route) return next();
   const problems: ErrorDetail[] = [];
-  const names = [...route.template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+  const names = route.pathParamNames;
   const segments = route.regex.exec(req.path)?.slice(1) ?? [];
   for (const p of route.parameters) {
     if (p.schema?.type !== 'integer') continue;

@@ -20,8 +20,9 @@ interface ParameterSpec { name: string; in: string; schema?: { type?: string; de
 export interface SpecRoute {
   method: 'get' | 'post' | 'put' | 'delete';
   template: string;
-  expressPath: string;
   regex: RegExp;
+  /** The path parameters' names, in the order of the regex's groups. */
+  pathParamNames: string[];
   operationId: OperationId;
   permission: string | null;
   secured: boolean;
@@ -61,8 +62,8 @@ export function specRoutes(doc: SpecDoc): SpecRoute[] {
       routes.push({
         method,
         template,
-        expressPath: template.replace(/\{([^}]+)\}/g, ':$1'),
         regex: new RegExp(`^${template.replace(/\{[^}]+\}/g, '([^/]+)')}$`),
+        pathParamNames: [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!),
         operationId: op.operationId,
         permission: op['x-required-permission'] ?? null,
         secured: security.length > 0,
