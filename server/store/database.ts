@@ -3,13 +3,14 @@
 export type SqlValue = string | number | bigint | null;
 
 export interface Sql {
+  /** Which store runs the statements, for the few that differ (id sequences). */
+  readonly kind: 'sqlite' | 'postgres';
   all<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T[]>;
   get<T = Record<string, unknown>>(sql: string, params?: SqlValue[]): Promise<T | undefined>;
   run(sql: string, params?: SqlValue[]): Promise<{ changes: number }>;
 }
 
 export interface Database extends Sql {
-  readonly kind: 'sqlite' | 'postgres';
   /** Runs fn in one transaction: every write in it lands, or none does. */
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /** Round-trip time to the store in ms; throws when it does not answer. */

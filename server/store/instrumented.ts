@@ -18,6 +18,7 @@ async function timed<T>(observe: StoreObserver, operation: 'statement' | 'transa
 
 function observedSql(sql: Sql, observe: StoreObserver): Sql {
   return {
+    kind: sql.kind,
     all: <T>(text: string, params?: SqlValue[]) => timed(observe, 'statement', () => sql.all<T>(text, params)),
     get: <T>(text: string, params?: SqlValue[]) => timed(observe, 'statement', () => sql.get<T>(text, params)),
     run: (text: string, params?: SqlValue[]) => timed(observe, 'statement', () => sql.run(text, params)),
@@ -26,7 +27,6 @@ function observedSql(sql: Sql, observe: StoreObserver): Sql {
 
 export function instrumented(db: Database, observe: StoreObserver): Database {
   return {
-    kind: db.kind,
     ...observedSql(db, observe),
     transaction: <T>(fn: (tx: Sql) => Promise<T>) => timed(observe, 'transaction', () => db.transaction((tx) => fn(observedSql(tx, observe)))),
     ping: () => db.ping(),

@@ -125,6 +125,7 @@ class PostgresDatabase implements Database {
 
   private on(runner: pg.Pool | pg.PoolClient): Sql {
     return {
+      kind: this.kind,
       all: async <T>(sql: string, params: SqlValue[] = []) => (await this.query<T>(runner, sql, params)).rows as T[],
       get: async <T>(sql: string, params: SqlValue[] = []) => (await this.query<T>(runner, sql, params)).rows[0] as T | undefined,
       run: async (sql: string, params: SqlValue[] = []) => ({ changes: (await this.query(runner, sql, params)).rowCount ?? 0 }),

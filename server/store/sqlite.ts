@@ -101,6 +101,7 @@ class SqliteDatabase implements Database {
 
   private sqlOn(): Sql {
     return {
+      kind: this.kind,
       all: async <T>(sql: string, params: SqlValue[] = []) => this.exec(() => this.prepare(sql).all(...params) as T[]),
       get: async <T>(sql: string, params: SqlValue[] = []) => this.exec(() => this.prepare(sql).get(...params) as T | undefined),
       run: async (sql: string, params: SqlValue[] = []) => this.exec(() => ({ changes: this.prepare(sql).run(...params).changes })),

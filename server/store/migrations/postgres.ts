@@ -12,4 +12,18 @@ export function toPostgresDdl(statement: string): string {
     .replace(/\bvalue INTEGER NOT NULL\)/g, 'value BIGINT NOT NULL)');
 }
 
-export const postgresMigrations: Migration[] = sqliteMigrations.map((m) => ({ ...m, statements: m.statements.map(toPostgresDdl) }));
+/** Statements only PostgreSQL runs, by migration version. */
+const postgresOnly: Record<number, string[]> = {
+  // Provider-config ids from a SEQUENCE: a row of `counters` locked by every create until it commits
+  // queued the writers of all instances. It continues where the counter stopped.
+  3: [
+    `CREATE SEQUENCE provider_config_ids AS BIGINT`,
+    `SELECT setval('provider_config_ids', COALESCE((SELECT value FROM counters WHERE name = 'provider_config_ids'), 0) + 1, false)`,
+    `DELETE FROM counters WHERE name = 'provider_config_ids'`,
+  ],
+};
+
+export const postgresMigrations: Migration[] = sqliteMigrations.map((m) => ({
+  ...m,
+  statements: [...m.statements.map(toPostgresDdl), ...(postgresOnly[m.version] ?? [])],
+}));

@@ -126,4 +126,11 @@ export const sqliteMigrations: Migration[] = [
       `CREATE INDEX access_profiles_next_rotation ON access_profiles (next_rotation_at) WHERE next_rotation_at IS NOT NULL`,
     ],
   },
+  {
+    version: 3,
+    // SQLite serialises its writers, so its id sequences stay rows of `counters`; PostgreSQL adds a
+    // SEQUENCE here (see postgres.ts).
+    name: 'id sequences without a row lock',
+    statements: [],
+  },
 ];
