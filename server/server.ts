@@ -91,19 +91,7 @@ function listen(server: Server, port: number, host: string, vars: { portVar: str
   });
 }
 
-/**
- * The validator compiles an operation's schemas on its first request: do that on a private loopback
- * listener before the real one opens, so the first user is not the one who waits, and a server that
- * answers is a server that has finished starting.
- */
-async function warmUp(app: import('express').Express): Promise<void> {
-  const private_ = createServer(app);
-  await new Promise<void>((resolve) => private_.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = private_.address() as { port: number };
-  await fetch(`http://127.0.0.1:${port}/livez`).catch(() => undefined);
-  private_.closeAllConnections();
-  await new Promise<void>((resolve) => private_.close(() => resolve()));
-}
+
 
 const reachable = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
 const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -132,7 +120,9 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     server.maxConnections = config.maxConnections;
     server.on('clientError', answerClientError);
     const connections = trackConnections(server);
-    await warmUp(app);
+    // Every operation's validators are built before the listener opens: the first user of an operation
+    // is not the one who waits, and a server that answers has finished starting.
+    await app.validatorsReady;
     await listen(server, config.port, config.host, { portVar: 'PORT', hostVar: 'HOST' });
     if (metrics && config.metrics) {
       metricsListener = metricsServer(metrics);

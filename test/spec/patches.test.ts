@@ -106,11 +106,13 @@ describe('dependency patches', () => {
       'express-openapi-validator+5.6.2+002+context-once-loaded.patch',
       'express-openapi-validator+5.6.2+003+one-mutator-per-operation.patch',
       'express-openapi-validator+5.6.2+004+compile-components-once.patch',
+      'express-openapi-validator+5.6.2+005+compile-on-load.patch',
     ]);
     expect(eov('middlewares/openapi.metadata.js')).toContain('function routeTable(strict, sensitive)');
     expect(eov('openapi.validator.js')).toContain('const withContext = (next, use) =>');
     expect(eov('middlewares/openapi.request.validator.js')).toContain('// One mutator per operation');
     expect(eov('middlewares/util.js')).toContain('function withSharedDocument(ajv, schema)');
+    expect(eov('openapi.validator.js')).toContain('middlewares.loaded = pContext.then(');
   });
 
   for (const strict of [true, false]) {
