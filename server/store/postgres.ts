@@ -1,7 +1,8 @@
 // PostgreSQL store through `pg`: a pool of connections, `?` placeholders translated to `$n`,
 // migrations under an advisory lock (instances starting together do not race), connection faults
 // mapped to StoreUnavailableError (503) and serialization failures retried.
-import pg from 'pg';
+import type pg from 'pg';
+import { createRequire } from 'node:module';
 import { StoreUnavailableError, UniqueViolationError, type Database, type Sql, type SqlValue } from './database.js';
 import { StartupError, maskUrl } from '../startup-error.js';
 import { applyMigrations } from './migrations/migration.js';
@@ -9,9 +10,17 @@ import { postgresMigrations } from './migrations/postgres.js';
 
 export interface PostgresOptions { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number; connectRetryMs: number }
 
-// int8 (counts, ids) and numeric as JS numbers: ids stay below 2^53 (the API rejects larger ones).
-pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
+// The driver is loaded when a PostgreSQL store is opened, not at every start (SQLite needs none of it).
+let driver: typeof pg | null = null;
+function loadDriver(): typeof pg {
+  if (!driver) {
+    driver = createRequire(import.meta.url)('pg') as typeof pg;
+    // int8 (counts, ids) and numeric as JS numbers: ids stay below 2^53 (the API rejects larger ones).
+    driver.types.setTypeParser(20, (v) => Number(v));
+    driver.types.setTypeParser(1700, (v) => Number(v));
+  }
+  return driver;
+}
 
 const MIGRATION_LOCK = 7_314_220_901;
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -58,7 +67,7 @@ function schemaOf(url: string): { connectionString: string; schema: string | nul
 
 export async function openPostgres(url: string, options: PostgresOptions): Promise<Database> {
   const { connectionString, schema } = schemaOf(url);
-  const pool = new pg.Pool({
+  const pool = new (loadDriver().Pool)({
     connectionString,
     max: options.poolSize,
     connectionTimeoutMillis: options.connectTimeoutMs,

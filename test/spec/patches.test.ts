@@ -107,6 +107,7 @@ describe('dependency patches', () => {
       'express-openapi-validator+5.6.2+003+one-mutator-per-operation.patch',
       'express-openapi-validator+5.6.2+004+compile-components-once.patch',
       'express-openapi-validator+5.6.2+005+compile-on-load.patch',
+      'express-openapi-validator+5.6.2+006+api-spec-validator-only-when-used.patch',
     ]);
     expect(eov('middlewares/openapi.metadata.js')).toContain('function routeTable(strict, sensitive)');
     expect(eov('openapi.validator.js')).toContain('const withContext = (next, use) =>');
