@@ -13,16 +13,25 @@ export default defineConfig({
     // Two cores: few parallel files, so server processes and Prism do not starve each other.
     maxWorkers: 2,
     projects: [
-      { extends: true as const, test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**'] } },
+      {
+        extends: true as const,
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/postgres/**'] },
+      },
       ...(postgres
-        ? [{
-            extends: true as const,
-            test: {
-              name: 'postgres',
-              include: ['test/integration/**/*.test.ts', 'test/contract/server.test.ts', 'test/postgres/**/*.test.ts'],
-              env: { TEST_STORE: 'postgres' },
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                include: [
+                  'test/integration/**/*.test.ts',
+                  'test/contract/server.test.ts',
+                  'test/postgres/**/*.test.ts',
+                ],
+                env: { TEST_STORE: 'postgres' },
+              },
             },
-          }]
+          ]
         : []),
     ],
   },

@@ -11,17 +11,25 @@ import { freePort } from '../test/support/processes.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export type BaselineKind = 'http' | 'express' | 'express-validator';
-export interface Baseline { kind: BaselineKind | 'prism'; url: string; stop(): Promise<void> }
+export interface Baseline {
+  kind: BaselineKind | 'prism';
+  url: string;
+  stop(): Promise<void>;
+}
 
 /** A baseline serving `body` as a constant; resolves once it listens. */
 export async function startBaseline(kind: BaselineKind, body: string): Promise<Baseline> {
   const file = join(mkdtempSync(join(tmpdir(), 'ap-baseline-')), 'body.json');
   writeFileSync(file, body);
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts', kind, String(port), file], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/baseline-server.ts', kind, String(port), file],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stderr!.on('data', (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
@@ -34,11 +42,12 @@ export async function startBaseline(kind: BaselineKind, body: string): Promise<B
   return {
     kind,
     url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 

@@ -18,7 +18,13 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 
-interface Row { scenario: string; rps: number; p50: number; p99: number; errors: number }
+interface Row {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 const rows: Row[] = [];
 
 const profileBody = (name: string): components['schemas']['AccessProfileCreate'] => ({
@@ -26,10 +32,17 @@ const profileBody = (name: string): components['schemas']['AccessProfileCreate']
   description: 'Bench profile',
   tags: ['bench', 'engineering'],
   provider_configs: [
-    { provider_name: 'openai', allowed_models: ['gpt-4o', 'gpt-4o-mini'], budgets: [{ max_limit: 500, reset_duration: '1M' }] },
+    {
+      provider_name: 'openai',
+      allowed_models: ['gpt-4o', 'gpt-4o-mini'],
+      budgets: [{ max_limit: 500, reset_duration: '1M' }],
+    },
     { provider_name: 'anthropic', all_models_allowed: true },
   ],
-  budgets: [{ max_limit: 2000, reset_duration: '1M' }, { max_limit: 150, reset_duration: '1d' }],
+  budgets: [
+    { max_limit: 2000, reset_duration: '1M' },
+    { max_limit: 150, reset_duration: '1d' },
+  ],
   rate_limit: { token_max_limit: 1000000, token_reset_duration: '1h' },
   mcp_servers: [{ mcp_server_id: 'github' }],
 });
@@ -50,7 +63,9 @@ async function seed(db: Database, count: number, prefix: string): Promise<void> 
        FROM access_profiles p CROSS JOIN n ORDER BY n.i, p.id`,
       [copies],
     );
-    await tx.run(`INSERT INTO profile_tags (access_profile_id, tag) SELECT p.id, t.tag FROM access_profiles p JOIN profile_tags t ON t.access_profile_id = (SELECT MIN(id) FROM access_profiles) WHERE p.name LIKE '%-copy-%'`);
+    await tx.run(
+      `INSERT INTO profile_tags (access_profile_id, tag) SELECT p.id, t.tag FROM access_profiles p JOIN profile_tags t ON t.access_profile_id = (SELECT MIN(id) FROM access_profiles) WHERE p.name LIKE '%-copy-%'`,
+    );
     // The template count's shards (server/store/counters.ts) summed to the new count.
     await tx.run(`DELETE FROM counters WHERE name LIKE 'access\\_profiles:%' ESCAPE '\\'`);
     await tx.run(`UPDATE counters SET value = (SELECT COUNT(*) FROM access_profiles) WHERE name = 'access_profiles'`);
@@ -60,9 +75,17 @@ async function seed(db: Database, count: number, prefix: string): Promise<void> 
 async function run(scenario: string, opts: autocannon.Options): Promise<Row> {
   const result = await autocannon({ duration: DURATION, connections: CONNECTIONS, headers: auth, ...opts });
   const non2xx = result.non2xx + result.errors;
-  const row = { scenario, rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: non2xx };
+  const row = {
+    scenario,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: non2xx,
+  };
   rows.push(row);
-  console.log(`${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${non2xx}`);
+  console.log(
+    `${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${non2xx}`,
+  );
   return row;
 }
 
@@ -75,15 +98,29 @@ async function storeUrl(name: string): Promise<string> {
   return `sqlite:${join(mkdtempSync(join(tmpdir(), 'ap-bench-')), `${name}.db`)}`;
 }
 
-async function seededServer(name: string, count: number, env: Record<string, string> = {}): Promise<{ server: ServerProcess; url: string }> {
+async function seededServer(
+  name: string,
+  count: number,
+  env: Record<string, string> = {},
+): Promise<{ server: ServerProcess; url: string }> {
   const databaseUrl = await storeUrl(name);
-  const db = await openDatabase({ databaseUrl, pg: { poolSize: 4, statementTimeoutMs: 60000, connectTimeoutMs: 5000, connectRetryMs: 0 } });
+  const db = await openDatabase({
+    databaseUrl,
+    pg: { poolSize: 4, statementTimeoutMs: 60000, connectTimeoutMs: 5000, connectRetryMs: 0 },
+  });
   const t = performance.now();
   await seed(db, count, name);
-  console.log(`seeded ${count} profiles in ${((performance.now() - t) / 1000).toFixed(1)} s (${Math.round(count / ((performance.now() - t) / 1000))}/s, in-process)`);
+  console.log(
+    `seeded ${count} profiles in ${((performance.now() - t) / 1000).toFixed(1)} s (${Math.round(count / ((performance.now() - t) / 1000))}/s, in-process)`,
+  );
   await db.close();
   // One key sends every request: its rate limit would measure the limiter, not the server.
-  const server = await startServerProcess({ DATABASE_URL: databaseUrl, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0', ...env });
+  const server = await startServerProcess({
+    DATABASE_URL: databaseUrl,
+    ADMIN_API_KEY: ADMIN,
+    RATE_LIMIT_PER_KEY: '0',
+    ...env,
+  });
   return { server, url: databaseUrl };
 }
 
@@ -93,7 +130,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * The first request to each operation against its steady p50 (20 more, one at a time): a server that
  * compiles a validator on first use shows it here. Run on a fresh server, before any other request.
  */
-async function firstRequests(url: string): Promise<Array<{ operation: string; first_ms: number; p50_ms: number; ratio: number }>> {
+async function firstRequests(
+  url: string,
+): Promise<Array<{ operation: string; first_ms: number; p50_ms: number; ratio: number }>> {
   let n = 0;
   const ops: Array<[string, string, string, () => unknown]> = [
     ['getAccessProfile', 'GET', '/api/access-profiles/500', () => undefined],
@@ -113,7 +152,11 @@ async function firstRequests(url: string): Promise<Array<{ operation: string; fi
     const once = async () => {
       const b = body();
       const t = performance.now();
-      const res = await fetch(url + path, { method, headers: auth, body: b === undefined ? undefined : JSON.stringify(b) });
+      const res = await fetch(url + path, {
+        method,
+        headers: auth,
+        body: b === undefined ? undefined : JSON.stringify(b),
+      });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`${operation}: ${res.status}`);
       return performance.now() - t;
@@ -122,7 +165,12 @@ async function firstRequests(url: string): Promise<Array<{ operation: string; fi
     const steady: number[] = [];
     for (let i = 0; i < 20; i++) steady.push(await once());
     const p50 = median(steady);
-    out.push({ operation, first_ms: Math.round(first * 10) / 10, p50_ms: Math.round(p50 * 10) / 10, ratio: Math.round((first / p50) * 10) / 10 });
+    out.push({
+      operation,
+      first_ms: Math.round(first * 10) / 10,
+      p50_ms: Math.round(p50 * 10) / 10,
+      ratio: Math.round((first / p50) * 10) / 10,
+    });
   }
   console.table(out);
   return out;
@@ -139,7 +187,9 @@ async function measureBaseline(start: () => Promise<Baseline>, scenario: string)
 }
 
 async function main(): Promise<void> {
-  console.log(`bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, store ${process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite'}\n`);
+  console.log(
+    `bench: ${DURATION}s per scenario, ${CONNECTIONS} connections, store ${process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite'}\n`,
+  );
 
   // 1k profiles, validation on: the everyday figures.
   const small = await seededServer('p1k', 1000);
@@ -148,7 +198,10 @@ async function main(): Promise<void> {
   const body = await (await fetch(`${small.server.url}/api/access-profiles/500`, { headers: auth })).text();
   const httpConst = await measureBaseline(() => startBaseline('http', body), 'baseline: node:http constant');
   const expressConst = await measureBaseline(() => startBaseline('express', body), 'baseline: Express 5 constant');
-  const validatorConst = await measureBaseline(() => startBaseline('express-validator', body), 'baseline: Express 5 + validator, constant');
+  const validatorConst = await measureBaseline(
+    () => startBaseline('express-validator', body),
+    'baseline: Express 5 + validator, constant',
+  );
   const prism = await measureBaseline(startPrismBaseline, 'baseline: Prism mock');
   const getOn = await run('get-by-id (validation on)', { url: `${small.server.url}/api/access-profiles/500` });
   const list1k = await run('list limit=50 @ 1k profiles', { url: `${small.server.url}/api/access-profiles?limit=50` });
@@ -174,7 +227,13 @@ async function main(): Promise<void> {
   await small.server.stop();
 
   // Same store, validation off: what request + response validation costs.
-  const off = await startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0', VALIDATE_RESPONSES: 'false', VALIDATE_REQUESTS: 'false' });
+  const off = await startServerProcess({
+    DATABASE_URL: small.url,
+    ADMIN_API_KEY: ADMIN,
+    RATE_LIMIT_PER_KEY: '0',
+    VALIDATE_RESPONSES: 'false',
+    VALIDATE_REQUESTS: 'false',
+  });
   const getOff = await run('get-by-id (validation off)', { url: `${off.url}/api/access-profiles/500` });
   await off.stop();
 
@@ -182,13 +241,17 @@ async function main(): Promise<void> {
   // own autocannon: what a second instance adds when both write.
   let scaleOut: { one: number; two: number } | null = null;
   if (process.env.DATABASE_URL?.startsWith('postgres')) {
-    const pair = await Promise.all([0, 1].map(() => startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0' })));
+    const pair = await Promise.all(
+      [0, 1].map(() => startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0' })),
+    );
     const creating = (i: number) => ({
       url: `${pair[i]!.url}/api/access-profiles`,
       method: 'POST' as const,
       setupClient: (client: autocannon.Client) => {
         client.setBody(JSON.stringify(profileBody(`bench-scale-${i}-${process.pid}-${n++}`)));
-        client.on('response', () => client.setBody(JSON.stringify(profileBody(`bench-scale-${i}-${process.pid}-${n++}`))));
+        client.on('response', () =>
+          client.setBody(JSON.stringify(profileBody(`bench-scale-${i}-${process.pid}-${n++}`))),
+        );
       },
     });
     const one = await run('create, one instance', creating(0));
@@ -199,7 +262,9 @@ async function main(): Promise<void> {
 
   // 100k profiles: the page cost must follow the page, not the table.
   const big = await seededServer('p100k', Number(process.env.BENCH_LARGE ?? 100_000));
-  const list100k = await run('list limit=50 @ 100k profiles', { url: `${big.server.url}/api/access-profiles?limit=50` });
+  const list100k = await run('list limit=50 @ 100k profiles', {
+    url: `${big.server.url}/api/access-profiles?limit=50`,
+  });
   const rssBig = big.server.peakRssMb();
   await big.server.stop();
 
@@ -227,18 +292,58 @@ async function main(): Promise<void> {
   // Every target is judged, and the last line says how many were missed. A scenario that got errors
   // measured the errors, not the server: it is a target of its own, and it fails.
   const targets: Array<{ name: string; measured: string; met: boolean }> = [
-    { name: 'no scenario answered an error', measured: anyErrors.length ? anyErrors.map((r) => `${r.scenario}: ${r.errors}`).join('; ') : 'none', met: anyErrors.length === 0 },
-    { name: 'Express + validator (constant) >= 0.55x Express constant', measured: `${summary.validator_vs_express}x (${validatorConst.rps} vs ${expressConst.rps} req/s)`, met: summary.validator_vs_express >= 0.55 },
-    { name: 'get-by-id >= 0.9x Express + validator baseline', measured: `${summary.get_vs_validator_baseline}x (${getOn.rps} vs ${validatorConst.rps} req/s)`, met: summary.get_vs_validator_baseline >= 0.9 },
-    { name: 'get-by-id >= 3x the Prism mock', measured: `${summary.get_vs_prism}x (${getOn.rps} vs ${prism.rps} req/s)`, met: summary.get_vs_prism >= 3 },
-    { name: 'validation cost on get-by-id <= 20% of throughput', measured: `${summary.validation_cost_pct}%`, met: summary.validation_cost_pct <= 20 },
+    {
+      name: 'no scenario answered an error',
+      measured: anyErrors.length ? anyErrors.map((r) => `${r.scenario}: ${r.errors}`).join('; ') : 'none',
+      met: anyErrors.length === 0,
+    },
+    {
+      name: 'Express + validator (constant) >= 0.55x Express constant',
+      measured: `${summary.validator_vs_express}x (${validatorConst.rps} vs ${expressConst.rps} req/s)`,
+      met: summary.validator_vs_express >= 0.55,
+    },
+    {
+      name: 'get-by-id >= 0.9x Express + validator baseline',
+      measured: `${summary.get_vs_validator_baseline}x (${getOn.rps} vs ${validatorConst.rps} req/s)`,
+      met: summary.get_vs_validator_baseline >= 0.9,
+    },
+    {
+      name: 'get-by-id >= 3x the Prism mock',
+      measured: `${summary.get_vs_prism}x (${getOn.rps} vs ${prism.rps} req/s)`,
+      met: summary.get_vs_prism >= 3,
+    },
+    {
+      name: 'validation cost on get-by-id <= 20% of throughput',
+      measured: `${summary.validation_cost_pct}%`,
+      met: summary.validation_cost_pct <= 20,
+    },
     { name: 'create (2 provider configs, 3 budgets) >= 1000/s', measured: `${create.rps}/s`, met: create.rps >= 1000 },
     { name: 'list (limit 50) at 1k profiles >= 1000 req/s', measured: `${list1k.rps} req/s`, met: list1k.rps >= 1000 },
-    { name: 'list (limit 50) at 100k no more than 1.3x slower than at 1k', measured: `${summary.list_100k_vs_1k}x (${list100k.rps} vs ${list1k.rps} req/s)`, met: summary.list_100k_vs_1k <= 1.3 },
+    {
+      name: 'list (limit 50) at 100k no more than 1.3x slower than at 1k',
+      measured: `${summary.list_100k_vs_1k}x (${list100k.rps} vs ${list1k.rps} req/s)`,
+      met: summary.list_100k_vs_1k <= 1.3,
+    },
     { name: 'ready < 500 ms after spawn', measured: `${summary.ready_ms} ms`, met: summary.ready_ms < 500 },
-    { name: 'first request to each operation <= 3x its steady p50', measured: `worst ${worstFirst.operation}: ${worstFirst.first_ms} ms vs p50 ${worstFirst.p50_ms} ms (${worstFirst.ratio}x)`, met: worstFirst.ratio <= 3 },
-    { name: 'peak RSS under the bench < 150 MB', measured: `${summary.peak_rss_mb} MB`, met: summary.peak_rss_mb < 150 },
-    ...(scaleOut ? [{ name: 'two instances >= 1.6x one on creates (load generator shares the cores)', measured: `${summary.two_instances_vs_one}x (${scaleOut.two} vs ${scaleOut.one} creates/s)`, met: (summary.two_instances_vs_one ?? 0) >= 1.6 }] : []),
+    {
+      name: 'first request to each operation <= 3x its steady p50',
+      measured: `worst ${worstFirst.operation}: ${worstFirst.first_ms} ms vs p50 ${worstFirst.p50_ms} ms (${worstFirst.ratio}x)`,
+      met: worstFirst.ratio <= 3,
+    },
+    {
+      name: 'peak RSS under the bench < 150 MB',
+      measured: `${summary.peak_rss_mb} MB`,
+      met: summary.peak_rss_mb < 150,
+    },
+    ...(scaleOut
+      ? [
+          {
+            name: 'two instances >= 1.6x one on creates (load generator shares the cores)',
+            measured: `${summary.two_instances_vs_one}x (${scaleOut.two} vs ${scaleOut.one} creates/s)`,
+            met: (summary.two_instances_vs_one ?? 0) >= 1.6,
+          },
+        ]
+      : []),
   ];
   console.log('\n| target | measured | met? |\n| --- | --- | --- |');
   for (const t of targets) console.log(`| ${t.name} | ${t.measured} | ${t.met ? 'met' : 'MISSED'} |`);
@@ -248,7 +353,11 @@ async function main(): Promise<void> {
   const file = new URL(`./results/bench-${summary.store}-${Date.now()}.json`, import.meta.url);
   writeFileSync(file, JSON.stringify(summary, null, 2));
   console.log(`\nwrote ${file.pathname}`);
-  console.log(missed.length ? `bench: ${missed.length} of ${targets.length} targets MISSED: ${missed.map((t) => t.name).join('; ')}` : `bench: all ${targets.length} targets met`);
+  console.log(
+    missed.length
+      ? `bench: ${missed.length} of ${targets.length} targets MISSED: ${missed.map((t) => t.name).join('; ')}`
+      : `bench: all ${targets.length} targets met`,
+  );
 }
 
 main().catch((e) => {

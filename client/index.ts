@@ -9,7 +9,9 @@ export type ErrorCode = components['schemas']['ErrorCode'];
 
 type Method = 'get' | 'put' | 'post' | 'delete';
 /** Paths that have `method`. */
-export type PathsWith<M extends Method> = { [P in keyof paths]: paths[P][M] extends undefined ? never : P }[keyof paths];
+export type PathsWith<M extends Method> = {
+  [P in keyof paths]: paths[P][M] extends undefined ? never : P;
+}[keyof paths];
 /** The request options of one operation: `params` (path, query, header) and `body`. */
 export type RequestInit<P extends keyof paths, M extends Method> = MaybeOptionalInit<paths[P], M>;
 type InitArgs<I> = undefined extends I ? [init?: I] : [init: I];
@@ -19,8 +21,10 @@ type InitArgs<I> = undefined extends I ? [init?: I] : [init: I];
  * error (openapi-fetch infers them, which lets excess properties through: openapi-ts/openapi-typescript
  * #1769, #2329).
  */
-export type ClientMethod<M extends Method> = <P extends PathsWith<M>>(url: P, ...init: InitArgs<RequestInit<P, M>>) =>
-  Promise<FetchResponse<paths[P][M] & Record<string | number, unknown>, RequestInit<P, M>, `${string}/${string}`>>;
+export type ClientMethod<M extends Method> = <P extends PathsWith<M>>(
+  url: P,
+  ...init: InitArgs<RequestInit<P, M>>
+) => Promise<FetchResponse<paths[P][M] & Record<string | number, unknown>, RequestInit<P, M>, `${string}/${string}`>>;
 
 export interface AccessProfilesClient {
   GET: ClientMethod<'get'>;
@@ -44,7 +48,8 @@ export function createAccessProfilesClient(options: ClientOptions): AccessProfil
   const client = createClient<paths>({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
   const headers: Middleware = {
     onRequest({ request }) {
-      if (options.apiKey && !request.headers.has('Authorization')) request.headers.set('Authorization', `Bearer ${options.apiKey}`);
+      if (options.apiKey && !request.headers.has('Authorization'))
+        request.headers.set('Authorization', `Bearer ${options.apiKey}`);
       const id = typeof options.requestId === 'function' ? options.requestId() : options.requestId;
       if (id && !request.headers.has('X-Request-Id')) request.headers.set('X-Request-Id', id);
       return request;
@@ -55,7 +60,9 @@ export function createAccessProfilesClient(options: ClientOptions): AccessProfil
 }
 
 export function isErrorEnvelope(value: unknown): value is ErrorEnvelope {
-  return typeof value === 'object' && value !== null && (value as { is_bifrost_error?: unknown }).is_bifrost_error === true;
+  return (
+    typeof value === 'object' && value !== null && (value as { is_bifrost_error?: unknown }).is_bifrost_error === true
+  );
 }
 
 /** An error response of the API, carrying the typed envelope. */
@@ -82,9 +89,14 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
 
 // List paths: GET operations whose 200 body has total_count and one array.
 type GetOf<P extends keyof paths> = paths[P] extends { get: infer G } ? G : never;
-type OkBody<P extends keyof paths> = GetOf<P> extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never;
-export type ListPath = { [P in keyof paths]: OkBody<P> extends { total_count: number; offset: number } ? P : never }[keyof paths];
-type ItemOf<P extends ListPath> = { [K in keyof OkBody<P>]: OkBody<P>[K] extends Array<infer I> ? I : never }[keyof OkBody<P>];
+type OkBody<P extends keyof paths> =
+  GetOf<P> extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never;
+export type ListPath = {
+  [P in keyof paths]: OkBody<P> extends { total_count: number; offset: number } ? P : never;
+}[keyof paths];
+type ItemOf<P extends ListPath> = {
+  [K in keyof OkBody<P>]: OkBody<P>[K] extends Array<infer I> ? I : never;
+}[keyof OkBody<P>];
 type ParamsOf<P extends ListPath> = GetOf<P> extends { parameters: infer Q } ? Q : never;
 
 /** Pages through any list endpoint, yielding items until `total_count` is reached. */
@@ -98,7 +110,10 @@ export async function* paginate<P extends ListPath>(
   let offset = Number(given.query?.offset ?? 0);
   for (;;) {
     const query = { ...(given.query ?? {}), limit: pageSize, offset };
-    const get = client.GET as unknown as (p: string, init: unknown) => Promise<{ data?: Record<string, unknown>; error?: unknown; response: Response }>;
+    const get = client.GET as unknown as (
+      p: string,
+      init: unknown,
+    ) => Promise<{ data?: Record<string, unknown>; error?: unknown; response: Response }>;
     const page = unwrap(await get(path, { params: { ...params, query } }));
     const items = Object.values(page).find(Array.isArray) as ItemOf<P>[];
     for (const item of items) yield item;
@@ -111,6 +126,8 @@ export async function* paginate<P extends ListPath>(
  * The profile a version snapshot holds, typed. On the wire `snapshot` is JSON text (the vendor's shape,
  * kept for compatibility); this reads it as the `AccessProfile` it is.
  */
-export function versionSnapshot(version: components['schemas']['ProfileVersion']): components['schemas']['AccessProfile'] {
+export function versionSnapshot(
+  version: components['schemas']['ProfileVersion'],
+): components['schemas']['AccessProfile'] {
   return JSON.parse(version.snapshot) as components['schemas']['AccessProfile'];
 }

@@ -26,19 +26,29 @@ function usageError(message: string): never {
   process.exit(2);
 }
 
-let args;
+let args: ReturnType<typeof parseCommandLine>;
 try {
-  args = parseArgs({
+  args = parseCommandLine();
+} catch (e) {
+  usageError((e as Error).message);
+}
+
+function parseCommandLine() {
+  return parseArgs({
     options: {
-      'base-url': { type: 'string' }, 'api-key': { type: 'string' }, 'read-only': { type: 'boolean' },
-      mock: { type: 'boolean' }, prefix: { type: 'string' }, junit: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'base-url': { type: 'string' },
+      'api-key': { type: 'string' },
+      'read-only': { type: 'boolean' },
+      mock: { type: 'boolean' },
+      prefix: { type: 'string' },
+      junit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
     allowPositionals: false,
   }).values;
-} catch (e) {
-  usageError((e as Error).message);
 }
+
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
@@ -48,7 +58,8 @@ const apiKey = args['api-key'] ?? process.env.ACCESS_PROFILES_API_KEY;
 if (!baseUrl) usageError('--base-url is required');
 if (!/^https?:\/\/[^/]/.test(baseUrl)) usageError(`--base-url must be an http(s) URL, not ${JSON.stringify(baseUrl)}`);
 if (!apiKey) usageError('--api-key (or ACCESS_PROFILES_API_KEY) is required');
-if (args.prefix !== undefined && !/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(args.prefix)) usageError('--prefix must be 1-64 letters, digits, spaces, dots, dashes or underscores');
+if (args.prefix !== undefined && !/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/.test(args.prefix))
+  usageError('--prefix must be 1-64 letters, digits, spaces, dots, dashes or underscores');
 
 try {
   await fetch(`${baseUrl}/health`);
@@ -77,7 +88,14 @@ const progress = (r: StepResult) => {
   console.log(`  ${mark[r.outcome]} ${r.name}${r.outcome === 'skipped' ? ` (${r.reason})` : ` ${r.ms} ms`}`);
   for (const p of r.problems) console.log(`         ${r.name}: ${p}`);
 };
-const report = await runContract({ baseUrl, apiKey, readOnly, mock, ...(args.prefix ? { prefix: args.prefix } : {}), onResult: progress });
+const report = await runContract({
+  baseUrl,
+  apiKey,
+  readOnly,
+  mock,
+  ...(args.prefix ? { prefix: args.prefix } : {}),
+  onResult: progress,
+});
 
 if (args.junit) writeFileSync(args.junit, junitXml(report, baseUrl));
 const failures = report.results.filter((r) => r.outcome === 'failed');
@@ -86,5 +104,7 @@ if (failures.length) {
   for (const r of failures) for (const p of r.problems) console.log(`  ${r.name}: ${p}`);
 }
 const created = readOnly || mock ? '' : ` (data prefix ${report.prefix})`;
-console.log(`\n${report.passed} passed, ${report.failed} failed${report.skipped ? `, ${report.skipped} skipped` : ''}${created}`);
+console.log(
+  `\n${report.passed} passed, ${report.failed} failed${report.skipped ? `, ${report.skipped} skipped` : ''}${created}`,
+);
 process.exit(report.failed ? 1 : 0);

@@ -12,14 +12,33 @@ const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsM
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 ajv.addSchema({ ...spec, $id: 'doc' });
 
-export interface Operation { operationId: string; method: string; path: string; op: Json }
+export interface Operation {
+  operationId: string;
+  method: string;
+  path: string;
+  op: Json;
+}
 export const operations = new Map<string, Operation>();
 for (const [path, item] of Object.entries(spec.paths as Json)) {
   for (const method of ['get', 'post', 'put', 'patch', 'delete']) {
-    if (item[method]) operations.set(item[method].operationId, { operationId: item[method].operationId, method: method.toUpperCase(), path, op: item[method] });
+    if (item[method])
+      operations.set(item[method].operationId, {
+        operationId: item[method].operationId,
+        method: method.toUpperCase(),
+        path,
+        op: item[method],
+      });
   }
 }
-const deref = (o: Json | undefined): Json | undefined => (o?.$ref ? deref(o.$ref.split('/').slice(1).reduce((a: Json, k: string) => a?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec)) : o);
+const deref = (o: Json | undefined): Json | undefined =>
+  o?.$ref
+    ? deref(
+        o.$ref
+          .split('/')
+          .slice(1)
+          .reduce((a: Json, k: string) => a?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], spec),
+      )
+    : o;
 
 function validator(schema: Json) {
   return schema.$ref ? ajv.getSchema(`doc${schema.$ref}`)! : ajv.compile(schema);
@@ -27,20 +46,30 @@ function validator(schema: Json) {
 
 /** `access_profile.budgets[0].max_limit`, the way a reader names a field. */
 function fieldOf(e: ErrorObject): string {
-  const parts = e.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (e.keyword === 'required') parts.push(String((e.params as { missingProperty: string }).missingProperty));
-  if (e.keyword === 'additionalProperties') parts.push(String((e.params as { additionalProperty: string }).additionalProperty));
+  if (e.keyword === 'additionalProperties')
+    parts.push(String((e.params as { additionalProperty: string }).additionalProperty));
   const name = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
   return name || '(body)';
 }
 
 /** Problems of one response against the operation's documented `status`: empty when it conforms. */
-export function responseProblems(operationId: string, expectedStatus: number, response: Response, body: unknown): string[] {
+export function responseProblems(
+  operationId: string,
+  expectedStatus: number,
+  response: Response,
+  body: unknown,
+): string[] {
   const op = operations.get(operationId);
   if (!op) return [`${operationId} is not an operation of the spec`];
   const status = response.status;
   const problems: string[] = [];
-  if (status !== expectedStatus) problems.push(`status ${status}, expected ${expectedStatus}; body ${JSON.stringify(body)?.slice(0, 300)}`);
+  if (status !== expectedStatus)
+    problems.push(`status ${status}, expected ${expectedStatus}; body ${JSON.stringify(body)?.slice(0, 300)}`);
   const documented = deref(op.op.responses?.[String(status)]);
   if (!documented) return [...problems, `status ${status} is not documented`];
   for (const [name, h] of Object.entries((documented.headers ?? {}) as Json)) {
@@ -55,14 +84,20 @@ export function responseProblems(operationId: string, expectedStatus: number, re
       const validate = validator(header.schema);
       // Header values are text; an integer header is checked as the number it spells.
       const typed = header.schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value;
-      if (!validate(typed)) problems.push(`header ${name} ${JSON.stringify(value)}: ${ajv.errorsText(validate.errors, { dataVar: 'value' })}`);
+      if (!validate(typed))
+        problems.push(
+          `header ${name} ${JSON.stringify(value)}: ${ajv.errorsText(validate.errors, { dataVar: 'value' })}`,
+        );
     }
   }
   const schema = documented.content?.['application/json']?.schema;
   if (schema) {
     const validate = validator(schema);
     if (!validate(body)) {
-      for (const e of validate.errors ?? []) problems.push(`body field ${fieldOf(e)} ${e.message}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`);
+      for (const e of validate.errors ?? [])
+        problems.push(
+          `body field ${fieldOf(e)} ${e.message}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`,
+        );
     }
   }
   return problems;

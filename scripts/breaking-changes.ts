@@ -7,7 +7,11 @@ const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;
 function resolver(doc: Json) {
   return (s: Json | undefined): Json | undefined => {
     let cur = s;
-    for (let i = 0; cur?.$ref && i < 20; i++) cur = cur.$ref.split('/').slice(1).reduce((a: Json, k: string) => a?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+    for (let i = 0; cur?.$ref && i < 20; i++)
+      cur = cur.$ref
+        .split('/')
+        .slice(1)
+        .reduce((a: Json, k: string) => a?.[k.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
     return cur;
   };
 }
@@ -15,13 +19,23 @@ function resolver(doc: Json) {
 function typesOf(s: Json | undefined, deref: (s: Json | undefined) => Json | undefined): Set<string> {
   const schema = deref(s);
   if (!schema) return new Set();
-  if (schema.oneOf || schema.anyOf) return new Set([...(schema.oneOf ?? schema.anyOf)].flatMap((x: Json) => [...typesOf(x, deref)]));
+  if (schema.oneOf || schema.anyOf)
+    return new Set([...(schema.oneOf ?? schema.anyOf)].flatMap((x: Json) => [...typesOf(x, deref)]));
   if (schema.const === null) return new Set(['null']);
   const t = schema.type;
   return new Set(t === undefined ? ['any'] : Array.isArray(t) ? t : [t]);
 }
 
-function compareSchema(oldS: Json | undefined, newS: Json | undefined, mode: 'request' | 'response', where: string, issues: string[], od: (s?: Json) => Json | undefined, nd: (s?: Json) => Json | undefined, depth = 0): void {
+function compareSchema(
+  oldS: Json | undefined,
+  newS: Json | undefined,
+  mode: 'request' | 'response',
+  where: string,
+  issues: string[],
+  od: (s?: Json) => Json | undefined,
+  nd: (s?: Json) => Json | undefined,
+  depth = 0,
+): void {
   const o = od(oldS);
   const n = nd(newS);
   if (!o || !n || depth > 12) return;
@@ -41,13 +55,19 @@ function compareSchema(oldS: Json | undefined, newS: Json | undefined, mode: 're
       const added = n.enum.filter((v: unknown) => !o.enum.includes(v));
       if (added.length) issues.push(`${where}: response may now hold the new value(s) ${added.join(', ')}`);
     }
-  } else if (mode === 'request' && !Array.isArray(o.enum) && Array.isArray(n.enum)) issues.push(`${where}: request values are now restricted to ${n.enum.join(', ')}`);
+  } else if (mode === 'request' && !Array.isArray(o.enum) && Array.isArray(n.enum))
+    issues.push(`${where}: request values are now restricted to ${n.enum.join(', ')}`);
   if (mode === 'request') {
     const tighter = (k: string, narrower: (a: number, b: number) => boolean) => {
-      if (typeof n[k] === 'number' && (typeof o[k] !== 'number' || narrower(n[k], o[k]))) issues.push(`${where}: ${k} narrowed to ${n[k]}`);
+      if (typeof n[k] === 'number' && (typeof o[k] !== 'number' || narrower(n[k], o[k])))
+        issues.push(`${where}: ${k} narrowed to ${n[k]}`);
     };
-    tighter('maxLength', (a, b) => a < b); tighter('maxItems', (a, b) => a < b); tighter('maximum', (a, b) => a < b);
-    tighter('minLength', (a, b) => a > b); tighter('minItems', (a, b) => a > b); tighter('minimum', (a, b) => a > b);
+    tighter('maxLength', (a, b) => a < b);
+    tighter('maxItems', (a, b) => a < b);
+    tighter('maximum', (a, b) => a < b);
+    tighter('minLength', (a, b) => a > b);
+    tighter('minItems', (a, b) => a > b);
+    tighter('minimum', (a, b) => a > b);
   }
   const oProps: Json = o.properties ?? {};
   const nProps: Json = n.properties ?? {};
@@ -55,12 +75,16 @@ function compareSchema(oldS: Json | undefined, newS: Json | undefined, mode: 're
   const nReq = new Set<string>(n.required ?? []);
   if (mode === 'request') {
     for (const r of nReq) if (!oReq.has(r)) issues.push(`${where}.${r}: new required request field`);
-    if (n.additionalProperties === false) for (const p of Object.keys(oProps)) if (!(p in nProps)) issues.push(`${where}.${p}: request field removed (now refused)`);
+    if (n.additionalProperties === false)
+      for (const p of Object.keys(oProps))
+        if (!(p in nProps)) issues.push(`${where}.${p}: request field removed (now refused)`);
   } else {
     for (const p of Object.keys(oProps)) if (!(p in nProps)) issues.push(`${where}.${p}: response field removed`);
-    for (const r of oReq) if (!nReq.has(r) && r in nProps) issues.push(`${where}.${r}: response field no longer always present`);
+    for (const r of oReq)
+      if (!nReq.has(r) && r in nProps) issues.push(`${where}.${r}: response field no longer always present`);
   }
-  for (const p of Object.keys(oProps)) if (p in nProps) compareSchema(oProps[p], nProps[p], mode, `${where}.${p}`, issues, od, nd, depth + 1);
+  for (const p of Object.keys(oProps))
+    if (p in nProps) compareSchema(oProps[p], nProps[p], mode, `${where}.${p}`, issues, od, nd, depth + 1);
   if (o.items && n.items) compareSchema(o.items, n.items, mode, `${where}[]`, issues, od, nd, depth + 1);
 }
 
@@ -69,7 +93,7 @@ export function breakingChanges(oldDoc: Json, newDoc: Json): string[] {
   const od = resolver(oldDoc);
   const nd = resolver(newDoc);
   for (const [path, oldItem] of Object.entries(oldDoc.paths ?? {}) as [string, Json][]) {
-    const newItem = (newDoc.paths ?? {})[path] as Json | undefined;
+    const newItem = newDoc.paths?.[path] as Json | undefined;
     for (const m of METHODS) {
       const oldOp = oldItem[m];
       if (!oldOp) continue;
@@ -79,17 +103,27 @@ export function breakingChanges(oldDoc: Json, newDoc: Json): string[] {
         issues.push(`${op}: operation removed`);
         continue;
       }
-      const params = (item: Json, o: Json, d: (s?: Json) => Json | undefined) => [...(item.parameters ?? []), ...(o.parameters ?? [])].map((p: Json) => d(p)!);
+      const params = (item: Json, o: Json, d: (s?: Json) => Json | undefined) =>
+        [...(item.parameters ?? []), ...(o.parameters ?? [])].map((p: Json) => d(p)!);
       const oldParams = params(oldItem, oldOp, od);
       for (const p of params(newItem!, newOp, nd)) {
         const before = oldParams.find((q) => q.name === p.name && q.in === p.in);
-        if (p.required && !before?.required) issues.push(`${op}: ${before ? '' : 'new '}required ${p.in} parameter ${p.name}`);
+        if (p.required && !before?.required)
+          issues.push(`${op}: ${before ? '' : 'new '}required ${p.in} parameter ${p.name}`);
         if (before) compareSchema(before.schema, p.schema, 'request', `${op} ${p.in} ${p.name}`, issues, od, nd);
       }
       const oldBody = od(oldOp.requestBody)?.content?.['application/json']?.schema;
       const newBodyObj = nd(newOp.requestBody);
       if (newBodyObj?.required && !od(oldOp.requestBody)?.required) issues.push(`${op}: request body now required`);
-      compareSchema(oldBody, newBodyObj?.content?.['application/json']?.schema, 'request', `${op} body`, issues, od, nd);
+      compareSchema(
+        oldBody,
+        newBodyObj?.content?.['application/json']?.schema,
+        'request',
+        `${op} body`,
+        issues,
+        od,
+        nd,
+      );
       for (const [status, oldRes] of Object.entries(oldOp.responses ?? {}) as [string, Json][]) {
         if (!status.startsWith('2')) continue;
         const newRes = newOp.responses?.[status];
@@ -97,7 +131,15 @@ export function breakingChanges(oldDoc: Json, newDoc: Json): string[] {
           issues.push(`${op}: success response ${status} removed`);
           continue;
         }
-        compareSchema(od(oldRes)?.content?.['application/json']?.schema, nd(newRes)?.content?.['application/json']?.schema, 'response', `${op} ${status}`, issues, od, nd);
+        compareSchema(
+          od(oldRes)?.content?.['application/json']?.schema,
+          nd(newRes)?.content?.['application/json']?.schema,
+          'response',
+          `${op} ${status}`,
+          issues,
+          od,
+          nd,
+        );
       }
     }
   }

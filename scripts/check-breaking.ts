@@ -8,7 +8,9 @@ import { baselinePath, bundleSpec, root } from './spec-bundle.js';
 
 const where = relative(root, baselinePath);
 if (!existsSync(baselinePath)) {
-  console.error(`No baseline: ${where} is missing. It is the last released bundled spec and must be committed; restore it from git, or create it with \`npm run release:spec\`.`);
+  console.error(
+    `No baseline: ${where} is missing. It is the last released bundled spec and must be committed; restore it from git, or create it with \`npm run release:spec\`.`,
+  );
   process.exit(1);
 }
 const baseline = JSON.parse(readFileSync(baselinePath, 'utf8'));
@@ -20,8 +22,12 @@ const list = issues.map((i) => `  - ${i}`).join('\n');
 if (!issues.length) {
   console.log(`No breaking change against ${against}.`);
 } else if (pass && bumped) {
-  console.log(`${issues.length} breaking change(s) against ${against}, allowed by the version bump to ${current.info.version}:\n${list}`);
+  console.log(
+    `${issues.length} breaking change(s) against ${against}, allowed by the version bump to ${current.info.version}:\n${list}`,
+  );
 } else {
-  console.error(`${issues.length} breaking change(s) against ${against}; info.version ${current.info.version} must be at least ${requiredBump(baseline)} to allow them:\n${list}`);
+  console.error(
+    `${issues.length} breaking change(s) against ${against}; info.version ${current.info.version} must be at least ${requiredBump(baseline)} to allow them:\n${list}`,
+  );
   process.exit(1);
 }

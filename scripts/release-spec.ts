@@ -11,7 +11,9 @@ if (existsSync(baselinePath)) {
   const baseline = JSON.parse(readFileSync(baselinePath, 'utf8'));
   const { issues, pass } = gateVerdict(baseline, current);
   if (!pass) {
-    console.error(`Not released: ${issues.length} breaking change(s) against ${baseline.info.version}; set info.version to at least ${requiredBump(baseline)} first.`);
+    console.error(
+      `Not released: ${issues.length} breaking change(s) against ${baseline.info.version}; set info.version to at least ${requiredBump(baseline)} first.`,
+    );
     process.exit(1);
   }
   if (baseline.info.version === current.info.version && JSON.stringify(baseline) !== JSON.stringify(current)) {

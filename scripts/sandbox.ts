@@ -36,30 +36,49 @@ try {
 
 /** A server on a fresh in-memory store, seeded. Reset replaces it with another on the same port. */
 async function freshServer(): Promise<{ server: RunningServer; seeded: SeedSummary }> {
-  const started = await startServer(loadConfig({ ...process.env, DATABASE_URL: 'sqlite::memory:', ADMIN_API_KEY: adminKey, CORS_ORIGINS: '*', PORT: serverPort, HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL || 'warn' }))
-    .catch((e: Error) => cannotStart(e instanceof StartupError ? e.message.replace(/\bPORT\b/g, 'SANDBOX_SERVER_PORT') : e.message));
+  const started = await startServer(
+    loadConfig({
+      ...process.env,
+      DATABASE_URL: 'sqlite::memory:',
+      ADMIN_API_KEY: adminKey,
+      CORS_ORIGINS: '*',
+      PORT: serverPort,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.LOG_LEVEL || 'warn',
+    }),
+  ).catch((e: Error) =>
+    cannotStart(e instanceof StartupError ? e.message.replace(/\bPORT\b/g, 'SANDBOX_SERVER_PORT') : e.message),
+  );
   try {
-    return { server: started, seeded: await applySeed(createAccessProfilesClient({ baseUrl: started.url, apiKey: adminKey }), started.db, seed) };
+    return {
+      server: started,
+      seeded: await applySeed(createAccessProfilesClient({ baseUrl: started.url, apiKey: adminKey }), started.db, seed),
+    };
   } catch (e) {
     await started.close();
-    cannotStart(`SANDBOX_SEED: ${seedFile ?? 'the docs\' examples'} could not be seeded (${(e as Error).message})`);
+    cannotStart(`SANDBOX_SEED: ${seedFile ?? "the docs' examples"} could not be seeded (${(e as Error).message})`);
   }
 }
 let { server, seeded } = await freshServer();
 let resetting: Promise<void> | null = null;
 /** POST /_sandbox/reset: back to the seed, without restarting the sandbox. */
-const reset = () => (resetting ??= (async () => {
-  await server.close();
-  ({ server, seeded } = await freshServer());
-})().finally(() => {
-  resetting = null;
-}));
+const reset = () =>
+  (resetting ??= (async () => {
+    await server.close();
+    ({ server, seeded } = await freshServer());
+  })().finally(() => {
+    resetting = null;
+  }));
 
 // Prism checks every exchange; a caller's bad request is forwarded and answered by the server itself
 // (no `--errors`: Prism's own 422 would hide the API's 400 envelope), and only a response that breaks
 // the contract is reported as a violation.
 const prismPort = await freePortNumber();
-const prism = spawn(`${root}node_modules/.bin/prism`, ['proxy', 'generated/openapi.json', server.url, '-h', '127.0.0.1', '-p', String(prismPort)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const prism = spawn(
+  `${root}node_modules/.bin/prism`,
+  ['proxy', 'generated/openapi.json', server.url, '-h', '127.0.0.1', '-p', String(prismPort)],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+);
 prism.stdout.on('data', (chunk: Buffer) => {
   for (const line of chunk.toString().split('\n')) {
     const shown = prismLine(line);
@@ -72,7 +91,9 @@ prism.stdout.on('data', (chunk: Buffer) => (prismOutput = (prismOutput + chunk.t
 prism.once('exit', (code) => {
   if (stopping) return;
   void server.close();
-  cannotStart(`prism proxy on 127.0.0.1:${prismPort} exited with ${code}${/EADDRINUSE|address already in use/i.test(prismOutput) ? ' (the port is already in use)' : ''}`);
+  cannotStart(
+    `prism proxy on 127.0.0.1:${prismPort} exited with ${code}${/EADDRINUSE|address already in use/i.test(prismOutput) ? ' (the port is already in use)' : ''}`,
+  );
 });
 
 // SANDBOX_PORT is a thin front: Prism answers a body that is not JSON with its own error shape before
@@ -91,11 +112,14 @@ const parses = (body: Buffer) => {
 const front = createServer((req, res) => {
   if (req.url === '/_sandbox/reset') {
     if (req.method !== 'POST') {
-      res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('POST /_sandbox/reset resets the sandbox to its seed\n');
+      res
+        .writeHead(405, { allow: 'POST', 'content-type': 'text/plain' })
+        .end('POST /_sandbox/reset resets the sandbox to its seed\n');
       return;
     }
     void reset().then(
-      () => res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify({ reset: true, seeded })}\n`),
+      () =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify({ reset: true, seeded })}\n`),
       (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`reset failed: ${e.message}\n`),
     );
     return;
@@ -107,10 +131,14 @@ const front = createServer((req, res) => {
     forwarded = true;
     // a request during a reset waits for the fresh store
     if (resetting) return void resetting.then(() => forward(target, rest));
-    const upstream = httpRequest(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      new URL(req.url ?? '/', target),
+      { method: req.method, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end('sandbox: the server or prism did not answer\n');
@@ -132,14 +160,21 @@ const front = createServer((req, res) => {
   req.on('end', () => {
     if (forwarded) return;
     const body = Buffer.concat(chunks);
-    forward(body.length && isJson(req.headers['content-type']) && !parses(body) ? server.url : `http://127.0.0.1:${prismPort}`, false);
+    forward(
+      body.length && isJson(req.headers['content-type']) && !parses(body)
+        ? server.url
+        : `http://127.0.0.1:${prismPort}`,
+      false,
+    );
   });
 });
 await new Promise<void>((resolve) => {
   front.once('error', (e: NodeJS.ErrnoException) => {
     prism.kill('SIGTERM');
     void server.close();
-    cannotStart(`SANDBOX_PORT: 127.0.0.1:${port} ${e.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${e.code ?? e.message})`}`);
+    cannotStart(
+      `SANDBOX_PORT: 127.0.0.1:${port} ${e.code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${e.code ?? e.message})`}`,
+    );
   });
   front.listen(Number(port), '127.0.0.1', () => resolve());
 });
@@ -178,7 +213,9 @@ async function waitForPrism(on: number): Promise<void> {
     try {
       await fetch(`http://127.0.0.1:${on}/livez`);
       return;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
   }
   cannotStart(`prism proxy on 127.0.0.1:${on} did not start within 60 s`);
 }

@@ -14,7 +14,11 @@ export function bundleSpec(): Record<string, any> {
   const dir = mkdtempSync(join(tmpdir(), 'ap-bundle-'));
   try {
     const out = join(dir, 'openapi.json');
-    execFileSync(join(root, 'node_modules/.bin/redocly'), ['bundle', join(root, 'spec/openapi.yaml'), '-o', out, '--ext', 'json'], { stdio: 'pipe' });
+    execFileSync(
+      join(root, 'node_modules/.bin/redocly'),
+      ['bundle', join(root, 'spec/openapi.yaml'), '-o', out, '--ext', 'json'],
+      { stdio: 'pipe' },
+    );
     return JSON.parse(readFileSync(out, 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

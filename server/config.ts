@@ -72,21 +72,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const databaseUrl = env.DATABASE_URL || 'sqlite:./data/access-profiles.db';
   if (!/^sqlite:.+/.test(databaseUrl) && !/^postgres(ql)?:\/\/.+/.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://..., got '${maskUrl(databaseUrl)}'`);
+    problems.push(
+      `DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres://..., got '${maskUrl(databaseUrl)}'`,
+    );
   }
   const adminApiKey = env.ADMIN_API_KEY || undefined;
   if (adminApiKey !== undefined && (adminApiKey.length < 16 || /\s/.test(adminApiKey))) {
     problems.push('ADMIN_API_KEY must be at least 16 characters without white space');
   }
   const logLevel = (env.LOG_LEVEL || 'info') as Config['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
 
   let corsOrigins: Config['corsOrigins'] = null;
   const rawCors = env.CORS_ORIGINS?.trim();
   if (rawCors === '*') corsOrigins = '*';
   else if (rawCors) {
-    corsOrigins = rawCors.split(',').map((o) => o.trim()).filter(Boolean);
-    for (const o of corsOrigins) if (!/^https?:\/\/[^/]+$/.test(o)) problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com, got '${o}'`);
+    corsOrigins = rawCors
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    for (const o of corsOrigins)
+      if (!/^https?:\/\/[^/]+$/.test(o))
+        problems.push(`CORS_ORIGINS entries must be origins like https://app.example.com, got '${o}'`);
   }
 
   const config: Config = {
@@ -117,9 +125,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     drainTimeoutMs: int('DRAIN_TIMEOUT_MS', 10_000, 0, 3_600_000),
     rotationCheckMs: int('ROTATION_CHECK_MS', 60_000, 0, 86_400_000),
-    metrics: env.METRICS_PORT ? { port: int('METRICS_PORT', 9464, 0, 65535), host: env.METRICS_HOST || '127.0.0.1' } : null,
+    metrics: env.METRICS_PORT
+      ? { port: int('METRICS_PORT', 9464, 0, 65535), host: env.METRICS_HOST || '127.0.0.1' }
+      : null,
   };
-  if (config.headersTimeoutMs > config.requestTimeoutMs) problems.push(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`);
+  if (config.headersTimeoutMs > config.requestTimeoutMs)
+    problems.push(
+      `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs})`,
+    );
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -39,7 +39,11 @@ async function main(): Promise<void> {
     running.drain(config.drainTimeoutMs).then(
       (finished) => {
         if (finished) logger.info('stopped');
-        else logger.warn({ drainTimeoutMs: config.drainTimeoutMs }, 'stopped: requests still running at the drain deadline were cut');
+        else
+          logger.warn(
+            { drainTimeoutMs: config.drainTimeoutMs },
+            'stopped: requests still running at the drain deadline were cut',
+          );
         process.exit(finished ? 0 : 1);
       },
       (e) => {
@@ -55,7 +59,17 @@ async function main(): Promise<void> {
   } catch (e) {
     cannotStart(e instanceof StartupError ? e.message : `start-up failed (${(e as Error).message})`);
   }
-  logger.info({ url: running.url, address: running.address, port: running.port, metrics: running.metricsUrl, store: running.db.kind, startupMs: Math.round(performance.now()) }, 'Access Profiles API listening');
+  logger.info(
+    {
+      url: running.url,
+      address: running.address,
+      port: running.port,
+      metrics: running.metricsUrl,
+      store: running.db.kind,
+      startupMs: Math.round(performance.now()),
+    },
+    'Access Profiles API listening',
+  );
   if (running.generatedAdminKey) {
     // Shown once, on stderr: stdout stays a clean stream of JSON log lines, and the key is never logged.
     logger.warn('first admin API key generated; it is printed once on stderr and stored only as a hash');

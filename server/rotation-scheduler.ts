@@ -10,15 +10,23 @@ export interface RotationScheduler {
   stop(): Promise<void>;
 }
 
-export function startRotationScheduler(db: Database, everyMs: number, logger: Logger, clock: () => Date = () => new Date()): RotationScheduler {
+export function startRotationScheduler(
+  db: Database,
+  everyMs: number,
+  logger: Logger,
+  clock: () => Date = () => new Date(),
+): RotationScheduler {
   if (everyMs === 0) return { stop: async () => undefined };
   let running: Promise<void> | null = null;
   const tick = () => {
     running ??= rotateDueKeys(db, clock())
       .then((run) => {
-        if (run.profiles) logger.info({ profiles: run.profiles, keys: run.keys }, 'scheduled virtual-key rotation done');
+        if (run.profiles)
+          logger.info({ profiles: run.profiles, keys: run.keys }, 'scheduled virtual-key rotation done');
       })
-      .catch((e: unknown) => logger.warn({ err: e }, 'scheduled virtual-key rotation failed; retrying on the next tick'))
+      .catch((e: unknown) =>
+        logger.warn({ err: e }, 'scheduled virtual-key rotation failed; retrying on the next tick'),
+      )
       .finally(() => {
         running = null;
       });

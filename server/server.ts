@@ -42,7 +42,12 @@ export interface RunningServer {
 }
 
 const CLIENT_ERRORS: Record<string, [number, string, ErrorCode, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request line and headers exceed 16 KiB.'],
+  HPE_HEADER_OVERFLOW: [
+    431,
+    'Request Header Fields Too Large',
+    'headers_too_large',
+    'The request line and headers exceed 16 KiB.',
+  ],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'The request was not received in time.'],
 };
 
@@ -52,23 +57,39 @@ const CLIENT_ERRORS: Record<string, [number, string, ErrorCode, string]> = {
  */
 function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable || err.code === 'ECONNRESET') return void socket.destroy();
-  const [status, reason, code, message]: [number, string, ErrorCode, string] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'malformed_request', 'The request is not valid HTTP.'];
+  const [status, reason, code, message]: [number, string, ErrorCode, string] = CLIENT_ERRORS[err.code ?? ''] ?? [
+    400,
+    'Bad Request',
+    'malformed_request',
+    'The request is not valid HTTP.',
+  ];
   const id = randomUUID();
   const body = JSON.stringify(envelope(status, id, code, message, null, []));
-  socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\n` +
-    `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\nConnection: close\r\n\r\n${body}`);
+  socket.write(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\nConnection: close\r\n\r\n${body}`,
+  );
   // Closed for good once written: a client that never closes its side must not keep the slot.
   (socket as Socket).destroySoon?.() ?? socket.destroy();
 }
 
 /** A listen failure as the operator's variable and cause: a taken port, a port needing privileges, a bad host. */
-function listenError(e: NodeJS.ErrnoException, what: { port: number; host: string; portVar: string; hostVar: string }): StartupError {
+function listenError(
+  e: NodeJS.ErrnoException,
+  what: { port: number; host: string; portVar: string; hostVar: string },
+): StartupError {
   const where = `${what.host}:${what.port}`;
   switch (e.code) {
     case 'EADDRINUSE':
-      return new StartupError(what.portVar, `port ${what.port} is already in use on ${what.host} (EADDRINUSE); choose another ${what.portVar} or stop what holds it`);
+      return new StartupError(
+        what.portVar,
+        `port ${what.port} is already in use on ${what.host} (EADDRINUSE); choose another ${what.portVar} or stop what holds it`,
+      );
     case 'EACCES':
-      return new StartupError(what.portVar, `no permission to listen on ${where} (EACCES); ports below 1024 need privileges`);
+      return new StartupError(
+        what.portVar,
+        `no permission to listen on ${where} (EACCES); ports below 1024 need privileges`,
+      );
     case 'EADDRNOTAVAIL':
       return new StartupError(what.hostVar, `'${what.host}' is not an address of this machine (EADDRNOTAVAIL)`);
     case 'ENOTFOUND':
@@ -91,12 +112,13 @@ function listen(server: Server, port: number, host: string, vars: { portVar: str
   });
 }
 
-
-
 const reachable = (host: string) => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
 const urlOf = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-export async function startServer(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<RunningServer> {
   const startedAt = Date.now();
   const metrics = config.metrics ? createMetrics() : null;
   const store = await openDatabase(config);
@@ -107,16 +129,27 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
   try {
     const { generated } = await bootstrapAdminKey(db, config.adminApiKey);
     const doc = loadSpec();
-    const ctx: AppContext = { db, config, logger, version: doc.info.version, startedAt, lifecycle: { draining: false }, metrics };
+    const ctx: AppContext = {
+      db,
+      config,
+      logger,
+      version: doc.info.version,
+      startedAt,
+      lifecycle: { draining: false },
+      metrics,
+    };
     const app = createApp(ctx, handlers, doc);
     // Slow clients are cut off: headers within HEADERS_TIMEOUT_MS, the whole request within
     // REQUEST_TIMEOUT_MS, checked every second (Node's default check runs every 30 s).
-    server = createServer({
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
-      keepAliveTimeout: config.keepAliveTimeoutMs,
-    }, app);
+    server = createServer(
+      {
+        headersTimeout: config.headersTimeoutMs,
+        requestTimeout: config.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+        keepAliveTimeout: config.keepAliveTimeoutMs,
+      },
+      app,
+    );
     server.maxConnections = config.maxConnections;
     server.on('clientError', answerClientError);
     const connections = trackConnections(server);
@@ -126,14 +159,20 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
     await listen(server, config.port, config.host, { portVar: 'PORT', hostVar: 'HOST' });
     if (metrics && config.metrics) {
       metricsListener = metricsServer(metrics);
-      await listen(metricsListener, config.metrics.port, config.metrics.host, { portVar: 'METRICS_PORT', hostVar: 'METRICS_HOST' });
+      await listen(metricsListener, config.metrics.port, config.metrics.host, {
+        portVar: 'METRICS_PORT',
+        hostVar: 'METRICS_HOST',
+      });
     }
     const bound = server.address();
     const address = typeof bound === 'object' && bound ? bound.address : config.host;
     const port = typeof bound === 'object' && bound ? bound.port : config.port;
     const url = urlOf(reachable(config.host), port);
     const metricsBound = metricsListener?.address();
-    const metricsUrl = metricsBound && typeof metricsBound === 'object' ? `${urlOf(reachable(config.metrics!.host), metricsBound.port)}/metrics` : null;
+    const metricsUrl =
+      metricsBound && typeof metricsBound === 'object'
+        ? `${urlOf(reachable(config.metrics!.host), metricsBound.port)}/metrics`
+        : null;
 
     const rotation = startRotationScheduler(db, config.rotationCheckMs, logger);
     const listener = server;
@@ -161,7 +200,16 @@ export async function startServer(config: Config, logger: Logger = pino({ level:
       })();
       return draining;
     };
-    return { url, address, port, metricsUrl, db, generatedAdminKey: generated, drain, close: () => drain().then(() => undefined) };
+    return {
+      url,
+      address,
+      port,
+      metricsUrl,
+      db,
+      generatedAdminKey: generated,
+      drain,
+      close: () => drain().then(() => undefined),
+    };
   } catch (e) {
     server?.close();
     metricsListener?.close();

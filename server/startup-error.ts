@@ -1,6 +1,9 @@
 // A start-up failure an operator can act on: which variable, and what is wrong with it, in one line.
 export class StartupError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`${variable}: ${message}`);
   }
 }

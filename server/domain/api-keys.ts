@@ -12,26 +12,45 @@ import { hashSecret, newApiKeyValue } from './secrets.js';
 type S = components['schemas'];
 
 export const toApiKey = (r: ApiKeyRow): S['ApiKey'] => ({
-  id: r.id, name: r.name, prefix: r.prefix, scopes: JSON.parse(r.scopes) as Scope[], expires_at: r.expires_at,
-  last_used_at: r.last_used_at, created_at: r.created_at, updated_at: r.updated_at,
+  id: r.id,
+  name: r.name,
+  prefix: r.prefix,
+  scopes: JSON.parse(r.scopes) as Scope[],
+  expires_at: r.expires_at,
+  last_used_at: r.last_used_at,
+  created_at: r.created_at,
+  updated_at: r.updated_at,
 });
 
 /** A key may only change or delete keys no more powerful than itself (else it could demote or expire the admin). */
 function checkManage(principal: Principal, target: ApiKeyRow): void {
   const lacking = (JSON.parse(target.scopes) as Scope[]).filter((s) => !principal.scopes.has(s));
-  if (lacking.length) throw forbidden('scope_not_held', `This API key cannot change or delete a key holding scopes it does not hold: ${lacking.join(', ')}.`, 'id', lacking.map((s) => ({ param: 'id', message: `the target key holds ${s}, which the calling key does not` })));
+  if (lacking.length)
+    throw forbidden(
+      'scope_not_held',
+      `This API key cannot change or delete a key holding scopes it does not hold: ${lacking.join(', ')}.`,
+      'id',
+      lacking.map((s) => ({ param: 'id', message: `the target key holds ${s}, which the calling key does not` })),
+    );
 }
 
 function checkGrant(principal: Principal, scopes: Scope[]): void {
   const lacking = scopes.filter((s) => !principal.scopes.has(s));
-  if (lacking.length) throw forbidden('scope_not_held', `This API key cannot grant scopes it does not hold: ${lacking.join(', ')}.`, 'scopes', lacking.map((s) => ({ param: 'scopes', message: `${s} is not held by the calling key` })));
+  if (lacking.length)
+    throw forbidden(
+      'scope_not_held',
+      `This API key cannot grant scopes it does not hold: ${lacking.join(', ')}.`,
+      'scopes',
+      lacking.map((s) => ({ param: 'scopes', message: `${s} is not held by the calling key` })),
+    );
 }
 
 /** The stored form of an expiry: null for none; 400 unless a valid date-time in the future. */
 function expiryOf(expiresAt: string | null | undefined): string | null {
   if (!expiresAt) return null;
   const at = parseDateTime(expiresAt);
-  if (!at) throw invalid([{ param: 'expires_at', message: 'must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z' }]);
+  if (!at)
+    throw invalid([{ param: 'expires_at', message: 'must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z' }]);
   if (at.getTime() <= Date.now()) throw invalid([{ param: 'expires_at', message: 'must be in the future' }]);
   return at.toISOString();
 }
@@ -40,15 +59,22 @@ function expiryOf(expiresAt: string | null | undefined): string | null {
 function checkExpiryWithin(principal: Principal, expiresAt: string | null): void {
   if (principal.expiresAt === null) return;
   if (expiresAt === null || Date.parse(expiresAt) > Date.parse(principal.expiresAt)) {
-    throw forbidden('expiry_not_held', `This API key expires at ${principal.expiresAt}; a key it creates or changes must expire no later (set expires_at).`, 'expires_at', [
-      { param: 'expires_at', message: `must be set and no later than ${principal.expiresAt}` },
-    ]);
+    throw forbidden(
+      'expiry_not_held',
+      `This API key expires at ${principal.expiresAt}; a key it creates or changes must expire no later (set expires_at).`,
+      'expires_at',
+      [{ param: 'expires_at', message: `must be set and no later than ${principal.expiresAt}` }],
+    );
   }
 }
 
 const notFound = (id: string) => notFoundError('api_key_not_found', `API key '${id}' was not found.`, 'id');
 
-export async function createApiKey(db: Database, principal: Principal | null, input: S['ApiKeyCreate']): Promise<S['CreatedApiKey']> {
+export async function createApiKey(
+  db: Database,
+  principal: Principal | null,
+  input: S['ApiKeyCreate'],
+): Promise<S['CreatedApiKey']> {
   const expiresAt = expiryOf(input.expires_at);
   if (principal) {
     checkGrant(principal, input.scopes);
@@ -56,7 +82,17 @@ export async function createApiKey(db: Database, principal: Principal | null, in
   }
   const { id, value, prefix } = newApiKeyValue();
   const now = new Date().toISOString();
-  const row: ApiKeyRow = { id, name: canonicalName(input.name, NAME_LIMITS.apiKey), prefix, key_hash: hashSecret(value), scopes: JSON.stringify(input.scopes), expires_at: expiresAt, last_used_at: null, created_at: now, updated_at: now };
+  const row: ApiKeyRow = {
+    id,
+    name: canonicalName(input.name, NAME_LIMITS.apiKey),
+    prefix,
+    key_hash: hashSecret(value),
+    scopes: JSON.stringify(input.scopes),
+    expires_at: expiresAt,
+    last_used_at: null,
+    created_at: now,
+    updated_at: now,
+  };
   await apiKeys.insert(db, row);
   return { ...toApiKey(row), key: value };
 }
@@ -95,7 +131,12 @@ export async function updateApiKey(db: Database, principal: Principal, id: strin
 }
 
 export async function deleteApiKey(db: Database, principal: Principal, id: string): Promise<string> {
-  if (id === principal.keyId) throw conflict('api_key_self_delete', 'An API key cannot delete itself; use another key with APIKeys:Delete.', 'id');
+  if (id === principal.keyId)
+    throw conflict(
+      'api_key_self_delete',
+      'An API key cannot delete itself; use another key with APIKeys:Delete.',
+      'id',
+    );
   const row = await apiKeys.byId(db, id);
   if (!row) throw notFound(id);
   checkManage(principal, row);
@@ -107,21 +148,44 @@ export async function deleteApiKey(db: Database, principal: Principal, id: strin
  * The first admin key on a fresh install: ADMIN_API_KEY when set (registered once, by its hash),
  * otherwise generated when no key exists yet. Returns a generated value so it can be shown once.
  */
-export async function bootstrapAdminKey(db: Database, configured: string | undefined): Promise<{ generated: string | null; id: string | null }> {
+export async function bootstrapAdminKey(
+  db: Database,
+  configured: string | undefined,
+): Promise<{ generated: string | null; id: string | null }> {
   const now = new Date().toISOString();
   if (configured) {
     const hash = hashSecret(configured);
     const existing = await apiKeys.byHash(db, hash);
     if (existing) return { generated: null, id: existing.id };
     const { id } = newApiKeyValue();
-    await apiKeys.insert(db, { id, name: 'admin', prefix: configured.slice(0, 6), key_hash: hash, scopes: JSON.stringify(ALL_SCOPES), expires_at: null, last_used_at: null, created_at: now, updated_at: now });
+    await apiKeys.insert(db, {
+      id,
+      name: 'admin',
+      prefix: configured.slice(0, 6),
+      key_hash: hash,
+      scopes: JSON.stringify(ALL_SCOPES),
+      expires_at: null,
+      last_used_at: null,
+      created_at: now,
+      updated_at: now,
+    });
     return { generated: null, id };
   }
   return db.transaction(async (tx) => {
     const any = await tx.get('SELECT 1 AS x FROM api_keys LIMIT 1');
     if (any) return { generated: null, id: null };
     const { id, value, prefix } = newApiKeyValue();
-    await apiKeys.insert(tx, { id, name: 'admin', prefix, key_hash: hashSecret(value), scopes: JSON.stringify(ALL_SCOPES), expires_at: null, last_used_at: null, created_at: now, updated_at: now });
+    await apiKeys.insert(tx, {
+      id,
+      name: 'admin',
+      prefix,
+      key_hash: hashSecret(value),
+      scopes: JSON.stringify(ALL_SCOPES),
+      expires_at: null,
+      last_used_at: null,
+      created_at: now,
+      updated_at: now,
+    });
     return { generated: value, id };
   });
 }

@@ -3,18 +3,29 @@ import type { components } from '../../generated/openapi.js';
 import { notFound } from './errors.js';
 import type { Database } from '../store/database.js';
 import { attachments, roles } from '../store/directory.js';
-import { activateInTransaction, audit, lockTemplate, type Actor } from './templates.js';
+import { audit, type Actor } from './audit.js';
+import { activateInTransaction, lockTemplate } from './templates.js';
 import { provisionCopies } from './user-copies.js';
 
 type S = components['schemas'];
 const BATCH = 500;
 
-export async function attachRoles(db: Database, profileId: number, input: S['RoleAttachRequest'], who: Actor): Promise<{ roles: number; usersApplied: number }> {
+export async function attachRoles(
+  db: Database,
+  profileId: number,
+  input: S['RoleAttachRequest'],
+  who: Actor,
+): Promise<{ roles: number; usersApplied: number }> {
   return db.transaction(async (tx) => {
     let template = await lockTemplate(tx, db, profileId);
     const known = await roles.existing(tx, input.role_ids);
     const unknown = input.role_ids.filter((r) => !known.has(r));
-    if (unknown.length) throw notFound('role_not_found', `Role${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} not found.`, 'role_ids');
+    if (unknown.length)
+      throw notFound(
+        'role_not_found',
+        `Role${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'were' : 'was'} not found.`,
+        'role_ids',
+      );
     const at = new Date().toISOString();
     const isDefault = input.is_default ?? false;
     for (const roleId of input.role_ids) {
@@ -25,14 +36,31 @@ export async function attachRoles(db: Database, profileId: number, input: S['Rol
     template = await activateInTransaction(tx, template, who, 'role attached');
     let usersApplied = 0;
     if (input.apply_to_existing) {
-      for (let after = ''; ;) {
+      for (let after = ''; ; ) {
         const members = await roles.membersAfter(tx, input.role_ids, after, BATCH);
         if (!members.length) break;
         after = members[members.length - 1]!.user_id;
-        usersApplied += (await provisionCopies(tx, template, members.map((m) => m.user_id), who, { via: 'attach_role' })).length;
+        usersApplied += (
+          await provisionCopies(
+            tx,
+            template,
+            members.map((m) => m.user_id),
+            who,
+            { via: 'attach_role' },
+          )
+        ).length;
       }
     }
-    await audit(tx, { profileId, who, change: { action: 'attach_role', previous: null, next: { role_ids: input.role_ids, is_default: isDefault, apply_to_existing: input.apply_to_existing ?? false } }, extra: { users_applied: usersApplied } });
+    await audit(tx, {
+      profileId,
+      who,
+      change: {
+        action: 'attach_role',
+        previous: null,
+        next: { role_ids: input.role_ids, is_default: isDefault, apply_to_existing: input.apply_to_existing ?? false },
+      },
+      extra: { users_applied: usersApplied },
+    });
     return { roles: input.role_ids.length, usersApplied };
   });
 }
@@ -41,8 +69,21 @@ export async function detachRole(db: Database, profileId: number, roleId: number
   await db.transaction(async (tx) => {
     await lockTemplate(tx, db, profileId);
     const attachment = await attachments.get(tx, profileId, roleId);
-    if (!attachment) throw notFound('role_attachment_not_found', `Access profile ${profileId} is not attached to role ${roleId}.`, 'role_id');
+    if (!attachment)
+      throw notFound(
+        'role_attachment_not_found',
+        `Access profile ${profileId} is not attached to role ${roleId}.`,
+        'role_id',
+      );
     await attachments.delete(tx, profileId, roleId);
-    await audit(tx, { profileId, who, change: { action: 'detach_role', previous: { role_id: roleId, is_default: !!Number(attachment.is_default) }, next: null } });
+    await audit(tx, {
+      profileId,
+      who,
+      change: {
+        action: 'detach_role',
+        previous: { role_id: roleId, is_default: !!Number(attachment.is_default) },
+        next: null,
+      },
+    });
   });
 }

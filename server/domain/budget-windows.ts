@@ -33,7 +33,17 @@ function addMonthsClamped(d: Date, months: number): Date {
   const y = Math.floor(total / 12);
   const m = total - y * 12;
   const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
-  return new Date(Date.UTC(y, m, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds()));
+  return new Date(
+    Date.UTC(
+      y,
+      m,
+      Math.min(d.getUTCDate(), lastDay),
+      d.getUTCHours(),
+      d.getUTCMinutes(),
+      d.getUTCSeconds(),
+      d.getUTCMilliseconds(),
+    ),
+  );
 }
 
 /**
@@ -43,12 +53,18 @@ function addMonthsClamped(d: Date, months: number): Date {
 export function windowStartAfter(duration: ResetDuration, anchor: Date, k: number): Date {
   const t = anchor.getTime();
   switch (duration) {
-    case '1h': return new Date(t + k * 3_600_000);
-    case '1d': return new Date(t + k * 86_400_000);
-    case '1w': return new Date(t + k * 7 * 86_400_000);
-    case '1M': return addMonthsClamped(anchor, k);
-    case '1Q': return addMonthsClamped(anchor, 3 * k);
-    case '1Y': return addMonthsClamped(anchor, 12 * k);
+    case '1h':
+      return new Date(t + k * 3_600_000);
+    case '1d':
+      return new Date(t + k * 86_400_000);
+    case '1w':
+      return new Date(t + k * 7 * 86_400_000);
+    case '1M':
+      return addMonthsClamped(anchor, k);
+    case '1Q':
+      return addMonthsClamped(anchor, 3 * k);
+    case '1Y':
+      return addMonthsClamped(anchor, 12 * k);
   }
 }
 
@@ -59,7 +75,12 @@ export function nextWindowStart(duration: ResetDuration, start: Date, calendarAl
 }
 
 /** Where a new budget's or limit's first window starts: the calendar period start, or now. */
-export function budgetWindowStart(duration: ResetDuration, calendarAligned: boolean, now: Date, quarterStartMonth?: number): Date {
+export function budgetWindowStart(
+  duration: ResetDuration,
+  calendarAligned: boolean,
+  now: Date,
+  quarterStartMonth?: number,
+): Date {
   return calendarAligned ? calendarPeriodStart(duration, now, quarterStartMonth) : now;
 }
 

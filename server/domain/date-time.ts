@@ -15,4 +15,3 @@ export function parseDateTime(value: string): Date | null {
   const t = sec === 60 ? Date.parse(value.replace(/:60(?=[.Zz+-])/, ':59')) + 1000 : Date.parse(value);
   return Number.isNaN(t) ? null : new Date(t);
 }
-

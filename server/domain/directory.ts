@@ -5,15 +5,29 @@ import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { attachments, copies, roles, users, type UserRow } from '../store/directory.js';
 import { profiles } from '../store/profiles.js';
-import type { Actor } from './templates.js';
+import type { Actor } from './audit.js';
 import { provisionCopies, removeCopy, requireUser, userNotFound } from './user-copies.js';
 
 type S = components['schemas'];
 
-const toRole = (r: { id: number; name: string; description: string | null; created_at: string }, userCount: number): S['Role'] => ({
-  id: Number(r.id), name: r.name, description: r.description, user_count: userCount, created_at: r.created_at,
+const toRole = (
+  r: { id: number; name: string; description: string | null; created_at: string },
+  userCount: number,
+): S['Role'] => ({
+  id: Number(r.id),
+  name: r.name,
+  description: r.description,
+  user_count: userCount,
+  created_at: r.created_at,
 });
-const toUser = (u: UserRow, roleIds: number[]): S['User'] => ({ id: u.id, name: u.name, email: u.email, role_ids: roleIds, created_at: u.created_at, updated_at: u.updated_at });
+const toUser = (u: UserRow, roleIds: number[]): S['User'] => ({
+  id: u.id,
+  name: u.name,
+  email: u.email,
+  role_ids: roleIds,
+  created_at: u.created_at,
+  updated_at: u.updated_at,
+});
 
 export async function listRoles(db: Database, limit: number, offset: number) {
   const [rows, total] = await Promise.all([roles.page(db, limit, offset), roles.count(db)]);
@@ -39,7 +53,12 @@ export async function deleteRole(db: Database, roleId: number): Promise<void> {
   await db.transaction(async (tx) => {
     if (!(await roles.byId(tx, roleId))) throw notFound('role_not_found', `Role ${roleId} was not found.`, 'role_id');
     const attached = await attachments.countForRole(tx, roleId);
-    if (attached) throw conflict('role_attached', `Role ${roleId} is attached to ${attached} access profile${attached === 1 ? '' : 's'}; detach it first.`, 'role_id');
+    if (attached)
+      throw conflict(
+        'role_attached',
+        `Role ${roleId} is attached to ${attached} access profile${attached === 1 ? '' : 's'}; detach it first.`,
+        'role_id',
+      );
     await roles.delete(tx, roleId);
   });
 }
@@ -47,7 +66,8 @@ export async function deleteRole(db: Database, roleId: number): Promise<void> {
 async function checkRoles(tx: Sql, roleIds: number[]): Promise<void> {
   const known = await roles.existing(tx, roleIds);
   const unknown = roleIds.map((id, i) => ({ id, i })).filter(({ id }) => !known.has(id));
-  if (unknown.length) throw invalid(unknown.map(({ id, i }) => ({ param: `role_ids[${i}]`, message: `role ${id} does not exist` })));
+  if (unknown.length)
+    throw invalid(unknown.map(({ id, i }) => ({ param: `role_ids[${i}]`, message: `role ${id} does not exist` })));
 }
 
 /** Copies of the default profiles of roles the user has just joined; returns the template ids. */
@@ -55,14 +75,21 @@ async function provisionDefaults(tx: Sql, userId: string, joined: number[], who:
   const provisioned: number[] = [];
   for (const profileId of await attachments.defaultsOf(tx, joined)) {
     const template = await profiles.byId(tx, profileId);
-    if (template && (await provisionCopies(tx, template, [userId], who, { via: 'role_default', role_ids: joined })).length) provisioned.push(profileId);
+    if (
+      template &&
+      (await provisionCopies(tx, template, [userId], who, { via: 'role_default', role_ids: joined })).length
+    )
+      provisioned.push(profileId);
   }
   return provisioned;
 }
 
 export async function listUsers(db: Database, roleId: number | undefined, limit: number, offset: number) {
   const [rows, total] = await Promise.all([users.page(db, roleId, limit, offset), users.count(db, roleId)]);
-  const roleIds = await users.roleIdsOf(db, rows.map((r) => r.id));
+  const roleIds = await users.roleIdsOf(
+    db,
+    rows.map((r) => r.id),
+  );
   return { items: rows.map((r) => toUser(r, roleIds.get(r.id) ?? [])), total };
 }
 
@@ -80,11 +107,23 @@ export async function createUser(db: Database, given: S['UserCreate'], who: Acto
       const roleIds = input.role_ids ?? [];
       await checkRoles(tx, roleIds);
       const at = new Date().toISOString();
-      const row: UserRow = { id: input.id, name: input.name ?? null, email: input.email ?? null, created_at: at, updated_at: at };
+      const row: UserRow = {
+        id: input.id,
+        name: input.name ?? null,
+        email: input.email ?? null,
+        created_at: at,
+        updated_at: at,
+      };
       await users.insert(tx, row);
       await users.setRoles(tx, input.id, roleIds);
       const provisioned = await provisionDefaults(tx, input.id, roleIds, who);
-      return { user: toUser(row, [...roleIds].sort((a, b) => a - b)), provisioned };
+      return {
+        user: toUser(
+          row,
+          [...roleIds].sort((a, b) => a - b),
+        ),
+        provisioned,
+      };
     });
   } catch (e) {
     if (e instanceof UniqueViolationError) throw exists();
@@ -103,9 +142,19 @@ export async function updateUser(db: Database, id: string, input: S['UserUpdate'
       await checkRoles(tx, input.role_ids);
       roleIds = [...input.role_ids].sort((a, b) => a - b);
       await users.setRoles(tx, id, roleIds);
-      provisioned = await provisionDefaults(tx, id, roleIds.filter((r) => !before.includes(r)), who);
+      provisioned = await provisionDefaults(
+        tx,
+        id,
+        roleIds.filter((r) => !before.includes(r)),
+        who,
+      );
     }
-    const next: UserRow = { ...user, name: input.name === undefined ? user.name : canonicalOptionalName(input.name, NAME_LIMITS.user), email: input.email === undefined ? user.email : input.email, updated_at: new Date().toISOString() };
+    const next: UserRow = {
+      ...user,
+      name: input.name === undefined ? user.name : canonicalOptionalName(input.name, NAME_LIMITS.user),
+      email: input.email === undefined ? user.email : input.email,
+      updated_at: new Date().toISOString(),
+    };
     await users.update(tx, next);
     return { user: toUser(next, roleIds), provisioned };
   });

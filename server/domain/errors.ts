@@ -40,11 +40,19 @@ export function problemsMessage(details: ProblemDetail[]): string {
   const first = details[0];
   if (!first) return 'Request validation failed.';
   const more = details.length - 1;
-  const rest = details.length > MAX_PROBLEMS ? ' (and more problems)' : more ? ` (and ${more} more problem${more === 1 ? '' : 's'})` : '';
+  const rest =
+    details.length > MAX_PROBLEMS
+      ? ' (and more problems)'
+      : more
+        ? ` (and ${more} more problem${more === 1 ? '' : 's'})`
+        : '';
   return `Request validation failed: ${first.param} ${first.message}${rest}.`;
 }
 
-export const invalid = (details: ProblemDetail[], options: { code?: S['BadRequestCode']; message?: string } = {}): DomainError =>
+export const invalid = (
+  details: ProblemDetail[],
+  options: { code?: S['BadRequestCode']; message?: string } = {},
+): DomainError =>
   new DomainError('invalid', options.code ?? 'validation_failed', options.message ?? problemsMessage(details), {
     param: details[0]?.param ?? null,
     details,
@@ -56,5 +64,9 @@ export const notFound = (code: S['NotFoundCode'], message: string, param: string
 export const conflict = (code: S['ConflictCode'], message: string, param: string | null = null): DomainError =>
   new DomainError('conflict', code, message, { param });
 
-export const forbidden = (code: S['ForbiddenCode'], message: string, param: string, details: ProblemDetail[] = []): DomainError =>
-  new DomainError('forbidden', code, message, { param, details });
+export const forbidden = (
+  code: S['ForbiddenCode'],
+  message: string,
+  param: string,
+  details: ProblemDetail[] = [],
+): DomainError => new DomainError('forbidden', code, message, { param, details });

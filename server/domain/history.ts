@@ -7,17 +7,29 @@ import { auditLogs, versions, type AuditFilter, type AuditRow, type VersionRow }
 type S = components['schemas'];
 
 const toVersion = (r: VersionRow): S['ProfileVersion'] => ({
-  id: Number(r.id), access_profile_id: Number(r.access_profile_id), version: Number(r.version), name: r.name,
-  description: r.description, snapshot: r.snapshot, changed_by: r.changed_by ?? UNKNOWN_ACTOR, created_at: r.created_at,
+  id: Number(r.id),
+  access_profile_id: Number(r.access_profile_id),
+  version: Number(r.version),
+  name: r.name,
+  description: r.description,
+  snapshot: r.snapshot,
+  changed_by: r.changed_by ?? UNKNOWN_ACTOR,
+  created_at: r.created_at,
 });
 
 /** Rows written before every change carried its key (none on a current store) name no actor. */
 const UNKNOWN_ACTOR = 'unknown';
 
 const toAudit = (r: AuditRow): S['AuditLog'] => ({
-  id: Number(r.id), access_profile_id: r.access_profile_id === null ? null : Number(r.access_profile_id), user_id: r.user_id,
-  actor: r.actor ?? UNKNOWN_ACTOR, action: r.action as S['AuditAction'], previous_values: r.previous_values, new_values: r.new_values,
-  metadata: r.metadata, created_at: r.created_at,
+  id: Number(r.id),
+  access_profile_id: r.access_profile_id === null ? null : Number(r.access_profile_id),
+  user_id: r.user_id,
+  actor: r.actor ?? UNKNOWN_ACTOR,
+  action: r.action as S['AuditAction'],
+  previous_values: r.previous_values,
+  new_values: r.new_values,
+  metadata: r.metadata,
+  created_at: r.created_at,
 });
 
 export async function listVersions(db: Database, profileId: number, limit: number, offset: number) {

@@ -8,7 +8,7 @@ import { profiles, type ProfileRow } from '../store/profiles.js';
 import { parseDateTime } from './date-time.js';
 import type { ProblemDetail } from './errors.js';
 import { hashSecret, newVirtualKeyValue } from './secrets.js';
-import { audit } from './templates.js';
+import { audit } from './audit.js';
 
 type S = components['schemas'];
 
@@ -16,7 +16,15 @@ const NS_PER_MS = 1_000_000;
 const HOUR_NS = 3_600_000 * NS_PER_MS;
 export const MIN_INTERVAL_NS = HOUR_NS;
 export const MAX_INTERVAL_NS = 365 * 24 * HOUR_NS;
-const UNIT_NS: Record<string, number> = { h: HOUR_NS, m: 60_000 * NS_PER_MS, s: 1000 * NS_PER_MS, ms: NS_PER_MS, us: 1000, 'µs': 1000, ns: 1 };
+const UNIT_NS: Record<string, number> = {
+  h: HOUR_NS,
+  m: 60_000 * NS_PER_MS,
+  s: 1000 * NS_PER_MS,
+  ms: NS_PER_MS,
+  us: 1000,
+  µs: 1000,
+  ns: 1,
+};
 
 /** Who the audit entries of a scheduled rotation name. */
 export const ROTATION_ACTOR = { actor: 'system (key rotation)', requestId: 'key-rotation' };
@@ -32,7 +40,8 @@ export function parseInterval(value: string | number): number | null {
   if (days) return Number(days[1]) * 24 * HOUR_NS;
   if (!/^([0-9]+(\.[0-9]+)?(h|ms|m|s|us|µs|ns))+$/.test(value)) return null;
   let total = 0;
-  for (const [, amount, unit] of value.matchAll(/([0-9]+(?:\.[0-9]+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(amount) * UNIT_NS[unit!]!;
+  for (const [, amount, unit] of value.matchAll(/([0-9]+(?:\.[0-9]+)?)(h|ms|m|s|us|µs|ns)/g))
+    total += Number(amount) * UNIT_NS[unit!]!;
   return Math.round(total);
 }
 
@@ -52,33 +61,59 @@ export interface RotationInput {
  * + interval unless one is sent; a sent next rotation must be in the future and needs rotation on; null
  * clears it, which is only valid with rotation off.
  */
-export function scheduleFor(input: RotationInput, current: RotationSchedule | null, now: Date, problems: ProblemDetail[]): RotationSchedule {
+export function scheduleFor(
+  input: RotationInput,
+  current: RotationSchedule | null,
+  now: Date,
+  problems: ProblemDetail[],
+): RotationSchedule {
   const base = current ?? { intervalNs: 0, nextRotationAt: null };
   let intervalNs = base.intervalNs;
   if (input.auto_rotation_interval !== undefined && input.auto_rotation_interval !== null) {
     const parsed = parseInterval(input.auto_rotation_interval);
-    if (parsed === null) problems.push({ param: 'auto_rotation_interval', message: 'must be a day count ("30d"), a duration ("12h", "1h30m") or integer nanoseconds' });
-    else if (parsed !== 0 && (parsed < MIN_INTERVAL_NS || parsed > MAX_INTERVAL_NS)) problems.push({ param: 'auto_rotation_interval', message: 'must be between 1h and 365d (or "" / 0 for off)' });
+    if (parsed === null)
+      problems.push({
+        param: 'auto_rotation_interval',
+        message: 'must be a day count ("30d"), a duration ("12h", "1h30m") or integer nanoseconds',
+      });
+    else if (parsed !== 0 && (parsed < MIN_INTERVAL_NS || parsed > MAX_INTERVAL_NS))
+      problems.push({ param: 'auto_rotation_interval', message: 'must be between 1h and 365d (or "" / 0 for off)' });
     else intervalNs = parsed;
   }
   const intervalChanged = intervalNs !== base.intervalNs;
-  let next = intervalNs === 0 ? null : intervalChanged || base.nextRotationAt === null ? new Date(now.getTime() + intervalNs / NS_PER_MS).toISOString() : base.nextRotationAt;
+  let next =
+    intervalNs === 0
+      ? null
+      : intervalChanged || base.nextRotationAt === null
+        ? new Date(now.getTime() + intervalNs / NS_PER_MS).toISOString()
+        : base.nextRotationAt;
   if (input.next_rotation_at === null && current === null) {
     // on create, null is the default (now + interval), as omitting it is
   } else if (input.next_rotation_at === null) {
-    if (intervalNs !== 0) problems.push({ param: 'next_rotation_at', message: 'can only be cleared (null) when automatic rotation is off' });
+    if (intervalNs !== 0)
+      problems.push({
+        param: 'next_rotation_at',
+        message: 'can only be cleared (null) when automatic rotation is off',
+      });
   } else if (input.next_rotation_at !== undefined) {
     const at = parseDateTime(input.next_rotation_at) ?? new Date(Number.NaN);
-    const unchanged = !intervalChanged && base.nextRotationAt !== null && at.getTime() === new Date(base.nextRotationAt).getTime();
-    if (unchanged) next = base.nextRotationAt; // sent back from a read (GET → edit → PUT), even if due by now
-    else if (intervalNs === 0) problems.push({ param: 'next_rotation_at', message: 'needs a non-zero auto_rotation_interval' });
-    else if (!(at.getTime() > now.getTime())) problems.push({ param: 'next_rotation_at', message: 'must be in the future' });
+    const unchanged =
+      !intervalChanged && base.nextRotationAt !== null && at.getTime() === new Date(base.nextRotationAt).getTime();
+    if (unchanged)
+      next = base.nextRotationAt; // sent back from a read (GET → edit → PUT), even if due by now
+    else if (intervalNs === 0)
+      problems.push({ param: 'next_rotation_at', message: 'needs a non-zero auto_rotation_interval' });
+    else if (!(at.getTime() > now.getTime()))
+      problems.push({ param: 'next_rotation_at', message: 'must be in the future' });
     else next = at.toISOString();
   }
   return { intervalNs, nextRotationAt: next };
 }
 
-export const scheduleOf = (row: ProfileRow): RotationSchedule => ({ intervalNs: Number(row.rotation_interval_ns ?? 0), nextRotationAt: row.next_rotation_at ?? null });
+export const scheduleOf = (row: ProfileRow): RotationSchedule => ({
+  intervalNs: Number(row.rotation_interval_ns ?? 0),
+  nextRotationAt: row.next_rotation_at ?? null,
+});
 
 /** The first due time after `now` on the template's cadence (a late run does not rotate twice). */
 function nextAfter(due: string, intervalNs: number, now: Date): string {
@@ -128,7 +163,16 @@ async function rotateTemplateIfDue(db: Database, id: number, now: Date, run: Rot
     const schedule = scheduleOf(row);
     const next = nextAfter(row.next_rotation_at!, schedule.intervalNs, now);
     await profiles.setRotation(tx, Number(row.id), schedule.intervalNs, next, at);
-    await audit(tx, { profileId: Number(row.id), who: ROTATION_ACTOR, change: { action: 'rotate_virtual_keys', previous: { next_rotation_at: row.next_rotation_at, last_rotation_at: row.last_rotation_at }, next: { next_rotation_at: next, last_rotation_at: at } }, extra: { rotated_keys: rotated } });
+    await audit(tx, {
+      profileId: Number(row.id),
+      who: ROTATION_ACTOR,
+      change: {
+        action: 'rotate_virtual_keys',
+        previous: { next_rotation_at: row.next_rotation_at, last_rotation_at: row.last_rotation_at },
+        next: { next_rotation_at: next, last_rotation_at: at },
+      },
+      extra: { rotated_keys: rotated },
+    });
     return rotated;
   });
   if (keys !== null) {
@@ -142,12 +186,24 @@ async function rotateKeysOfTemplate(tx: Sql, profileId: number, at: string): Pro
   for (const key of keys) {
     const fresh = newVirtualKeyValue();
     await virtualKeys.replaceSecret(tx, key.id, hashSecret(fresh.value), fresh.prefix);
-    await audit(tx, { profileId, userId: key.user_id, who: ROTATION_ACTOR, change: { action: 'rotate_virtual_key', previous: { virtual_key_id: key.id, name: key.name }, next: { virtual_key_id: key.id, name: key.name } }, extra: { rotated_at: at } });
+    await audit(tx, {
+      profileId,
+      userId: key.user_id,
+      who: ROTATION_ACTOR,
+      change: {
+        action: 'rotate_virtual_key',
+        previous: { virtual_key_id: key.id, name: key.name },
+        next: { virtual_key_id: key.id, name: key.name },
+      },
+      extra: { rotated_at: at },
+    });
   }
   return keys.length;
 }
 
-export const rotationFields = (row: ProfileRow): Pick<S['AccessProfile'], 'auto_rotation_interval' | 'next_rotation_at' | 'last_rotation_at'> => ({
+export const rotationFields = (
+  row: ProfileRow,
+): Pick<S['AccessProfile'], 'auto_rotation_interval' | 'next_rotation_at' | 'last_rotation_at'> => ({
   auto_rotation_interval: Number(row.rotation_interval_ns ?? 0),
   next_rotation_at: row.next_rotation_at ?? null,
   last_rotation_at: row.last_rotation_at ?? null,

@@ -19,13 +19,21 @@ export const NAME_LIMITS = { profile: 255, role: 100, apiKey: 255, virtualKey: 2
  */
 export function canonicalName(value: string, maxLength: number, param = 'name'): string {
   const name = value.normalize('NFC').trim();
-  if (CONTROL_OR_BIDI.test(name)) throw invalid([{ param, message: 'must not contain control characters, line separators or bidirectional overrides' }]);
+  if (CONTROL_OR_BIDI.test(name))
+    throw invalid([
+      { param, message: 'must not contain control characters, line separators or bidirectional overrides' },
+    ]);
   if (name.replace(INVISIBLE, '') === '') throw invalid([{ param, message: 'must contain a visible character' }]);
-  if (name.length > maxLength) throw invalid([{ param, message: `must NOT have more than ${maxLength} characters once normalised (NFC)` }]);
+  if (name.length > maxLength)
+    throw invalid([{ param, message: `must NOT have more than ${maxLength} characters once normalised (NFC)` }]);
   return name;
 }
 
 /** The same for an optional name: undefined and null pass through. */
-export function canonicalOptionalName<T extends string | null | undefined>(value: T, maxLength: number, param = 'name'): T {
+export function canonicalOptionalName<T extends string | null | undefined>(
+  value: T,
+  maxLength: number,
+  param = 'name',
+): T {
   return (typeof value === 'string' ? canonicalName(value, maxLength, param) : value) as T;
 }

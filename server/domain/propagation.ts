@@ -9,24 +9,41 @@ import { copies, type CopyRow } from '../store/directory.js';
 import { parseContent, profiles } from '../store/profiles.js';
 import { budgetWindowStart } from './budget-windows.js';
 import { freshCopy, type ProfileContent, type ProviderConfigIdSource, type RateLimit } from './profile-content.js';
-import { audit, type Actor } from './templates.js';
+import { audit, type Actor } from './audit.js';
 import type { CopyBudget, CopyContent } from './user-copies.js';
 
 type S = components['schemas'];
 type Field = S['PropagatedField'];
 const BATCH = 500;
 
-function mergeBudgets(template: CopyBudget[], current: CopyBudget[], resetUsage: boolean, calendarAligned: boolean, now: Date): CopyBudget[] {
+function mergeBudgets(
+  template: CopyBudget[],
+  current: CopyBudget[],
+  resetUsage: boolean,
+  calendarAligned: boolean,
+  now: Date,
+): CopyBudget[] {
   return template.map((t) => {
     const kept = current.find((c) => c.reset_duration === t.reset_duration);
     if (!kept) return t;
-    const merged: CopyBudget = { ...t, id: kept.id, current_usage: resetUsage ? 0 : kept.current_usage, last_reset: resetUsage ? budgetWindowStart(t.reset_duration, calendarAligned, now, t.reset_config?.quarter_start_month).toISOString() : kept.last_reset };
+    const merged: CopyBudget = {
+      ...t,
+      id: kept.id,
+      current_usage: resetUsage ? 0 : kept.current_usage,
+      last_reset: resetUsage
+        ? budgetWindowStart(t.reset_duration, calendarAligned, now, t.reset_config?.quarter_start_month).toISOString()
+        : kept.last_reset,
+    };
     if (kept.override) merged.override = kept.override;
     return merged;
   });
 }
 
-function mergeRateLimit(template: RateLimit | null | undefined, current: RateLimit | null | undefined, resetUsage: boolean): RateLimit | null {
+function mergeRateLimit(
+  template: RateLimit | null | undefined,
+  current: RateLimit | null | undefined,
+  resetUsage: boolean,
+): RateLimit | null {
   if (!template) return null;
   if (!current) return template;
   const keepTokens = !resetUsage && current.token_reset_duration === template.token_reset_duration;
@@ -42,7 +59,14 @@ function mergeRateLimit(template: RateLimit | null | undefined, current: RateLim
 }
 
 /** The copy's content with `fields` taken from the template. */
-export function mergeIntoCopy(templateContent: ProfileContent, copy: CopyContent, fields: Field[], resetUsage: boolean, now: Date, ids: ProviderConfigIdSource): CopyContent {
+export function mergeIntoCopy(
+  templateContent: ProfileContent,
+  copy: CopyContent,
+  fields: Field[],
+  resetUsage: boolean,
+  now: Date,
+  ids: ProviderConfigIdSource,
+): CopyContent {
   const fresh = freshCopy(templateContent, now, ids) as CopyContent;
   const next: CopyContent = { ...copy };
   const aligned = copy.calendar_aligned;
@@ -52,7 +76,11 @@ export function mergeIntoCopy(templateContent: ProfileContent, copy: CopyContent
     next.provider_configs = fresh.provider_configs.map((t) => {
       const kept = copy.provider_configs.find((c) => c.provider_name === t.provider_name);
       if (!kept) return t;
-      const merged = { ...t, id: kept.id, budgets: mergeBudgets(t.budgets, kept.budgets as CopyBudget[], resetUsage, aligned, now) };
+      const merged = {
+        ...t,
+        id: kept.id,
+        budgets: mergeBudgets(t.budgets, kept.budgets as CopyBudget[], resetUsage, aligned, now),
+      };
       const rl = mergeRateLimit(t.rate_limit, kept.rate_limit, resetUsage);
       if (rl) merged.rate_limit = rl;
       else delete merged.rate_limit;
@@ -65,9 +93,15 @@ export function mergeIntoCopy(templateContent: ProfileContent, copy: CopyContent
   return next;
 }
 
-const sameFields = (a: CopyContent, b: CopyContent, fields: Field[]) => fields.every((f) => JSON.stringify(a[f] ?? null) === JSON.stringify(b[f] ?? null));
+const sameFields = (a: CopyContent, b: CopyContent, fields: Field[]) =>
+  fields.every((f) => JSON.stringify(a[f] ?? null) === JSON.stringify(b[f] ?? null));
 
-export async function propagate(db: Database, profileId: number, input: S['PropagateRequest'], who: Actor): Promise<S['PropagateResult']> {
+export async function propagate(
+  db: Database,
+  profileId: number,
+  input: S['PropagateRequest'],
+  who: Actor,
+): Promise<S['PropagateResult']> {
   const template = await profiles.byId(db, profileId);
   if (!template) throw notFound('access_profile_not_found', `Access profile ${profileId} was not found.`, 'id');
   const templateContent = parseContent(template);
@@ -76,7 +110,15 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
   const resetUsage = input.reset_usage ?? false;
   // An empty list means every copy, as omitting it does (the vendor's meaning).
   const requested = input.user_ids?.length ? [...new Set(input.user_ids)] : undefined;
-  const result: S['PropagateResult'] = { affected_users: 0, failed_users: 0, skipped_users: 0, user_ids: [], fields, applied: !dryRun, vk_sync_errors: [] };
+  const result: S['PropagateResult'] = {
+    affected_users: 0,
+    failed_users: 0,
+    skipped_users: 0,
+    user_ids: [],
+    fields,
+    applied: !dryRun,
+    vk_sync_errors: [],
+  };
   const seen = new Set<string>();
   let dryIds = -1;
   const dryIdSource = () => dryIds--;
@@ -85,7 +127,9 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
     const now = new Date();
     if (dryRun) {
       const current = JSON.parse(copy.content) as CopyContent;
-      return sameFields(mergeIntoCopy(templateContent, current, fields, resetUsage, now, dryIdSource), current, fields) ? 'skipped' : 'affected';
+      return sameFields(mergeIntoCopy(templateContent, current, fields, resetUsage, now, dryIdSource), current, fields)
+        ? 'skipped'
+        : 'affected';
     }
     // Each copy in its own transaction, re-read under lock so a concurrent change is not overwritten.
     return db.transaction(async (tx) => {
@@ -93,15 +137,22 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
       if (!locked) return 'skipped';
       const current = JSON.parse(locked.content) as CopyContent;
       // Provider config ids are drawn only when provider configs are propagated; otherwise unused.
-      const ids = fields.includes('provider_configs') ? await providerConfigIds(tx, templateContent.provider_configs.length) : dryIdSource;
+      const ids = fields.includes('provider_configs')
+        ? await providerConfigIds(tx, templateContent.provider_configs.length)
+        : dryIdSource;
       const next = mergeIntoCopy(templateContent, current, fields, resetUsage, now, ids);
       if (sameFields(next, current, fields)) return 'skipped';
-      await copies.update(tx, { id: Number(locked.id), parent_version: Number(template.version), content: JSON.stringify(next), updated_at: now.toISOString() });
+      await copies.update(tx, {
+        id: Number(locked.id),
+        parent_version: Number(template.version),
+        content: JSON.stringify(next),
+        updated_at: now.toISOString(),
+      });
       return 'affected';
     });
   };
 
-  for (let after = 0; ;) {
+  for (let after = 0; ; ) {
     const page = await copies.ofParentAfter(db, profileId, after, BATCH, requested);
     if (!page.length) break;
     after = Number(page[page.length - 1]!.id);
@@ -115,16 +166,32 @@ export async function propagate(db: Database, profileId: number, input: S['Propa
         } else result.skipped_users++;
       } catch (e) {
         result.failed_users++;
-        result.vk_sync_errors.push(`${copy.user_id}: ${e instanceof DomainError ? e.message : 'the copy could not be updated; retry the propagation'}`);
+        result.vk_sync_errors.push(
+          `${copy.user_id}: ${e instanceof DomainError ? e.message : 'the copy could not be updated; retry the propagation'}`,
+        );
       }
     }
   }
   if (requested) result.skipped_users += requested.filter((u) => !seen.has(u)).length;
   if (!dryRun) {
-    await db.transaction((tx) => audit(tx, { profileId, who, change: {
-      action: 'propagate', previous: null, next: { fields, reset_usage: resetUsage },
-      metadata: { version: Number(template.version), affected_users: result.affected_users, failed_users: result.failed_users, skipped_users: result.skipped_users, ...(requested ? { requested_users: requested.length } : {}) },
-    } }));
+    await db.transaction((tx) =>
+      audit(tx, {
+        profileId,
+        who,
+        change: {
+          action: 'propagate',
+          previous: null,
+          next: { fields, reset_usage: resetUsage },
+          metadata: {
+            version: Number(template.version),
+            affected_users: result.affected_users,
+            failed_users: result.failed_users,
+            skipped_users: result.skipped_users,
+            ...(requested ? { requested_users: requested.length } : {}),
+          },
+        },
+      }),
+    );
   }
   return result;
 }

@@ -3,17 +3,25 @@
 import type { components } from '../../generated/openapi.js';
 import { addToCounter, counterValue, providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
-import { auditLogs, parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
+import { parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
+import { audit, type Actor, type Change } from './audit.js';
 import { budgetWindowStart } from './budget-windows.js';
 import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';
 import { rotationFields, scheduleFor, scheduleOf, type RotationSchedule } from './key-rotation.js';
 import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
-import { buildContent, freshCopy, type Budget, type BudgetInput, type ContentInput, type ProfileContent, type ProviderConfig, type RateLimit } from './profile-content.js';
+import {
+  buildContent,
+  freshCopy,
+  type Budget,
+  type BudgetInput,
+  type ContentInput,
+  type ProfileContent,
+  type ProviderConfig,
+  type RateLimit,
+} from './profile-content.js';
 
 type S = components['schemas'];
 export type AccessProfile = S['AccessProfile'];
-
-export interface Actor { actor: string; requestId: string }
 
 export function toApiProfile(row: ProfileRow, content: ProfileContent = parseContent(row)): AccessProfile {
   const { rate_limit, ...rest } = content;
@@ -32,8 +40,14 @@ export function toApiProfile(row: ProfileRow, content: ProfileContent = parseCon
   return profile;
 }
 
-const rotationColumns = (r: RotationSchedule) => ({ rotation_interval_ns: r.intervalNs, next_rotation_at: r.nextRotationAt });
-const rotationView = (r: RotationSchedule) => ({ auto_rotation_interval: r.intervalNs, next_rotation_at: r.nextRotationAt });
+const rotationColumns = (r: RotationSchedule) => ({
+  rotation_interval_ns: r.intervalNs,
+  next_rotation_at: r.nextRotationAt,
+});
+const rotationView = (r: RotationSchedule) => ({
+  auto_rotation_interval: r.intervalNs,
+  next_rotation_at: r.nextRotationAt,
+});
 
 export const etagOf = (version: number) => `"${version}"`;
 
@@ -48,16 +62,22 @@ export function checkExpectedVersion(expected: ExpectedVersion, row: ProfileRow)
   if (expected === undefined || 'any' in expected) return;
   const current = Number(row.version);
   if (!expected.versions.includes(current)) {
-    throw new DomainError('stale_version', 'version_mismatch', `Access profile ${row.id} is at version ${current}; If-Match named ${expected.versions.length ? expected.versions.join(', ') : 'no version of it'}.`, {
-      param: 'If-Match',
-      details: [{ param: 'If-Match', message: `current version is ${current}` }],
-      currentVersion: current,
-    });
+    throw new DomainError(
+      'stale_version',
+      'version_mismatch',
+      `Access profile ${row.id} is at version ${current}; If-Match named ${expected.versions.length ? expected.versions.join(', ') : 'no version of it'}.`,
+      {
+        param: 'If-Match',
+        details: [{ param: 'If-Match', message: `current version is ${current}` }],
+        currentVersion: current,
+      },
+    );
   }
 }
 
 const notFound = (id: number) => notFoundError('access_profile_not_found', `Access profile ${id} was not found.`, 'id');
-const nameTaken = (name: string) => conflict('access_profile_name_taken', `An access profile named '${name}' already exists.`, 'name');
+const nameTaken = (name: string) =>
+  conflict('access_profile_name_taken', `An access profile named '${name}' already exists.`, 'name');
 
 function isNameClash(e: unknown): boolean {
   return e instanceof UniqueViolationError && /access_profiles[._]name_key/.test(e.constraint);
@@ -69,48 +89,36 @@ async function loadForChange(tx: Sql, db: Database, id: number): Promise<Profile
   return row;
 }
 
-interface Change {
-  action: string;
-  previous: Record<string, unknown> | null;
-  next: Record<string, unknown> | null;
-  metadata?: Record<string, unknown>;
-}
-
 /** Writes a new version of the profile with its snapshot and audit entry. */
-async function writeVersion(tx: Sql, row: ProfileRow, content: ProfileContent, tagsChanged: boolean, change: Change, who: Actor, now: string): Promise<AccessProfile> {
+async function writeVersion(
+  tx: Sql,
+  row: ProfileRow,
+  content: ProfileContent,
+  tagsChanged: boolean,
+  change: Change,
+  who: Actor,
+  now: string,
+): Promise<AccessProfile> {
   await profiles.update(tx, row);
   if (tagsChanged) await profiles.replaceTags(tx, row.id, content.tags);
   const api = toApiProfile(row, content);
-  await versions.insert(tx, { access_profile_id: row.id, version: row.version, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: now });
+  await versions.insert(tx, {
+    access_profile_id: row.id,
+    version: row.version,
+    name: row.name,
+    description: row.description,
+    snapshot: JSON.stringify(api),
+    changed_by: who.actor,
+    created_at: now,
+  });
   await audit(tx, { profileId: row.id, who, change, extra: { version: row.version } });
   return api;
 }
 
-/** One audit entry: what changed (`change`), on which template and user, by whom, with extra metadata. */
-export interface AuditEntry {
-  /** The template concerned; null once it is gone (a virtual key of a detached copy). */
-  profileId: number | null;
-  /** The user concerned, for user-copy actions. */
-  userId?: string | null;
-  who: Actor;
-  change: Change;
-  extra?: Record<string, unknown>;
-}
-
-export async function audit(tx: Sql, { profileId, userId = null, who, change, extra = {} }: AuditEntry): Promise<void> {
-  await auditLogs.insert(tx, {
-    access_profile_id: profileId,
-    user_id: userId,
-    actor: who.actor,
-    action: change.action,
-    previous_values: change.previous ? JSON.stringify(change.previous) : null,
-    new_values: change.next ? JSON.stringify(change.next) : null,
-    metadata: JSON.stringify({ ...extra, ...change.metadata, request_id: who.requestId }),
-    created_at: new Date().toISOString(),
-  });
-}
-
-function diff(before: Record<string, unknown>, after: Record<string, unknown>): { previous: Record<string, unknown>; next: Record<string, unknown> } {
+function diff(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): { previous: Record<string, unknown>; next: Record<string, unknown> } {
   const previous: Record<string, unknown> = {};
   const next: Record<string, unknown> = {};
   for (const key of Object.keys(after)) {
@@ -142,8 +150,26 @@ type UpdateInput = S['AccessProfileUpdate'];
 
 /** The content fields of a create or update body; the server-owned fields a GET returns are dropped here. */
 const contentInput = (input: CreateInput | UpdateInput): ContentInput => {
-  const { tags, provider_configs, budgets, rate_limit, calendar_aligned, mcp_tool_groups, mcp_servers, mcp_tool_overrides } = input;
-  const content: ContentInput = { tags, provider_configs, budgets, rate_limit, calendar_aligned: calendar_aligned ?? undefined, mcp_tool_groups, mcp_servers, mcp_tool_overrides };
+  const {
+    tags,
+    provider_configs,
+    budgets,
+    rate_limit,
+    calendar_aligned,
+    mcp_tool_groups,
+    mcp_servers,
+    mcp_tool_overrides,
+  } = input;
+  const content: ContentInput = {
+    tags,
+    provider_configs,
+    budgets,
+    rate_limit,
+    calendar_aligned: calendar_aligned ?? undefined,
+    mcp_tool_groups,
+    mcp_servers,
+    mcp_tool_overrides,
+  };
   for (const key of Object.keys(content) as (keyof ContentInput)[]) if (content[key] === undefined) delete content[key];
   return content;
 };
@@ -153,10 +179,18 @@ const withoutIds = (input: ContentInput): ContentInput => {
   return {
     ...input,
     ...(input.budgets ? { budgets: budgets(input.budgets) } : {}),
-    ...(input.provider_configs ? { provider_configs: input.provider_configs.map(({ id: _id, ...p }) => ({ ...p, ...(p.budgets ? { budgets: budgets(p.budgets) } : {}) })) } : {}),
+    ...(input.provider_configs
+      ? {
+          provider_configs: input.provider_configs.map(({ id: _id, ...p }) => ({
+            ...p,
+            ...(p.budgets ? { budgets: budgets(p.budgets) } : {}),
+          })),
+        }
+      : {}),
   };
 };
-const newProviderConfigs = (input: ContentInput) => (input.provider_configs ?? []).filter((p) => p.id === undefined).length;
+const newProviderConfigs = (input: ContentInput) =>
+  (input.provider_configs ?? []).filter((p) => p.id === undefined).length;
 
 export async function createProfile(db: Database, given: CreateInput, who: Actor): Promise<AccessProfile> {
   const input = { ...given, name: canonicalName(given.name, NAME_LIMITS.profile) };
@@ -170,13 +204,37 @@ export async function createProfile(db: Database, given: CreateInput, who: Actor
       const rotation = scheduleFor(input, null, now, problems);
       if (problems.length) throw invalid(problems);
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
-      const row: ProfileRow = { id: 0, name: input.name, description: input.description ?? null, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at, ...rotationColumns(rotation), last_rotation_at: null };
+      const row: ProfileRow = {
+        id: 0,
+        name: input.name,
+        description: input.description ?? null,
+        is_active: 0,
+        version: 1,
+        content: JSON.stringify(content),
+        created_at: at,
+        updated_at: at,
+        ...rotationColumns(rotation),
+        last_rotation_at: null,
+      };
       row.id = await profiles.insert(tx, row);
       await profiles.replaceTags(tx, row.id, content.tags);
       await addToCounter(tx, 'access_profiles', 1);
       const api = toApiProfile(row, content);
-      await versions.insert(tx, { access_profile_id: row.id, version: 1, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: at });
-      await audit(tx, { profileId: row.id, who, change: { action: 'create', previous: null, next: api }, extra: { version: 1 } });
+      await versions.insert(tx, {
+        access_profile_id: row.id,
+        version: 1,
+        name: row.name,
+        description: row.description,
+        snapshot: JSON.stringify(api),
+        changed_by: who.actor,
+        created_at: at,
+      });
+      await audit(tx, {
+        profileId: row.id,
+        who,
+        change: { action: 'create', previous: null, next: api },
+        extra: { version: 1 },
+      });
       return api;
     });
   } catch (e) {
@@ -186,8 +244,25 @@ export async function createProfile(db: Database, given: CreateInput, who: Actor
 }
 
 /** Applies a content/name change; a change that changes nothing keeps the version and writes nothing. */
-async function applyChange(db: Database, id: number, expected: ExpectedVersion, who: Actor, action: string,
-  change: (row: ProfileRow, content: ProfileContent, tx: Sql) => Promise<{ name: string; description: string | null; isActive: boolean; content: ProfileContent; rotation?: RotationSchedule; metadata?: Record<string, unknown> }>): Promise<AccessProfile> {
+async function applyChange(
+  db: Database,
+  id: number,
+  expected: ExpectedVersion,
+  who: Actor,
+  action: string,
+  change: (
+    row: ProfileRow,
+    content: ProfileContent,
+    tx: Sql,
+  ) => Promise<{
+    name: string;
+    description: string | null;
+    isActive: boolean;
+    content: ProfileContent;
+    rotation?: RotationSchedule;
+    metadata?: Record<string, unknown>;
+  }>,
+): Promise<AccessProfile> {
   const now = new Date().toISOString();
   let attemptedName = '';
   try {
@@ -198,14 +273,44 @@ async function applyChange(db: Database, id: number, expected: ExpectedVersion, 
       const next = await change(row, before, tx);
       attemptedName = next.name;
       const rotation = next.rotation ?? scheduleOf(row);
-      const beforeView = { name: row.name, description: row.description, is_active: !!Number(row.is_active), ...before, ...rotationView(scheduleOf(row)) };
-      const afterView = { name: next.name, description: next.description, is_active: next.isActive, ...next.content, ...rotationView(rotation) };
+      const beforeView = {
+        name: row.name,
+        description: row.description,
+        is_active: !!Number(row.is_active),
+        ...before,
+        ...rotationView(scheduleOf(row)),
+      };
+      const afterView = {
+        name: next.name,
+        description: next.description,
+        is_active: next.isActive,
+        ...next.content,
+        ...rotationView(rotation),
+      };
       const { previous, next: after } = diff(beforeView, afterView);
       if (Object.keys(after).length === 0) return toApiProfile(row, before);
-      if (next.name.toLowerCase() !== row.name.toLowerCase() && (await profiles.nameTaken(tx, next.name, id))) throw nameTaken(next.name);
-      const updated: ProfileRow = { ...row, name: next.name, description: next.description, is_active: next.isActive ? 1 : 0, version: Number(row.version) + 1, content: JSON.stringify(next.content), updated_at: now, ...rotationColumns(rotation) };
+      if (next.name.toLowerCase() !== row.name.toLowerCase() && (await profiles.nameTaken(tx, next.name, id)))
+        throw nameTaken(next.name);
+      const updated: ProfileRow = {
+        ...row,
+        name: next.name,
+        description: next.description,
+        is_active: next.isActive ? 1 : 0,
+        version: Number(row.version) + 1,
+        content: JSON.stringify(next.content),
+        updated_at: now,
+        ...rotationColumns(rotation),
+      };
       const tagsChanged = JSON.stringify(before.tags) !== JSON.stringify(next.content.tags);
-      return writeVersion(tx, updated, next.content, tagsChanged, { action, previous, next: after, ...(next.metadata ? { metadata: next.metadata } : {}) }, who, now);
+      return writeVersion(
+        tx,
+        updated,
+        next.content,
+        tagsChanged,
+        { action, previous, next: after, ...(next.metadata ? { metadata: next.metadata } : {}) },
+        who,
+        now,
+      );
     });
   } catch (e) {
     if (isNameClash(e)) throw nameTaken(attemptedName);
@@ -213,8 +318,15 @@ async function applyChange(db: Database, id: number, expected: ExpectedVersion, 
   }
 }
 
-export function updateProfile(db: Database, id: number, given: UpdateInput, expected: ExpectedVersion, who: Actor): Promise<AccessProfile> {
-  const input = given.name === undefined ? given : { ...given, name: canonicalOptionalName(given.name, NAME_LIMITS.profile) };
+export function updateProfile(
+  db: Database,
+  id: number,
+  given: UpdateInput,
+  expected: ExpectedVersion,
+  who: Actor,
+): Promise<AccessProfile> {
+  const input =
+    given.name === undefined ? given : { ...given, name: canonicalOptionalName(given.name, NAME_LIMITS.profile) };
   return applyChange(db, id, expected, who, 'update', async (row, before, tx) => {
     const ci = contentInput(input);
     const ids = await providerConfigIds(tx, newProviderConfigs(ci));
@@ -232,14 +344,29 @@ export function updateProfile(db: Database, id: number, given: UpdateInput, expe
   });
 }
 
-export function setActive(db: Database, id: number, active: boolean, expected: ExpectedVersion, who: Actor): Promise<AccessProfile> {
+export function setActive(
+  db: Database,
+  id: number,
+  active: boolean,
+  expected: ExpectedVersion,
+  who: Actor,
+): Promise<AccessProfile> {
   return applyChange(db, id, expected, who, active ? 'activate' : 'deactivate', async (row, content) => ({
-    name: row.name, description: row.description, isActive: active, content,
+    name: row.name,
+    description: row.description,
+    isActive: active,
+    content,
   }));
 }
 
-export function restoreVersion(db: Database, id: number, version: number, expected: ExpectedVersion, who: Actor): Promise<AccessProfile> {
-  return applyChange(db, id, expected, who, 'restore', async (row, current, tx) => {
+export function restoreVersion(
+  db: Database,
+  id: number,
+  version: number,
+  expected: ExpectedVersion,
+  who: Actor,
+): Promise<AccessProfile> {
+  return applyChange(db, id, expected, who, 'restore', async (_row, current, tx) => {
     const snap = await versions.get(tx, id, version);
     if (!snap) throw notFoundError('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
     const s = JSON.parse(snap.snapshot) as AccessProfile;
@@ -250,21 +377,42 @@ export function restoreVersion(db: Database, id: number, version: number, expect
     for (const b of [...current.budgets, ...current.provider_configs.flatMap((p) => p.budgets)]) usageById.set(b.id, b);
     const withUsage = (b: Budget): Budget => {
       const u = usageById.get(b.id);
-      return u ? { ...b, current_usage: u.current_usage, last_reset: u.reset_duration === b.reset_duration ? u.last_reset : b.last_reset } : b;
+      return u
+        ? {
+            ...b,
+            current_usage: u.current_usage,
+            last_reset: u.reset_duration === b.reset_duration ? u.last_reset : b.last_reset,
+          }
+        : b;
     };
     const limitsById = new Map<string, RateLimit>();
-    for (const r of [current.rate_limit, ...current.provider_configs.map((p) => p.rate_limit)]) if (r) limitsById.set(r.id, r);
+    for (const r of [current.rate_limit, ...current.provider_configs.map((p) => p.rate_limit)])
+      if (r) limitsById.set(r.id, r);
     const limitWithUsage = (r: RateLimit): RateLimit => {
       const u = limitsById.get(r.id);
       if (!u) return r;
       // A window whose duration is the same as now keeps its live counter; another one starts fresh.
-      const token = r.token_reset_duration === u.token_reset_duration
-        ? { usage: u.token_current_usage, reset: u.token_last_reset }
-        : { usage: 0, reset: budgetWindowStart(r.token_reset_duration ?? '1h', s.calendar_aligned, now).toISOString() };
-      const request = r.request_reset_duration === u.request_reset_duration
-        ? { usage: u.request_current_usage, reset: u.request_last_reset }
-        : { usage: 0, reset: budgetWindowStart(r.request_reset_duration ?? '1h', s.calendar_aligned, now).toISOString() };
-      return { ...r, token_current_usage: token.usage, token_last_reset: token.reset, request_current_usage: request.usage, request_last_reset: request.reset };
+      const token =
+        r.token_reset_duration === u.token_reset_duration
+          ? { usage: u.token_current_usage, reset: u.token_last_reset }
+          : {
+              usage: 0,
+              reset: budgetWindowStart(r.token_reset_duration ?? '1h', s.calendar_aligned, now).toISOString(),
+            };
+      const request =
+        r.request_reset_duration === u.request_reset_duration
+          ? { usage: u.request_current_usage, reset: u.request_last_reset }
+          : {
+              usage: 0,
+              reset: budgetWindowStart(r.request_reset_duration ?? '1h', s.calendar_aligned, now).toISOString(),
+            };
+      return {
+        ...r,
+        token_current_usage: token.usage,
+        token_last_reset: token.reset,
+        request_current_usage: request.usage,
+        request_last_reset: request.reset,
+      };
     };
     const content: ProfileContent = {
       tags: s.tags,
@@ -280,7 +428,13 @@ export function restoreVersion(db: Database, id: number, version: number, expect
       mcp_servers: s.mcp_servers,
       mcp_tool_overrides: s.mcp_tool_overrides,
     };
-    return { name: s.name, description: s.description, isActive: s.is_active, content, metadata: { restored_from: version } };
+    return {
+      name: s.name,
+      description: s.description,
+      isActive: s.is_active,
+      content,
+      metadata: { restored_from: version },
+    };
   });
 }
 
@@ -288,15 +442,33 @@ export async function deleteProfile(db: Database, id: number, expected: Expected
   await db.transaction(async (tx) => {
     const row = await loadForChange(tx, db, id);
     checkExpectedVersion(expected, row);
-    const holders = Number((await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [id]))!.n);
-    if (holders > 0) throw conflict('access_profile_in_use', `Access profile ${id} is held by ${holders} user${holders === 1 ? '' : 's'}; detach their copies first.`, 'id');
+    const holders = Number(
+      (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [id]))!
+        .n,
+    );
+    if (holders > 0)
+      throw conflict(
+        'access_profile_in_use',
+        `Access profile ${id} is held by ${holders} user${holders === 1 ? '' : 's'}; detach their copies first.`,
+        'id',
+      );
     await profiles.delete(tx, id);
     await addToCounter(tx, 'access_profiles', -1);
-    await audit(tx, { profileId: id, who, change: { action: 'delete', previous: toApiProfile(row), next: null }, extra: { version: Number(row.version) } });
+    await audit(tx, {
+      profileId: id,
+      who,
+      change: { action: 'delete', previous: toApiProfile(row), next: null },
+      extra: { version: Number(row.version) },
+    });
   });
 }
 
-export async function cloneProfile(db: Database, id: number, given: S['AccessProfileClone'], who: Actor): Promise<AccessProfile> {
+export async function cloneProfile(
+  db: Database,
+  id: number,
+  given: S['AccessProfileClone'],
+  who: Actor,
+): Promise<AccessProfile> {
   const input = { ...given, name: canonicalName(given.name, NAME_LIMITS.profile) };
   const now = new Date();
   const at = now.toISOString();
@@ -310,13 +482,37 @@ export async function cloneProfile(db: Database, id: number, given: S['AccessPro
       const content = freshCopy(sourceContent, now, ids);
       // The clone keeps the source's rotation interval; its own schedule starts now.
       const rotation = scheduleFor({ auto_rotation_interval: Number(source.rotation_interval_ns ?? 0) }, null, now, []);
-      const row: ProfileRow = { id: 0, name: input.name, description: input.description === undefined ? source.description : input.description, is_active: 0, version: 1, content: JSON.stringify(content), created_at: at, updated_at: at, ...rotationColumns(rotation), last_rotation_at: null };
+      const row: ProfileRow = {
+        id: 0,
+        name: input.name,
+        description: input.description === undefined ? source.description : input.description,
+        is_active: 0,
+        version: 1,
+        content: JSON.stringify(content),
+        created_at: at,
+        updated_at: at,
+        ...rotationColumns(rotation),
+        last_rotation_at: null,
+      };
       row.id = await profiles.insert(tx, row);
       await profiles.replaceTags(tx, row.id, content.tags);
       await addToCounter(tx, 'access_profiles', 1);
       const api = toApiProfile(row, content);
-      await versions.insert(tx, { access_profile_id: row.id, version: 1, name: row.name, description: row.description, snapshot: JSON.stringify(api), changed_by: who.actor, created_at: at });
-      await audit(tx, { profileId: row.id, who, change: { action: 'clone', previous: null, next: api }, extra: { version: 1, cloned_from: id } });
+      await versions.insert(tx, {
+        access_profile_id: row.id,
+        version: 1,
+        name: row.name,
+        description: row.description,
+        snapshot: JSON.stringify(api),
+        changed_by: who.actor,
+        created_at: at,
+      });
+      await audit(tx, {
+        profileId: row.id,
+        who,
+        change: { action: 'clone', previous: null, next: api },
+        extra: { version: 1, cloned_from: id },
+      });
       return api;
     });
   } catch (e) {
@@ -336,7 +532,13 @@ export async function getProfileDetail(db: Database, id: number) {
   ]);
   return {
     profile: toApiProfile(row),
-    roles: roles.map((r) => ({ id: Number(r.id), access_profile_id: Number(r.access_profile_id), role_id: Number(r.role_id), role_name: r.role_name, is_default: !!Number(r.is_default) })),
+    roles: roles.map((r) => ({
+      id: Number(r.id),
+      access_profile_id: Number(r.access_profile_id),
+      role_id: Number(r.role_id),
+      role_name: r.role_name,
+      is_default: !!Number(r.is_default),
+    })),
     userCount: Number(holders!.n),
   };
 }
@@ -351,6 +553,14 @@ export async function activateInTransaction(tx: Sql, row: ProfileRow, who: Actor
   if (Number(row.is_active)) return row;
   const now = new Date().toISOString();
   const updated: ProfileRow = { ...row, is_active: 1, version: Number(row.version) + 1, updated_at: now };
-  await writeVersion(tx, updated, parseContent(row), false, { action: 'activate', previous: { is_active: false }, next: { is_active: true }, metadata: { reason } }, who, now);
+  await writeVersion(
+    tx,
+    updated,
+    parseContent(row),
+    false,
+    { action: 'activate', previous: { is_active: false }, next: { is_active: true }, metadata: { reason } },
+    who,
+    now,
+  );
   return updated;
 }

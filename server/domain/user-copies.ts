@@ -10,18 +10,28 @@ import { parseContent, type ProfileRow } from '../store/profiles.js';
 import { calendarPeriodStart, windowsSince } from './budget-windows.js';
 import { freshCopy, type Budget, type ProfileContent } from './profile-content.js';
 import { hashSecret, maskedValue, newVirtualKeyValue } from './secrets.js';
-import { audit, type Actor } from './templates.js';
+import { audit, type Actor } from './audit.js';
 
 type S = components['schemas'];
 
 /** An override as stored on a copy's budget; `remaining_cycles` is derived when served. */
-export interface StoredOverride { override_amount: number; mode: 'cycles' | 'forever'; cycles: number | null; anchored_at: string; created_at: string }
+export interface StoredOverride {
+  override_amount: number;
+  mode: 'cycles' | 'forever';
+  cycles: number | null;
+  anchored_at: string;
+  created_at: string;
+}
 export type CopyBudget = Budget & { override?: StoredOverride | null };
 export type CopyContent = ProfileContent & { budgets: CopyBudget[] };
 
 export const userNotFound = (id: string) => notFound('user_not_found', `User '${id}' was not found.`, 'user_id');
 const copyNotFound = (userId: string, profileId: number) =>
-  notFound('user_access_profile_not_found', `User '${userId}' holds no copy of access profile ${profileId}.`, 'profile_id');
+  notFound(
+    'user_access_profile_not_found',
+    `User '${userId}' holds no copy of access profile ${profileId}.`,
+    'profile_id',
+  );
 
 export async function requireUser(db: Sql, id: string) {
   const user = await users.byId(db, id);
@@ -64,7 +74,11 @@ export function toApiCopy(row: CopyRow, keys: VirtualKeyRow[]): S['UserAccessPro
     virtual_key_values: Object.fromEntries(keys.map((k) => [k.id, maskedValue(k.prefix)])),
     provider_configs: content.provider_configs.map((p) => {
       const { budgets, rate_limit, ...rest } = p;
-      return { ...rest, budgets: (budgets as CopyBudget[]).map((b) => toUserBudget(b, content.calendar_aligned, now)), ...(rate_limit ? { rate_limit } : {}) };
+      return {
+        ...rest,
+        budgets: (budgets as CopyBudget[]).map((b) => toUserBudget(b, content.calendar_aligned, now)),
+        ...(rate_limit ? { rate_limit } : {}),
+      };
     }),
     budgets: content.budgets.map((b) => toUserBudget(b, content.calendar_aligned, now)),
     calendar_aligned: content.calendar_aligned,
@@ -80,7 +94,16 @@ export function toApiCopy(row: CopyRow, keys: VirtualKeyRow[]): S['UserAccessPro
 
 async function issueKey(tx: Sql, userId: string, copyId: number, name: string, description: string | null, at: string) {
   const key = newVirtualKeyValue();
-  await virtualKeys.insert(tx, { id: key.id, user_id: userId, user_access_profile_id: copyId, name, description, key_hash: hashSecret(key.value), prefix: key.prefix, created_at: at });
+  await virtualKeys.insert(tx, {
+    id: key.id,
+    user_id: userId,
+    user_access_profile_id: copyId,
+    name,
+    description,
+    key_hash: hashSecret(key.value),
+    prefix: key.prefix,
+    created_at: at,
+  });
   return key;
 }
 
@@ -96,7 +119,13 @@ async function defaultKeyName(tx: Sql, userId: string): Promise<string> {
  * Gives each of `userIds` who holds no copy of the template one (fresh ids, zero usage) and a virtual
  * key, in the caller's transaction. Returns the users provisioned.
  */
-export async function provisionCopies(tx: Sql, template: ProfileRow, userIds: string[], who: Actor, via: Record<string, unknown>): Promise<string[]> {
+export async function provisionCopies(
+  tx: Sql,
+  template: ProfileRow,
+  userIds: string[],
+  who: Actor,
+  via: Record<string, unknown>,
+): Promise<string[]> {
   if (!userIds.length) return [];
   const holders = await copies.holdersAmong(tx, template.id, userIds);
   const todo = userIds.filter((u) => !holders.has(u));
@@ -107,17 +136,43 @@ export async function provisionCopies(tx: Sql, template: ProfileRow, userIds: st
   const at = now.toISOString();
   for (const userId of todo) {
     const copyContent = freshCopy(content, now, ids);
-    const copyId = await copies.insert(tx, { user_id: userId, parent_profile_id: template.id, parent_version: Number(template.version), name: template.name, is_active: 1, expires_at: null, content: JSON.stringify(copyContent), created_at: at, updated_at: at });
+    const copyId = await copies.insert(tx, {
+      user_id: userId,
+      parent_profile_id: template.id,
+      parent_version: Number(template.version),
+      name: template.name,
+      is_active: 1,
+      expires_at: null,
+      content: JSON.stringify(copyContent),
+      created_at: at,
+      updated_at: at,
+    });
     const key = await issueKey(tx, userId, copyId, await defaultKeyName(tx, userId), null, at);
-    await audit(tx, { profileId: template.id, userId, who, change: { action: 'assign_user', previous: null, next: { user_access_profile_id: copyId, parent_version: Number(template.version), virtual_key_id: key.id } }, extra: via });
+    await audit(tx, {
+      profileId: template.id,
+      userId,
+      who,
+      change: {
+        action: 'assign_user',
+        previous: null,
+        next: { user_access_profile_id: copyId, parent_version: Number(template.version), virtual_key_id: key.id },
+      },
+      extra: via,
+    });
   }
   return todo;
 }
 
 export async function listUserCopies(db: Database, userId: string, limit: number, offset: number) {
   await requireUser(db, userId);
-  const [rows, total] = await Promise.all([copies.pageOfUser(db, userId, limit, offset), copies.countOfUser(db, userId)]);
-  const keys = await virtualKeys.ofCopies(db, rows.map((r) => Number(r.id)));
+  const [rows, total] = await Promise.all([
+    copies.pageOfUser(db, userId, limit, offset),
+    copies.countOfUser(db, userId),
+  ]);
+  const keys = await virtualKeys.ofCopies(
+    db,
+    rows.map((r) => Number(r.id)),
+  );
   return { items: rows.map((r) => toApiCopy(r, keys.get(Number(r.id)) ?? [])), total };
 }
 
@@ -135,10 +190,24 @@ export async function removeCopy(tx: Sql, copy: CopyRow, who: Actor): Promise<st
   const keys = (await virtualKeys.ofCopies(tx, [Number(copy.id)])).get(Number(copy.id)) ?? [];
   for (const k of keys) {
     const { changes } = await virtualKeys.delete(tx, k.id);
-    if (changes !== 1) throw conflict('virtual_key_removal_failed', `Virtual key '${k.name}' could not be removed; nothing was detached.`, 'profile_id');
+    if (changes !== 1)
+      throw conflict(
+        'virtual_key_removal_failed',
+        `Virtual key '${k.name}' could not be removed; nothing was detached.`,
+        'profile_id',
+      );
   }
   await copies.delete(tx, Number(copy.id));
-  await audit(tx, { profileId: Number(copy.parent_profile_id), userId: copy.user_id, who, change: { action: 'unassign_user', previous: { user_access_profile_id: Number(copy.id), virtual_key_ids: keys.map((k) => k.id) }, next: null } });
+  await audit(tx, {
+    profileId: Number(copy.parent_profile_id),
+    userId: copy.user_id,
+    who,
+    change: {
+      action: 'unassign_user',
+      previous: { user_access_profile_id: Number(copy.id), virtual_key_ids: keys.map((k) => k.id) },
+      next: null,
+    },
+  });
   return keys.map((k) => k.name);
 }
 
@@ -156,25 +225,62 @@ export async function detachCopy(db: Database, userId: string, profileId: number
  * one), else the most recent. `preferredProfileId` (the vendor's path) names a copy to use when the user
  * holds it and falls back to the most recent otherwise, as the vendor ignores it.
  */
-export async function createVirtualKey(db: Database, userId: string, input: S['VirtualKeyCreate'] | undefined, who: Actor, preferredProfileId?: number): Promise<S['CreatedVirtualKey']> {
+export async function createVirtualKey(
+  db: Database,
+  userId: string,
+  input: S['VirtualKeyCreate'] | undefined,
+  who: Actor,
+  preferredProfileId?: number,
+): Promise<S['CreatedVirtualKey']> {
   try {
     return await db.transaction(async (tx) => {
       await requireUser(tx, userId);
       const preferred = preferredProfileId !== undefined ? await copies.of(tx, userId, preferredProfileId) : undefined;
-      const copy = input?.access_profile_id !== undefined ? await copies.of(tx, userId, input.access_profile_id) : preferred ?? (await copies.latestOfUser(tx, userId));
+      const copy =
+        input?.access_profile_id !== undefined
+          ? await copies.of(tx, userId, input.access_profile_id)
+          : (preferred ?? (await copies.latestOfUser(tx, userId)));
       if (!copy) {
-        throw input?.access_profile_id !== undefined ? copyNotFound(userId, input.access_profile_id)
-          : notFound('user_access_profile_not_found', `User '${userId}' holds no access profile; a virtual key needs one.`, 'user_id');
+        throw input?.access_profile_id !== undefined
+          ? copyNotFound(userId, input.access_profile_id)
+          : notFound(
+              'user_access_profile_not_found',
+              `User '${userId}' holds no access profile; a virtual key needs one.`,
+              'user_id',
+            );
       }
-      const name = input?.name !== undefined ? canonicalName(input.name, NAME_LIMITS.virtualKey) : await defaultKeyName(tx, userId);
-      if (await virtualKeys.nameTaken(tx, userId, name)) throw conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${name}'.`, 'name');
+      const name =
+        input?.name !== undefined
+          ? canonicalName(input.name, NAME_LIMITS.virtualKey)
+          : await defaultKeyName(tx, userId);
+      if (await virtualKeys.nameTaken(tx, userId, name))
+        throw conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${name}'.`, 'name');
       const at = new Date().toISOString();
       const key = await issueKey(tx, userId, Number(copy.id), name, input?.description ?? null, at);
-      await audit(tx, { profileId: Number(copy.parent_profile_id), userId, who, change: { action: 'create_virtual_key', previous: null, next: { virtual_key_id: key.id, name } } });
-      return { id: key.id, name, description: input?.description ?? null, user_id: userId, access_profile_id: Number(copy.parent_profile_id), value: key.value, masked_value: key.masked, created_at: at };
+      await audit(tx, {
+        profileId: Number(copy.parent_profile_id),
+        userId,
+        who,
+        change: { action: 'create_virtual_key', previous: null, next: { virtual_key_id: key.id, name } },
+      });
+      return {
+        id: key.id,
+        name,
+        description: input?.description ?? null,
+        user_id: userId,
+        access_profile_id: Number(copy.parent_profile_id),
+        value: key.value,
+        masked_value: key.masked,
+        created_at: at,
+      };
     });
   } catch (e) {
-    if (e instanceof UniqueViolationError) throw conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${input?.name ?? ''}'.`, 'name');
+    if (e instanceof UniqueViolationError)
+      throw conflict(
+        'virtual_key_name_taken',
+        `User '${userId}' already has a virtual key named '${input?.name ?? ''}'.`,
+        'name',
+      );
     throw e;
   }
 }
@@ -186,17 +292,31 @@ export async function deleteVirtualKey(db: Database, userId: string, vkId: strin
     if (!key) throw notFound('virtual_key_not_found', `User '${userId}' has no virtual key '${vkId}'.`, 'vk_id');
     const copy = await copies.lock(tx, Number(key.user_access_profile_id), false);
     await virtualKeys.delete(tx, vkId);
-    await audit(tx, { profileId: copy ? Number(copy.parent_profile_id) : null, userId, who, change: { action: 'delete_virtual_key', previous: { virtual_key_id: vkId, name: key.name }, next: null } });
+    await audit(tx, {
+      profileId: copy ? Number(copy.parent_profile_id) : null,
+      userId,
+      who,
+      change: { action: 'delete_virtual_key', previous: { virtual_key_id: vkId, name: key.name }, next: null },
+    });
     return key.name;
   });
 }
 
 /** Sets (or, with `input` null, removes) the override of one budget of a user's copy. */
-export async function changeBudgetOverride(db: Database, userId: string, profileId: number, budgetId: string, input: S['BudgetOverrideRequest'] | null, who: Actor): Promise<S['UserBudget']> {
+export async function changeBudgetOverride(
+  db: Database,
+  userId: string,
+  profileId: number,
+  budgetId: string,
+  input: S['BudgetOverrideRequest'] | null,
+  who: Actor,
+): Promise<S['UserBudget']> {
   if (input) {
     const problems = [];
-    if (input.mode === 'cycles' && (input.cycles === undefined || input.cycles === null)) problems.push({ param: 'cycles', message: 'is required with mode cycles' });
-    if (input.mode === 'forever' && input.cycles !== undefined && input.cycles !== null) problems.push({ param: 'cycles', message: 'is not allowed with mode forever' });
+    if (input.mode === 'cycles' && (input.cycles === undefined || input.cycles === null))
+      problems.push({ param: 'cycles', message: 'is required with mode cycles' });
+    if (input.mode === 'forever' && input.cycles !== undefined && input.cycles !== null)
+      problems.push({ param: 'cycles', message: 'is not allowed with mode forever' });
     if (problems.length) throw invalid(problems);
   }
   return db.transaction(async (tx) => {
@@ -205,8 +325,15 @@ export async function changeBudgetOverride(db: Database, userId: string, profile
     if (!found) throw copyNotFound(userId, profileId);
     const copy = (await copies.lock(tx, Number(found.id), db.kind === 'postgres'))!;
     const content = JSON.parse(copy.content) as CopyContent;
-    const budget = [...content.budgets, ...content.provider_configs.flatMap((p) => p.budgets as CopyBudget[])].find((b) => b.id === budgetId);
-    if (!budget) throw notFound('budget_not_found', `The copy of access profile ${profileId} held by '${userId}' has no budget '${budgetId}'.`, 'budget_id');
+    const budget = [...content.budgets, ...content.provider_configs.flatMap((p) => p.budgets as CopyBudget[])].find(
+      (b) => b.id === budgetId,
+    );
+    if (!budget)
+      throw notFound(
+        'budget_not_found',
+        `The copy of access profile ${profileId} held by '${userId}' has no budget '${budgetId}'.`,
+        'budget_id',
+      );
     const previous = budget.override ?? null;
     const now = new Date();
     if (input) {
@@ -214,14 +341,33 @@ export async function changeBudgetOverride(db: Database, userId: string, profile
       const anchor = content.calendar_aligned
         ? calendarPeriodStart(budget.reset_duration, now, budget.reset_config?.quarter_start_month)
         : new Date(budget.last_reset);
-      budget.override = { override_amount: input.override_amount, mode: input.mode, cycles: input.mode === 'cycles' ? input.cycles! : null, anchored_at: anchor.toISOString(), created_at: now.toISOString() };
+      budget.override = {
+        override_amount: input.override_amount,
+        mode: input.mode,
+        cycles: input.mode === 'cycles' ? input.cycles! : null,
+        anchored_at: anchor.toISOString(),
+        created_at: now.toISOString(),
+      };
     } else {
       if (!previous) return toUserBudget(budget, content.calendar_aligned, now);
       delete budget.override;
     }
-    await copies.update(tx, { id: Number(copy.id), parent_version: Number(copy.parent_version), content: JSON.stringify(content), updated_at: now.toISOString() });
-    await audit(tx, { profileId, userId, who, change: { action: input ? 'set_budget_override' : 'remove_budget_override', previous: previous ? { budget_id: budgetId, override: previous } : null, next: input ? { budget_id: budgetId, override: budget.override } : null } });
+    await copies.update(tx, {
+      id: Number(copy.id),
+      parent_version: Number(copy.parent_version),
+      content: JSON.stringify(content),
+      updated_at: now.toISOString(),
+    });
+    await audit(tx, {
+      profileId,
+      userId,
+      who,
+      change: {
+        action: input ? 'set_budget_override' : 'remove_budget_override',
+        previous: previous ? { budget_id: budgetId, override: previous } : null,
+        next: input ? { budget_id: budgetId, override: budget.override } : null,
+      },
+    });
     return toUserBudget(budget, content.calendar_aligned, now);
   });
 }
-

@@ -10,7 +10,15 @@ import { ApiError, errorMapper } from './errors.js';
 import { parseIfMatch } from './if-match.js';
 import type { AppContext, Handlers, HandlerContext, OperationId, Principal } from './operations.js';
 import { apiSecurityHeaders, authFailureLimit, docsSecurityHeaders, noStore, perKeyLimit } from './protection.js';
-import { boundBodyShape, checkPathAndQuery, rejectUnstorable, requireDecodableQuery, requireJsonBody, strictIntegerParameters, verifyUtf8 } from './request-guards.js';
+import {
+  boundBodyShape,
+  checkPathAndQuery,
+  rejectUnstorable,
+  requireDecodableQuery,
+  requireJsonBody,
+  strictIntegerParameters,
+  verifyUtf8,
+} from './request-guards.js';
 import { coerceParameters, loadSpec, specRoutes, type SpecDoc, type SpecRoute } from './spec-routes.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -51,7 +59,14 @@ function accessLog(ctx: AppContext) {
       const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
       // Path only: query strings and headers (which carry keys) are never logged. Probes every few
       // seconds would drown the log: they are logged at debug.
-      const entry = { reqId: (req as Request & { id: string }).id, remoteAddress: req.ip, method: req.method, path: req.path, status: res.statusCode, durationMs: Math.round(durationMs * 100) / 100 };
+      const entry = {
+        reqId: (req as Request & { id: string }).id,
+        remoteAddress: req.ip,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        durationMs: Math.round(durationMs * 100) / 100,
+      };
       if (PROBES.has(req.path)) ctx.logger.debug(entry, 'request');
       else ctx.logger.info(entry, 'request');
     });
@@ -67,7 +82,9 @@ function closeWhenDraining(ctx: AppContext) {
   };
 }
 
-type AnyHandler = (ctx: HandlerContext<OperationId>) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+type AnyHandler = (
+  ctx: HandlerContext<OperationId>,
+) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
 /** Path parameters by name, percent-decoded (the validator has already refused what does not decode). */
 function pathParameters(specRoute: SpecRoute, path: string): Record<string, unknown> {
@@ -98,7 +115,13 @@ function dispatch(ctx: AppContext, handlers: Handlers) {
         query,
         body: req.body,
         ifMatch: parseIfMatch(req.headers['if-match']),
-        principal: principal ?? { keyId: '', name: 'anonymous', scopes: new Set(), actor: 'anonymous', expiresAt: null },
+        principal: principal ?? {
+          keyId: '',
+          name: 'anonymous',
+          scopes: new Set(),
+          actor: 'anonymous',
+          expiresAt: null,
+        },
         requestId: (req as Request & { id: string }).id,
         app: ctx,
       } as unknown as HandlerContext<OperationId>;
@@ -115,19 +138,32 @@ function dispatch(ctx: AppContext, handlers: Handlers) {
  * express-openapi-validator as this server runs it: every request and every response checked against the
  * bundled spec. Exported for the bench's "Express + validator" baseline, so it measures this configuration.
  */
-export function specValidator(doc: SpecDoc, config: Pick<AppContext['config'], 'validateRequests' | 'validateResponses'>, logger: AppContext['logger']) {
+export function specValidator(
+  doc: SpecDoc,
+  config: Pick<AppContext['config'], 'validateRequests' | 'validateResponses'>,
+  logger: AppContext['logger'],
+) {
   const middlewares = OpenApiValidator.middleware({
     // The parsed document, not its path: from a path the validator re-parses and resolves it (0.6-1.3 s).
     // A copy of it, as the validator may rewrite what it is given.
     apiSpec: structuredClone(doc) as never,
-    validateRequests: config.validateRequests ? { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false } : false,
+    validateRequests: config.validateRequests
+      ? { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false }
+      : false,
     validateResponses: config.validateResponses
       ? {
           // The first mismatch is enough to log and refuse; collecting all costs throughput.
           allErrors: false,
           onError: (err, _body, req) => {
-            logger.error({ reqId: (req as Request & { id?: string }).id, errors: err.errors, path: req.path }, 'response does not match the spec');
-            throw new ApiError(500, 'internal_error', 'An unexpected error occurred; quote the event_id when reporting it.');
+            logger.error(
+              { reqId: (req as Request & { id?: string }).id, errors: err.errors, path: req.path },
+              'response does not match the spec',
+            );
+            throw new ApiError(
+              500,
+              'internal_error',
+              'An unexpected error occurred; quote the event_id when reporting it.',
+            );
           },
         }
       : false,
@@ -148,7 +184,11 @@ export function specValidator(doc: SpecDoc, config: Pick<AppContext['config'], '
 }
 
 /** The app, and a promise that settles once every operation's validators are built. */
-export function createApp(ctx: AppContext, handlers: Handlers, doc: SpecDoc = loadSpec()): express.Express & { validatorsReady: Promise<void> } {
+export function createApp(
+  ctx: AppContext,
+  handlers: Handlers,
+  doc: SpecDoc = loadSpec(),
+): express.Express & { validatorsReady: Promise<void> } {
   const routes = specRoutes(doc);
   const app = express();
   app.disable('x-powered-by');
@@ -175,14 +215,23 @@ export function createApp(ctx: AppContext, handlers: Handlers, doc: SpecDoc = lo
   app.use(refuseUnmatched(routes));
   // Only an operation that takes a body has one read; any other body is refused unread.
   app.use(requireJsonBody);
-  const json = express.json({ limit: ctx.config.bodyLimitBytes, strict: true, type: 'application/json', verify: verifyUtf8 });
-  app.use((req: Request, res: Response, next: NextFunction) => ((res.locals.route as SpecRoute | undefined)?.bodySchema ? json(req, res, next) : next()));
+  const json = express.json({
+    limit: ctx.config.bodyLimitBytes,
+    strict: true,
+    type: 'application/json',
+    verify: verifyUtf8,
+  });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (res.locals.route as SpecRoute | undefined)?.bodySchema ? json(req, res, next) : next(),
+  );
   if (ctx.config.validateRequests) app.use(requireDecodableQuery, strictIntegerParameters, boundBodyShape(doc));
   const validator = specValidator(doc, ctx.config, ctx.logger);
   app.use(validator);
   app.use(rejectUnstorable);
   app.use(dispatch(ctx, handlers));
-  app.use((req: Request, _res: Response, next: NextFunction) => next(new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`)));
+  app.use((req: Request, _res: Response, next: NextFunction) =>
+    next(new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`)),
+  );
   app.use(errorMapper(ctx.logger));
   return Object.assign(app, { validatorsReady: validator.loaded });
 }

@@ -13,7 +13,11 @@ import type { components } from '../../generated/openapi.js';
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const TOUCH_EVERY_MS = 60_000;
 
-function unauthorized(code: components['schemas']['UnauthorizedCode'], message: string, param: string | null = null): ApiError {
+function unauthorized(
+  code: components['schemas']['UnauthorizedCode'],
+  message: string,
+  param: string | null = null,
+): ApiError {
   return new ApiError(401, code, message, param, [], { 'WWW-Authenticate': 'Bearer realm="access-profiles"' });
 }
 
@@ -38,16 +42,26 @@ export function authenticate(db: Database): RequestHandler {
     try {
       if (!res.locals.secured) return next();
       if (req.headers['x-api-key'] !== undefined) {
-        throw unauthorized('x_api_key_not_supported', "x-api-key is not accepted on management APIs; send 'Authorization: Bearer <key>'.", 'x-api-key');
+        throw unauthorized(
+          'x_api_key_not_supported',
+          "x-api-key is not accepted on management APIs; send 'Authorization: Bearer <key>'.",
+          'x-api-key',
+        );
       }
       const header = req.headers.authorization;
       if (!header) throw unauthorized('missing_api_key', "Send a management API key as 'Authorization: Bearer <key>'.");
       const token = BEARER.exec(header)?.[1];
-      if (!token) throw unauthorized('invalid_authorization_header', "The Authorization header must be 'Bearer <key>'.", 'Authorization');
+      if (!token)
+        throw unauthorized(
+          'invalid_authorization_header',
+          "The Authorization header must be 'Bearer <key>'.",
+          'Authorization',
+        );
       const row = await apiKeys.byHash(db, hashSecret(token));
       if (!row) throw unauthorized('invalid_api_key', 'The API key is not valid.');
       const now = Date.now();
-      if (row.expires_at && Date.parse(row.expires_at) <= now) throw unauthorized('api_key_expired', `The API key expired at ${row.expires_at}.`);
+      if (row.expires_at && Date.parse(row.expires_at) <= now)
+        throw unauthorized('api_key_expired', `The API key expired at ${row.expires_at}.`);
       const principal: Principal = {
         keyId: row.id,
         name: row.name,
@@ -75,9 +89,11 @@ export function refuseUnmatched(routes: SpecRoute[]): RequestHandler {
   return (req, res, next) => {
     if (res.locals.route) return next();
     const pathExists = routes.some((r) => r.regex.test(req.path));
-    next(pathExists
-      ? new ApiError(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`)
-      : new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`));
+    next(
+      pathExists
+        ? new ApiError(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`)
+        : new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`),
+    );
   };
 }
 
@@ -86,7 +102,14 @@ export const authorize: RequestHandler = (_req, res, next) => {
   const route = res.locals.route as SpecRoute | undefined;
   const principal = res.locals.principal as Principal | undefined;
   if (route?.permission && principal && !principal.scopes.has(route.permission)) {
-    return next(new ApiError(403, 'missing_permission', `This API key lacks the ${route.permission} permission.`, route.permission));
+    return next(
+      new ApiError(
+        403,
+        'missing_permission',
+        `This API key lacks the ${route.permission} permission.`,
+        route.permission,
+      ),
+    );
   }
   next();
 };

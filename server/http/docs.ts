@@ -13,7 +13,7 @@ function cacheable(body: string, type: string): RequestHandler {
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'public, max-age=300, must-revalidate');
     const given = req.headers['if-none-match'];
-    if (given && given.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+    if (given?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
       res.status(304).end();
       return;
     }

@@ -2,7 +2,14 @@
 import type { ErrorRequestHandler, Request } from 'express';
 import type { Logger } from 'pino';
 import type { components } from '../../generated/openapi.js';
-import { DomainError, MAX_PROBLEMS, problemsMessage, type DomainErrorKind, type ErrorCode, type ProblemDetail } from '../domain/errors.js';
+import {
+  DomainError,
+  MAX_PROBLEMS,
+  problemsMessage,
+  type DomainErrorKind,
+  type ErrorCode,
+  type ProblemDetail,
+} from '../domain/errors.js';
 import { etagOf } from '../domain/templates.js';
 import { StoreUnavailableError } from '../store/database.js';
 
@@ -39,7 +46,11 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-  static badRequest(message: string, details: ErrorDetail[], code: S['BadRequestCode'] = 'validation_failed'): ApiError {
+  static badRequest(
+    message: string,
+    details: ErrorDetail[],
+    code: S['BadRequestCode'] = 'validation_failed',
+  ): ApiError {
     return new ApiError(400, code, message, details[0]?.param ?? null, details);
   }
   static notFound(code: S['NotFoundCode'], message: string, param: string): ApiError {
@@ -55,9 +66,22 @@ export function validationError(details: ErrorDetail[], code: S['BadRequestCode'
   return ApiError.badRequest(problemsMessage(details), details, code);
 }
 
-const STATUS_BY_KIND: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, stale_version: 412, forbidden: 403 };
+const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  stale_version: 412,
+  forbidden: 403,
+};
 
-export function envelope(status: number, requestId: string, code: ErrorCode, message: string, param: string | null, details: ErrorDetail[]): ErrorEnvelope {
+export function envelope(
+  status: number,
+  requestId: string,
+  code: ErrorCode,
+  message: string,
+  param: string | null,
+  details: ErrorDetail[],
+): ErrorEnvelope {
   const type = TYPE_BY_STATUS[status] ?? 'api_error';
   return {
     is_bifrost_error: true,
@@ -77,13 +101,28 @@ export function envelope(status: number, requestId: string, code: ErrorCode, mes
   };
 }
 
-interface ValidatorErrorItem { path?: string; message?: string; errorCode?: string }
-interface HttpLikeError { limit?: number; status?: number; statusCode?: number; type?: string; errors?: ValidatorErrorItem[]; message?: string; path?: string }
+interface ValidatorErrorItem {
+  path?: string;
+  message?: string;
+  errorCode?: string;
+}
+interface HttpLikeError {
+  limit?: number;
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  errors?: ValidatorErrorItem[];
+  message?: string;
+  path?: string;
+}
 
 // `/body/budgets/0/max_limit` → `budgets[0].max_limit`; `/query/limit` → `limit`.
 function fieldPath(path: string | undefined): string {
   if (!path) return '';
-  const parts = path.replace(/^\.?\/?(body|query|params|headers|path)[./]?/, '').split(/[./]/).filter(Boolean);
+  const parts = path
+    .replace(/^\.?\/?(body|query|params|headers|path)[./]?/, '')
+    .split(/[./]/)
+    .filter(Boolean);
   let out = '';
   for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
   return out;
@@ -101,7 +140,10 @@ function detailsFromValidator(items: ValidatorErrorItem[]): ErrorDetail[] {
       // The request path itself: its percent-encoding does not decode.
       param = 'path';
       message = 'is not valid percent-encoded UTF-8';
-    } else if (item.errorCode === 'additionalProperties.openapi.validation' || /must NOT have additional properties/.test(message)) {
+    } else if (
+      item.errorCode === 'additionalProperties.openapi.validation' ||
+      /must NOT have additional properties/.test(message)
+    ) {
       const extra = /additional property:?\s*'?([^'"]+)'?/.exec(message)?.[1] ?? /'([^']+)'/.exec(message)?.[1];
       if (extra) param = param ? `${param}.${extra}` : extra;
       message = 'unknown field';
@@ -130,30 +172,52 @@ export function requestIdOf(req: Request): string {
 export function errorMapper(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const requestId = requestIdOf(req);
-    const send = (status: number, code: ErrorCode, message: string, param: string | null = null, details: ErrorDetail[] = [], headers: Record<string, string> = {}) => {
+    const send = (
+      status: number,
+      code: ErrorCode,
+      message: string,
+      param: string | null = null,
+      details: ErrorDetail[] = [],
+      headers: Record<string, string> = {},
+    ) => {
       if (res.headersSent) return;
       for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
       // Refused before its body was read (auth, rate limit, media type): close rather than drain a body we will not use.
       if (!req.complete) res.setHeader('Connection', 'close');
-      res.status(status).type('application/json').send(JSON.stringify(envelope(status, requestId, code, message, param, details)));
+      res
+        .status(status)
+        .type('application/json')
+        .send(JSON.stringify(envelope(status, requestId, code, message, param, details)));
     };
 
     if (err instanceof ApiError) return send(err.status, err.code, err.message, err.param, err.details, err.headers);
     if (err instanceof DomainError) {
-      const headers: Record<string, string> = err.currentVersion === undefined ? {} : { ETag: etagOf(err.currentVersion) };
+      const headers: Record<string, string> =
+        err.currentVersion === undefined ? {} : { ETag: etagOf(err.currentVersion) };
       return send(STATUS_BY_KIND[err.kind], err.code, err.message, err.param, err.details, headers);
     }
     if (err instanceof StoreUnavailableError) {
       logger.warn({ reqId: requestId, err: (err.cause as Error)?.message }, 'store unavailable');
-      return send(503, 'store_unavailable', 'The store is unreachable; retry shortly.', null, [], { 'Retry-After': '1' });
+      return send(503, 'store_unavailable', 'The store is unreachable; retry shortly.', null, [], {
+        'Retry-After': '1',
+      });
     }
     const e = (err ?? {}) as HttpLikeError;
     const status = e.status ?? e.statusCode ?? 500;
     if (e.type === 'entity.too.large' || status === 413) {
-      return send(413, 'payload_too_large', typeof e.limit === 'number' ? `The request body exceeds ${e.limit} bytes.` : 'The request body exceeds the size limit.', null);
+      return send(
+        413,
+        'payload_too_large',
+        typeof e.limit === 'number'
+          ? `The request body exceeds ${e.limit} bytes.`
+          : 'The request body exceeds the size limit.',
+        null,
+      );
     }
     if (e.type === 'entity.parse.failed') {
-      return send(400, 'malformed_json', 'The request body is not valid JSON.', 'body', [{ param: 'body', message: 'is not valid JSON' }]);
+      return send(400, 'malformed_json', 'The request body is not valid JSON.', 'body', [
+        { param: 'body', message: 'is not valid JSON' },
+      ]);
     }
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       return send(415, 'unsupported_media_type', 'The request body encoding is not supported.', null);
@@ -162,9 +226,11 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
       const details = detailsFromValidator(e.errors);
       return send(400, 'validation_failed', problemsMessage(details), details[0]?.param ?? null, details);
     }
-    if (status === 415) return send(415, 'unsupported_media_type', 'Send the request body as application/json.', 'Content-Type');
+    if (status === 415)
+      return send(415, 'unsupported_media_type', 'Send the request body as application/json.', 'Content-Type');
     if (status === 404) return send(404, 'route_not_found', `No route ${req.method} ${req.path}.`, null);
-    if (status === 405) return send(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`, null);
+    if (status === 405)
+      return send(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`, null);
     if (status >= 400 && status < 500) return send(status, 'bad_request', e.message ?? 'Bad request.', null);
 
     logger.error({ reqId: requestId, err }, 'unhandled error');

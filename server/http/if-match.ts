@@ -8,11 +8,11 @@ const ENTITY_TAG = /^\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/;
 export function parseIfMatch(header: string | undefined): ExpectedVersion {
   if (header === undefined) return undefined;
   if (header.trim() === '*') return { any: true };
-  const malformed = () => validationError([{ param: 'If-Match', message: 'must be * or entity tags such as "3"' }], 'invalid_if_match');
+  const malformed = () =>
+    validationError([{ param: 'If-Match', message: 'must be * or entity tags such as "3"' }], 'invalid_if_match');
   const versions: number[] = [];
   let tags = 0;
-  let rest = header;
-  while ((rest = rest.replace(/^[\s,]+/, '')) !== '') {
+  for (let rest = header.replace(/^[\s,]+/, ''); rest !== ''; rest = rest.replace(/^[\s,]+/, '')) {
     const m = ENTITY_TAG.exec(rest);
     if (!m) throw malformed();
     tags++;

@@ -21,7 +21,12 @@ const OWN_PATHS: Record<string, string> = { '/docs': 'docs', '/openapi.json': 'o
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by operationId and status.', labelNames: ['operation', 'method', 'status'] as const, registers: [registry] });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by operationId and status.',
+    labelNames: ['operation', 'method', 'status'] as const,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time from request to the end of the answer, by operationId and status.',
@@ -29,7 +34,11 @@ export function createMetrics(): Metrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'Requests being answered now.', registers: [registry] });
+  const inFlight = new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'Requests being answered now.',
+    registers: [registry],
+  });
   const store = new Histogram({
     name: 'store_operation_duration_seconds',
     help: 'Store statements and transactions, by outcome.',
@@ -62,7 +71,11 @@ export function createMetrics(): Metrics {
         done = true;
         inFlight.dec();
         const route = res.locals.route as SpecRoute | undefined;
-        const labels = { operation: route?.operationId ?? OWN_PATHS[req.path] ?? 'unmatched', method: req.method, status: String(res.statusCode) };
+        const labels = {
+          operation: route?.operationId ?? OWN_PATHS[req.path] ?? 'unmatched',
+          method: req.method,
+          status: String(res.statusCode),
+        };
         requests.inc(labels);
         duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
       };

@@ -13,18 +13,31 @@ export type { Principal };
 export type OperationId = keyof operations;
 type Op<K extends OperationId> = operations[K];
 
-type ParamsOf<K extends OperationId, Where extends 'path' | 'query'> =
-  Op<K>['parameters'] extends { [P in Where]?: infer T } ? (undefined extends T ? Partial<NonNullable<T>> : NonNullable<T>) : Record<string, never>;
+type ParamsOf<K extends OperationId, Where extends 'path' | 'query'> = Op<K>['parameters'] extends {
+  [P in Where]?: infer T;
+}
+  ? undefined extends T
+    ? Partial<NonNullable<T>>
+    : NonNullable<T>
+  : Record<string, never>;
 
 type BodyOf<K extends OperationId> =
-  Op<K> extends { requestBody: { content: { 'application/json': infer B } } } ? B
-  : Op<K> extends { requestBody?: { content: { 'application/json': infer B } } } ? B | undefined
-  : undefined;
+  Op<K> extends { requestBody: { content: { 'application/json': infer B } } }
+    ? B
+    : Op<K> extends { requestBody?: { content: { 'application/json': infer B } } }
+      ? B | undefined
+      : undefined;
 
 // The health and readiness probes answer 503 with their own body; every other 5xx is an error.
-type SuccessStatus<K extends OperationId> = Extract<keyof Op<K>['responses'], K extends 'getHealth' | 'getReadiness' ? 200 | 503 : 200 | 201>;
-type ResponseBody<K extends OperationId, S extends SuccessStatus<K>> =
-  Op<K>['responses'][S] extends { content: { 'application/json': infer B } } ? B : never;
+type SuccessStatus<K extends OperationId> = Extract<
+  keyof Op<K>['responses'],
+  K extends 'getHealth' | 'getReadiness' ? 200 | 503 : 200 | 201
+>;
+type ResponseBody<K extends OperationId, S extends SuccessStatus<K>> = Op<K>['responses'][S] extends {
+  content: { 'application/json': infer B };
+}
+  ? B
+  : never;
 
 export type HandlerResult<K extends OperationId> = {
   [S in SuccessStatus<K>]: { status: S; body: ResponseBody<K, S>; headers?: Record<string, string> };
@@ -58,4 +71,7 @@ export type Handlers = { [K in OperationId]: Handler<K> };
 export type HandlerGroup<K extends OperationId> = { [P in K]: Handler<P> };
 
 /** Who acts, as versions and audit entries record it: the key and the request. */
-export const actorOf = (ctx: { principal: Principal; requestId: string }) => ({ actor: ctx.principal.actor, requestId: ctx.requestId });
+export const actorOf = (ctx: { principal: Principal; requestId: string }) => ({
+  actor: ctx.principal.actor,
+  requestId: ctx.requestId,
+});

@@ -9,7 +9,10 @@ import type { Principal } from './operations.js';
 
 /** API answers: nothing to render, frame or cache. */
 export const apiSecurityHeaders: RequestHandler = helmet({
-  contentSecurityPolicy: { useDefaults: false, directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] } },
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] },
+  },
   frameguard: { action: 'deny' },
   strictTransportSecurity: false,
 });
@@ -48,7 +51,8 @@ const tooMany = (what: string) => (_req: Request, res: Response, next: NextFunct
 
 const noop: RequestHandler = (_req, _res, next) => next();
 
-type LimiterOptions = Pick<Options, 'identifier' | 'skip' | 'keyGenerator'> & Partial<Pick<Options, 'skipSuccessfulRequests' | 'requestWasSuccessful'>>;
+type LimiterOptions = Pick<Options, 'identifier' | 'skip' | 'keyGenerator'> &
+  Partial<Pick<Options, 'skipSuccessfulRequests' | 'requestWasSuccessful'>>;
 
 /**
  * One limiter as every limit here is: `limit` per window (0: off), IETF draft-8 `RateLimit` headers,
@@ -73,15 +77,20 @@ function limiter(limit: number, windowMs: number, what: string, options: Limiter
  * refused until the window ends, so guessing keys or flooding with bad ones costs the attacker, not us.
  */
 export function authFailureLimit(config: Config): RequestHandler {
-  return limiter(config.rateLimit.authFailuresPerAddress, config.rateLimit.windowMs, 'failed authentications from this address', {
-    identifier: 'auth-failures',
-    // Every path that needs a key, in any letter case (authentication decides that, so must this).
-    skip: (_req, res) => !res.locals.secured,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
-    keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
-  });
+  return limiter(
+    config.rateLimit.authFailuresPerAddress,
+    config.rateLimit.windowMs,
+    'failed authentications from this address',
+    {
+      identifier: 'auth-failures',
+      // Every path that needs a key, in any letter case (authentication decides that, so must this).
+      skip: (_req, res) => !res.locals.secured,
+      skipSuccessfulRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
+      keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
+    },
+  );
 }
 
 /** Requests per API key; runs after authentication, so only a valid key spends its own budget. */

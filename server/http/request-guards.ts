@@ -21,7 +21,16 @@ export function requireJsonBody(req: Request, res: Response, next: NextFunction)
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!route.bodySchema) return acceptEmptyObject(req, route, type, next);
   if (type === 'application/json') return next();
-  next(new ApiError(415, 'unsupported_media_type', type ? `Send the request body as application/json, not ${type}.` : 'The request has a body but no Content-Type; send it as application/json.', 'Content-Type'));
+  next(
+    new ApiError(
+      415,
+      'unsupported_media_type',
+      type
+        ? `Send the request body as application/json, not ${type}.`
+        : 'The request has a body but no Content-Type; send it as application/json.',
+      'Content-Type',
+    ),
+  );
 }
 
 /** Bodies to operations that take none: at most this many bytes are read, to see if they are `{}`. */
@@ -32,9 +41,19 @@ const EMPTY_OBJECT_MAX_BYTES = 64;
  * object (read up to 64 bytes) is accepted as no body; anything else is a 400 `body_not_allowed`, unread.
  */
 function acceptEmptyObject(req: Request, route: SpecRoute, type: string, next: NextFunction): void {
-  const refuse = () => next(new ApiError(400, 'body_not_allowed', `${req.method} ${route.template} takes no request body.`, 'body', [{ param: 'body', message: 'must be empty (or {}) for this operation' }]));
+  const refuse = () =>
+    next(
+      new ApiError(400, 'body_not_allowed', `${req.method} ${route.template} takes no request body.`, 'body', [
+        { param: 'body', message: 'must be empty (or {}) for this operation' },
+      ]),
+    );
   const length = Number(req.headers['content-length']);
-  if (req.headers['transfer-encoding'] !== undefined || !(length <= EMPTY_OBJECT_MAX_BYTES) || type !== 'application/json') return refuse();
+  if (
+    req.headers['transfer-encoding'] !== undefined ||
+    !(length <= EMPTY_OBJECT_MAX_BYTES) ||
+    type !== 'application/json'
+  )
+    return refuse();
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.once('error', () => refuse());
@@ -42,8 +61,11 @@ function acceptEmptyObject(req: Request, route: SpecRoute, type: string, next: N
     let empty = false;
     try {
       const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      empty = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.keys(parsed).length === 0;
-    } catch { /* not JSON: refused below */ }
+      empty =
+        typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && Object.keys(parsed).length === 0;
+    } catch {
+      /* not JSON: refused below */
+    }
     if (empty) next();
     else refuse();
   });
@@ -73,7 +95,10 @@ export function requireDecodableQuery(req: Request, _res: Response, next: NextFu
     try {
       decodeURIComponent(value.replace(/\+/g, ' '));
     } catch {
-      problems.push({ param: decodeURIComponent(name.replace(/\+/g, ' ')), message: 'is not valid percent-encoded UTF-8' });
+      problems.push({
+        param: decodeURIComponent(name.replace(/\+/g, ' ')),
+        message: 'is not valid percent-encoded UTF-8',
+      });
     }
     if (problems.length >= MAX_PROBLEMS) break;
   }
@@ -101,10 +126,12 @@ interface ShapeFindings {
   /** Unknown fields inside items of a `uniqueItems` array (the validator compares such items whole). */
   unknownInUnique: number;
 }
-const full = (f: ShapeFindings) => f.oversized.length + f.mistyped.length > MAX_PROBLEMS || f.unknown.length > MAX_PROBLEMS;
+const full = (f: ShapeFindings) =>
+  f.oversized.length + f.mistyped.length > MAX_PROBLEMS || f.unknown.length > MAX_PROBLEMS;
 
 const joinPath = (path: string, key: string) => (path ? `${path}.${key}` : key);
-const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v);
+const jsonType = (v: unknown) =>
+  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v;
 function admits(schema: Schema, value: unknown): boolean {
   if (schema.type === undefined) return true;
   const types = Array.isArray(schema.type) ? schema.type : [schema.type];
@@ -122,7 +149,14 @@ const typeNames = (s: Schema) => (Array.isArray(s.type) ? s.type : [s.type]).joi
  * that work and that list small: one 750 KB body of empty items once held the event loop for minutes,
  * and deeply nested duplicates overflowed the validator's stack.
  */
-function findShapeProblems(schema: Schema, value: unknown, path: string, resolve: (s: Schema) => Schema, found: ShapeFindings, inUnique: boolean): void {
+function findShapeProblems(
+  schema: Schema,
+  value: unknown,
+  path: string,
+  resolve: (s: Schema) => Schema,
+  found: ShapeFindings,
+  inUnique: boolean,
+): void {
   if (full(found)) return;
   const s = resolve(schema);
   if (!admits(s, value)) {
@@ -145,11 +179,14 @@ function findShapeProblems(schema: Schema, value: unknown, path: string, resolve
       return;
     }
     const unique = inUnique || s.uniqueItems === true;
-    if (s.items) for (let i = 0; i < value.length && !full(found); i++) findShapeProblems(s.items, value[i], `${path}[${i}]`, resolve, found, unique);
+    if (s.items)
+      for (let i = 0; i < value.length && !full(found); i++)
+        findShapeProblems(s.items, value[i], `${path}[${i}]`, resolve, found, unique);
   } else if (value !== null && typeof value === 'object' && (s.properties || s.additionalProperties === false)) {
     for (const key of Object.keys(value)) {
       const sub = s.properties?.[key];
-      if (sub) findShapeProblems(sub, (value as Record<string, unknown>)[key], joinPath(path, key), resolve, found, inUnique);
+      if (sub)
+        findShapeProblems(sub, (value as Record<string, unknown>)[key], joinPath(path, key), resolve, found, inUnique);
       else if (s.additionalProperties === false) {
         found.unknown.push({ param: joinPath(path, key), message: 'unknown field' });
         if (inUnique) found.unknownInUnique++;
@@ -169,7 +206,12 @@ export function boundBodyShape(doc: SpecDoc): RequestHandler {
     const found: ShapeFindings = { oversized: [], mistyped: [], unknown: [], unknownInUnique: 0 };
     findShapeProblems(route.bodySchema as Schema, req.body, '', resolve, found, false);
     // Refused here when the validator's work would not be bounded; otherwise it reports everything.
-    if (found.oversized.length || found.mistyped.length || found.unknownInUnique || found.unknown.length > MAX_PROBLEMS) {
+    if (
+      found.oversized.length ||
+      found.mistyped.length ||
+      found.unknownInUnique ||
+      found.unknown.length > MAX_PROBLEMS
+    ) {
       return next(validationError([...found.oversized, ...found.mistyped, ...found.unknown]));
     }
     next();
@@ -179,6 +221,7 @@ export function boundBodyShape(doc: SpecDoc): RequestHandler {
 // Text no store can hold faithfully (PostgreSQL rejects NUL in text and JSON; an unpaired surrogate is
 // not Unicode), and integers past 2^53 (they lose precision and overflow int8): a 400 naming the field,
 // found without recursion so no nesting depth can overflow the stack.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this refuses.
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function unstorableValues(root: unknown, rootPath: string): ErrorDetail[] {
@@ -187,16 +230,22 @@ export function unstorableValues(root: unknown, rootPath: string): ErrorDetail[]
   while (stack.length && problems.length <= MAX_PROBLEMS) {
     const [value, path] = stack.pop()!;
     if (typeof value === 'string') {
-      if (UNSTORABLE_TEXT.test(value)) problems.push({ param: path || 'body', message: 'must not contain NUL characters or unpaired surrogates' });
+      if (UNSTORABLE_TEXT.test(value))
+        problems.push({ param: path || 'body', message: 'must not contain NUL characters or unpaired surrogates' });
     } else if (typeof value === 'number') {
-      if (Number.isInteger(value) && !Number.isSafeInteger(value)) problems.push({ param: path || 'body', message: `must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}` });
+      if (Number.isInteger(value) && !Number.isSafeInteger(value))
+        problems.push({
+          param: path || 'body',
+          message: `must be between ${-Number.MAX_SAFE_INTEGER} and ${Number.MAX_SAFE_INTEGER}`,
+        });
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
     } else if (value && typeof value === 'object') {
       const entries = Object.entries(value);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [k, v] = entries[i]!;
-        if (UNSTORABLE_TEXT.test(k)) problems.push({ param: path || 'body', message: 'has a key with NUL characters or unpaired surrogates' });
+        if (UNSTORABLE_TEXT.test(k))
+          problems.push({ param: path || 'body', message: 'has a key with NUL characters or unpaired surrogates' });
         else stack.push([v, path ? `${path}.${k}` : k]);
       }
     }
@@ -232,18 +281,27 @@ export function strictIntegerParameters(req: Request, res: Response, next: NextF
       }
     } else if (p.in === 'query') raw = (req.query as Record<string, unknown>)[p.name];
     else continue;
-    if (typeof raw === 'string' && !DECIMAL_INTEGER.test(raw)) problems.push({ param: p.name, message: 'must be integer' });
+    if (typeof raw === 'string' && !DECIMAL_INTEGER.test(raw))
+      problems.push({ param: p.name, message: 'must be integer' });
   }
   next(problems.length ? validationError(problems) : undefined);
 }
 
 /** Path parameters: no unstorable text, and integers within the range every store holds exactly. */
-export function checkPathAndQuery(specRoute: SpecRoute, path: Record<string, unknown>, query: Record<string, unknown>): void {
+export function checkPathAndQuery(
+  specRoute: SpecRoute,
+  path: Record<string, unknown>,
+  query: Record<string, unknown>,
+): void {
   const problems = [...unstorableValues(path, '')];
   for (const p of specRoute.parameters) {
     if (p.schema?.type !== 'integer' || (p.in !== 'path' && p.in !== 'query')) continue;
     const v = (p.in === 'path' ? path : query)[p.name];
-    if (typeof v === 'number' && !Number.isSafeInteger(v) && !problems.some((d) => d.param === p.name)) problems.push({ param: p.name, message: `must be an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}` });
+    if (typeof v === 'number' && !Number.isSafeInteger(v) && !problems.some((d) => d.param === p.name))
+      problems.push({
+        param: p.name,
+        message: `must be an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`,
+      });
   }
   if (problems.length) throw validationError(problems);
 }

@@ -16,7 +16,11 @@ function findBundledSpec(): string {
 
 export const bundledSpecPath = findBundledSpec();
 
-interface ParameterSpec { name: string; in: string; schema?: { type?: string; default?: unknown; $ref?: string } }
+interface ParameterSpec {
+  name: string;
+  in: string;
+  schema?: { type?: string; default?: unknown; $ref?: string };
+}
 export interface SpecRoute {
   method: 'get' | 'post' | 'put' | 'delete';
   template: string;
@@ -49,13 +53,15 @@ export function specRoutes(doc: SpecDoc): SpecRoute[] {
   for (const [template, item] of Object.entries(doc.paths)) {
     const shared = ((item.parameters as ParameterSpec[]) ?? []).map(resolveParam);
     for (const method of ['get', 'post', 'put', 'delete'] as const) {
-      const op = item[method] as {
-        operationId: OperationId;
-        security?: unknown[];
-        parameters?: ParameterSpec[];
-        'x-required-permission'?: string;
-        requestBody?: { content?: { 'application/json'?: { schema?: unknown } } };
-      } | undefined;
+      const op = item[method] as
+        | {
+            operationId: OperationId;
+            security?: unknown[];
+            parameters?: ParameterSpec[];
+            'x-required-permission'?: string;
+            requestBody?: { content?: { 'application/json'?: { schema?: unknown } } };
+          }
+        | undefined;
       if (!op) continue;
       const own = (op.parameters ?? []).map(resolveParam);
       const security = op.security ?? doc.security ?? [];
@@ -73,8 +79,14 @@ export function specRoutes(doc: SpecDoc): SpecRoute[] {
     }
   }
   // Static segments before parameters, so /api/access-profiles/audit-logs wins over /{id}.
-  const weight = (t: string) => t.split('/').map((s) => (s.startsWith('{') ? '1' : '0')).join('');
-  return routes.sort((a, b) => weight(a.template).localeCompare(weight(b.template)) || a.template.localeCompare(b.template));
+  const weight = (t: string) =>
+    t
+      .split('/')
+      .map((s) => (s.startsWith('{') ? '1' : '0'))
+      .join('');
+  return routes.sort(
+    (a, b) => weight(a.template).localeCompare(weight(b.template)) || a.template.localeCompare(b.template),
+  );
 }
 
 /**
@@ -88,7 +100,11 @@ export function matchRoute(routes: SpecRoute[], method: string, path: string): S
 }
 
 /** Path and query values typed as the spec says (integers, booleans), with defaults applied. */
-export function coerceParameters(route: SpecRoute, source: Record<string, unknown>, where: 'path' | 'query'): Record<string, unknown> {
+export function coerceParameters(
+  route: SpecRoute,
+  source: Record<string, unknown>,
+  where: 'path' | 'query',
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of route.parameters) {
     if (p.in !== where) continue;

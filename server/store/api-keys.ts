@@ -25,7 +25,13 @@ export const apiKeys = {
       [r.id, r.name, r.prefix, r.key_hash, r.scopes, r.expires_at, r.last_used_at, r.created_at, r.updated_at],
     ),
   update: (db: Sql, r: Pick<ApiKeyRow, 'id' | 'name' | 'scopes' | 'expires_at' | 'updated_at'>) =>
-    db.run('UPDATE api_keys SET name = ?, scopes = ?, expires_at = ?, updated_at = ? WHERE id = ?', [r.name, r.scopes, r.expires_at, r.updated_at, r.id]),
+    db.run('UPDATE api_keys SET name = ?, scopes = ?, expires_at = ?, updated_at = ? WHERE id = ?', [
+      r.name,
+      r.scopes,
+      r.expires_at,
+      r.updated_at,
+      r.id,
+    ]),
   touch: (db: Sql, id: string, at: string) => db.run('UPDATE api_keys SET last_used_at = ? WHERE id = ?', [at, id]),
   delete: (db: Sql, id: string) => db.run('DELETE FROM api_keys WHERE id = ?', [id]),
 };

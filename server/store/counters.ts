@@ -11,11 +11,16 @@ import type { Sql } from './database.js';
 export async function reserveIds(tx: Sql, name: 'provider_config_ids', n: number): Promise<number[]> {
   if (n <= 0) return [];
   if (tx.kind === 'postgres') {
-    const rows = await tx.all<{ id: number | string }>(`SELECT nextval('${name}') AS id FROM generate_series(1, ?)`, [n]);
+    const rows = await tx.all<{ id: number | string }>(`SELECT nextval('${name}') AS id FROM generate_series(1, ?)`, [
+      n,
+    ]);
     return rows.map((r) => Number(r.id));
   }
   await tx.run('INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING', [name]);
-  const row = await tx.get<{ value: number }>('UPDATE counters SET value = value + ? WHERE name = ? RETURNING value', [n, name]);
+  const row = await tx.get<{ value: number }>('UPDATE counters SET value = value + ? WHERE name = ? RETURNING value', [
+    n,
+    name,
+  ]);
   const first = Number(row!.value) - n + 1;
   return Array.from({ length: n }, (_, i) => first + i);
 }
@@ -29,15 +34,18 @@ const shardNames = (name: string) => [name, ...Array.from({ length: SHARDS - 1 }
 
 export async function addToCounter(tx: Sql, name: string, delta: number): Promise<void> {
   const shard = Math.floor(Math.random() * SHARDS);
-  await tx.run('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value', [
-    shard === 0 ? name : `${name}:${shard}`,
-    delta,
-  ]);
+  await tx.run(
+    'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value',
+    [shard === 0 ? name : `${name}:${shard}`, delta],
+  );
 }
 
 export async function counterValue(db: Sql, name: string): Promise<number> {
   const names = shardNames(name);
-  const row = await db.get<{ value: number | string | null }>(`SELECT SUM(value) AS value FROM counters WHERE name IN (${names.map(() => '?').join(', ')})`, names);
+  const row = await db.get<{ value: number | string | null }>(
+    `SELECT SUM(value) AS value FROM counters WHERE name IN (${names.map(() => '?').join(', ')})`,
+    names,
+  );
   return Number(row?.value ?? 0);
 }
 

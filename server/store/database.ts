@@ -29,7 +29,10 @@ export class StoreUnavailableError extends Error {
 
 /** A unique constraint was violated; `constraint` names it when the driver tells. */
 export class UniqueViolationError extends Error {
-  constructor(readonly constraint: string, cause: unknown) {
+  constructor(
+    readonly constraint: string,
+    cause: unknown,
+  ) {
     super(`unique violation: ${constraint}`, { cause });
   }
 }

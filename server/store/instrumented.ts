@@ -4,7 +4,11 @@ import type { Database, Sql, SqlValue } from './database.js';
 
 export type StoreObserver = (operation: 'statement' | 'transaction', seconds: number, failed: boolean) => void;
 
-async function timed<T>(observe: StoreObserver, operation: 'statement' | 'transaction', run: () => Promise<T>): Promise<T> {
+async function timed<T>(
+  observe: StoreObserver,
+  operation: 'statement' | 'transaction',
+  run: () => Promise<T>,
+): Promise<T> {
   const start = performance.now();
   let failed = true;
   try {
@@ -28,7 +32,8 @@ function observedSql(sql: Sql, observe: StoreObserver): Sql {
 export function instrumented(db: Database, observe: StoreObserver): Database {
   return {
     ...observedSql(db, observe),
-    transaction: <T>(fn: (tx: Sql) => Promise<T>) => timed(observe, 'transaction', () => db.transaction((tx) => fn(observedSql(tx, observe)))),
+    transaction: <T>(fn: (tx: Sql) => Promise<T>) =>
+      timed(observe, 'transaction', () => db.transaction((tx) => fn(observedSql(tx, observe)))),
     ping: () => db.ping(),
     close: () => db.close(),
     ...(db.poolStats ? { poolStats: () => db.poolStats!() } : {}),

@@ -8,7 +8,12 @@ import { StartupError, maskUrl } from '../startup-error.js';
 import { applyMigrations } from './migrations/migration.js';
 import { postgresMigrations } from './migrations/postgres.js';
 
-export interface PostgresOptions { poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number; connectRetryMs: number }
+export interface PostgresOptions {
+  poolSize: number;
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+  connectRetryMs: number;
+}
 
 // The driver is loaded when a PostgreSQL store is opened, not at every start (SQLite needs none of it).
 let driver: typeof pg | null = null;
@@ -25,7 +30,20 @@ function loadDriver(): typeof pg {
 const MIGRATION_LOCK = 7_314_220_901;
 const RETRYABLE = new Set(['40001', '40P01']);
 // Transient: shutdown, too many connections, connection failures, statement timeout (57014) and lock timeout (55P03).
-const UNAVAILABLE_CODES = new Set(['57014', '55P03', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006', '08007']);
+const UNAVAILABLE_CODES = new Set([
+  '57014',
+  '55P03',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '08007',
+]);
 
 const placeholderCache = new Map<string, string>();
 /** `?` → `$1..$n`, leaving question marks inside string literals alone. */
@@ -46,8 +64,15 @@ export function toPositional(sql: string): string {
 function isUnavailable(e: unknown): boolean {
   const err = e as { code?: string; message?: string } | undefined;
   if (!err) return false;
-  if (err.code && (UNAVAILABLE_CODES.has(err.code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(err.code))) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Connection ended/i.test(err.message ?? '');
+  if (
+    err.code &&
+    (UNAVAILABLE_CODES.has(err.code) ||
+      ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'].includes(err.code))
+  )
+    return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Connection ended/i.test(
+    err.message ?? '',
+  );
 }
 
 function mapError(e: unknown): unknown {
@@ -61,7 +86,8 @@ function schemaOf(url: string): { connectionString: string; schema: string | nul
   const u = new URL(url);
   const schema = u.searchParams.get('schema');
   u.searchParams.delete('schema');
-  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`DATABASE_URL schema '${schema}' must be a lower-case SQL identifier`);
+  if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new Error(`DATABASE_URL schema '${schema}' must be a lower-case SQL identifier`);
   return { connectionString: u.toString(), schema };
 }
 
@@ -109,9 +135,12 @@ async function firstConnection(db: PostgresDatabase, url: string, retryMs: numbe
       }
       await db.close().catch(() => undefined);
       const why = `${err.code ? `${err.code}: ` : ''}${err.message ?? String(e)}`;
-      throw new StartupError('DATABASE_URL', isUnavailable(e)
-        ? `PostgreSQL at ${maskUrl(url)} is unreachable${retryMs ? ` after retrying for ${Math.round(retryMs / 1000)} s (PG_CONNECT_RETRY_MS)` : ''} (${why})`
-        : `PostgreSQL at ${maskUrl(url)} refused the connection (${why})`);
+      throw new StartupError(
+        'DATABASE_URL',
+        isUnavailable(e)
+          ? `PostgreSQL at ${maskUrl(url)} is unreachable${retryMs ? ` after retrying for ${Math.round(retryMs / 1000)} s (PG_CONNECT_RETRY_MS)` : ''} (${why})`
+          : `PostgreSQL at ${maskUrl(url)} refused the connection (${why})`,
+      );
     }
   }
 }
@@ -124,7 +153,11 @@ class PostgresDatabase implements Database {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
-  private async query<T>(runner: pg.Pool | pg.PoolClient, sql: string, params: SqlValue[]): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
+  private async query<T>(
+    runner: pg.Pool | pg.PoolClient,
+    sql: string,
+    params: SqlValue[],
+  ): Promise<pg.QueryResult<T & pg.QueryResultRow>> {
     try {
       return await runner.query<T & pg.QueryResultRow>(toPositional(sql), params as unknown[]);
     } catch (e) {
@@ -136,14 +169,23 @@ class PostgresDatabase implements Database {
     return {
       kind: this.kind,
       all: async <T>(sql: string, params: SqlValue[] = []) => (await this.query<T>(runner, sql, params)).rows as T[],
-      get: async <T>(sql: string, params: SqlValue[] = []) => (await this.query<T>(runner, sql, params)).rows[0] as T | undefined,
-      run: async (sql: string, params: SqlValue[] = []) => ({ changes: (await this.query(runner, sql, params)).rowCount ?? 0 }),
+      get: async <T>(sql: string, params: SqlValue[] = []) =>
+        (await this.query<T>(runner, sql, params)).rows[0] as T | undefined,
+      run: async (sql: string, params: SqlValue[] = []) => ({
+        changes: (await this.query(runner, sql, params)).rowCount ?? 0,
+      }),
     };
   }
 
-  all<T>(sql: string, params: SqlValue[] = []): Promise<T[]> { return this.on(this.pool).all<T>(sql, params); }
-  get<T>(sql: string, params: SqlValue[] = []): Promise<T | undefined> { return this.on(this.pool).get<T>(sql, params); }
-  run(sql: string, params: SqlValue[] = []): Promise<{ changes: number }> { return this.on(this.pool).run(sql, params); }
+  all<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+    return this.on(this.pool).all<T>(sql, params);
+  }
+  get<T>(sql: string, params: SqlValue[] = []): Promise<T | undefined> {
+    return this.on(this.pool).get<T>(sql, params);
+  }
+  run(sql: string, params: SqlValue[] = []): Promise<{ changes: number }> {
+    return this.on(this.pool).run(sql, params);
+  }
 
   /** A dedicated client for the length of fn; destroyed instead of reused when its connection broke. */
   async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -156,7 +198,9 @@ class PostgresDatabase implements Database {
     // A checked-out client whose connection drops between two queries emits 'error' outside any query;
     // the pool listens only to idle clients, so without this listener that event ends the process.
     let broken = false;
-    const onError = () => { broken = true; };
+    const onError = () => {
+      broken = true;
+    };
     client.on('error', onError);
     try {
       return await fn(client);

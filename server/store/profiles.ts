@@ -49,7 +49,11 @@ export const profiles = {
     tx.get<ProfileRow>(`SELECT * FROM access_profiles WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]),
   page: (db: Sql, filter: ProfileFilter, limit: number, offset: number) => {
     const w = where(filter);
-    return db.all<ProfileRow>(`SELECT * FROM access_profiles ${w.sql} ORDER BY id LIMIT ? OFFSET ?`, [...w.params, limit, offset]);
+    return db.all<ProfileRow>(`SELECT * FROM access_profiles ${w.sql} ORDER BY id LIMIT ? OFFSET ?`, [
+      ...w.params,
+      limit,
+      offset,
+    ]);
   },
   count: async (db: Sql, filter: ProfileFilter) => {
     const w = where(filter);
@@ -58,25 +62,63 @@ export const profiles = {
   insert: async (tx: Sql, r: Omit<ProfileRow, 'id'>): Promise<number> => {
     const row = await tx.get<{ id: number }>(
       'INSERT INTO access_profiles (name, name_key, description, is_active, version, content, created_at, updated_at, rotation_interval_ns, next_rotation_at, last_rotation_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-      [r.name, r.name.toLowerCase(), r.description, r.is_active, r.version, r.content, r.created_at, r.updated_at, Number(r.rotation_interval_ns), r.next_rotation_at, r.last_rotation_at],
+      [
+        r.name,
+        r.name.toLowerCase(),
+        r.description,
+        r.is_active,
+        r.version,
+        r.content,
+        r.created_at,
+        r.updated_at,
+        Number(r.rotation_interval_ns),
+        r.next_rotation_at,
+        r.last_rotation_at,
+      ],
     );
     return Number(row!.id);
   },
   update: (tx: Sql, r: ProfileRow) =>
-    tx.run('UPDATE access_profiles SET name = ?, name_key = ?, description = ?, is_active = ?, version = ?, content = ?, updated_at = ?, rotation_interval_ns = ?, next_rotation_at = ? WHERE id = ?', [
-      r.name, r.name.toLowerCase(), r.description, r.is_active, r.version, r.content, r.updated_at, Number(r.rotation_interval_ns), r.next_rotation_at, r.id,
-    ]),
+    tx.run(
+      'UPDATE access_profiles SET name = ?, name_key = ?, description = ?, is_active = ?, version = ?, content = ?, updated_at = ?, rotation_interval_ns = ?, next_rotation_at = ? WHERE id = ?',
+      [
+        r.name,
+        r.name.toLowerCase(),
+        r.description,
+        r.is_active,
+        r.version,
+        r.content,
+        r.updated_at,
+        Number(r.rotation_interval_ns),
+        r.next_rotation_at,
+        r.id,
+      ],
+    ),
   /** Ids of templates whose next rotation is due at `at` (RFC 3339 strings of one format compare in order). */
   dueForRotation: async (db: Sql, at: string, limit: number) =>
-    (await db.all<{ id: number }>('SELECT id FROM access_profiles WHERE next_rotation_at IS NOT NULL AND next_rotation_at <= ? ORDER BY next_rotation_at, id LIMIT ?', [at, limit])).map((r) => Number(r.id)),
+    (
+      await db.all<{ id: number }>(
+        'SELECT id FROM access_profiles WHERE next_rotation_at IS NOT NULL AND next_rotation_at <= ? ORDER BY next_rotation_at, id LIMIT ?',
+        [at, limit],
+      )
+    ).map((r) => Number(r.id)),
   /** The template, locked, if it is still due; none when another instance holds or has just run it. */
   lockDueForRotation: (tx: Sql, id: number, at: string, forUpdate: boolean) =>
-    tx.get<ProfileRow>(`SELECT * FROM access_profiles WHERE id = ? AND next_rotation_at IS NOT NULL AND next_rotation_at <= ?${forUpdate ? ' FOR UPDATE SKIP LOCKED' : ''}`, [id, at]),
+    tx.get<ProfileRow>(
+      `SELECT * FROM access_profiles WHERE id = ? AND next_rotation_at IS NOT NULL AND next_rotation_at <= ?${forUpdate ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+      [id, at],
+    ),
   setRotation: (tx: Sql, id: number, intervalNs: number, next: string | null, last: string | null) =>
-    tx.run('UPDATE access_profiles SET rotation_interval_ns = ?, next_rotation_at = ?, last_rotation_at = ? WHERE id = ?', [intervalNs, next, last, id]),
+    tx.run(
+      'UPDATE access_profiles SET rotation_interval_ns = ?, next_rotation_at = ?, last_rotation_at = ? WHERE id = ?',
+      [intervalNs, next, last, id],
+    ),
   delete: (tx: Sql, id: number) => tx.run('DELETE FROM access_profiles WHERE id = ?', [id]),
   nameTaken: async (db: Sql, name: string, exceptId?: number) =>
-    !!(await db.get('SELECT 1 AS x FROM access_profiles WHERE name_key = ? AND id <> ?', [name.toLowerCase(), exceptId ?? 0])),
+    !!(await db.get('SELECT 1 AS x FROM access_profiles WHERE name_key = ? AND id <> ?', [
+      name.toLowerCase(),
+      exceptId ?? 0,
+    ])),
   replaceTags: async (tx: Sql, id: number, tags: string[]) => {
     await tx.run('DELETE FROM profile_tags WHERE access_profile_id = ?', [id]);
     for (const tag of tags) await tx.run('INSERT INTO profile_tags (access_profile_id, tag) VALUES (?, ?)', [id, tag]);
@@ -96,15 +138,26 @@ export interface VersionRow {
 
 export const versions = {
   insert: (tx: Sql, r: Omit<VersionRow, 'id'>) =>
-    tx.run('INSERT INTO profile_versions (access_profile_id, version, name, description, snapshot, changed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
-      r.access_profile_id, r.version, r.name, r.description, r.snapshot, r.changed_by, r.created_at,
-    ]),
+    tx.run(
+      'INSERT INTO profile_versions (access_profile_id, version, name, description, snapshot, changed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [r.access_profile_id, r.version, r.name, r.description, r.snapshot, r.changed_by, r.created_at],
+    ),
   get: (db: Sql, profileId: number, version: number) =>
-    db.get<VersionRow>('SELECT * FROM profile_versions WHERE access_profile_id = ? AND version = ?', [profileId, version]),
+    db.get<VersionRow>('SELECT * FROM profile_versions WHERE access_profile_id = ? AND version = ?', [
+      profileId,
+      version,
+    ]),
   page: (db: Sql, profileId: number, limit: number, offset: number) =>
-    db.all<VersionRow>('SELECT * FROM profile_versions WHERE access_profile_id = ? ORDER BY version DESC LIMIT ? OFFSET ?', [profileId, limit, offset]),
+    db.all<VersionRow>(
+      'SELECT * FROM profile_versions WHERE access_profile_id = ? ORDER BY version DESC LIMIT ? OFFSET ?',
+      [profileId, limit, offset],
+    ),
   count: async (db: Sql, profileId: number) =>
-    Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM profile_versions WHERE access_profile_id = ?', [profileId]))!.n),
+    Number(
+      (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM profile_versions WHERE access_profile_id = ?', [
+        profileId,
+      ]))!.n,
+    ),
 };
 
 export interface AuditRow {
@@ -119,25 +172,43 @@ export interface AuditRow {
   created_at: string;
 }
 
-export interface AuditFilter { accessProfileId?: number; action?: string; userId?: string }
+export interface AuditFilter {
+  accessProfileId?: number;
+  action?: string;
+  userId?: string;
+}
 
 function auditWhere(f: AuditFilter): { sql: string; params: SqlValue[] } {
   const clauses: string[] = [];
   const params: SqlValue[] = [];
-  if (f.accessProfileId !== undefined) { clauses.push('access_profile_id = ?'); params.push(f.accessProfileId); }
-  if (f.action !== undefined) { clauses.push('action = ?'); params.push(f.action); }
-  if (f.userId !== undefined) { clauses.push('user_id = ?'); params.push(f.userId); }
+  if (f.accessProfileId !== undefined) {
+    clauses.push('access_profile_id = ?');
+    params.push(f.accessProfileId);
+  }
+  if (f.action !== undefined) {
+    clauses.push('action = ?');
+    params.push(f.action);
+  }
+  if (f.userId !== undefined) {
+    clauses.push('user_id = ?');
+    params.push(f.userId);
+  }
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 export const auditLogs = {
   insert: (tx: Sql, r: Omit<AuditRow, 'id'>) =>
-    tx.run('INSERT INTO audit_logs (access_profile_id, user_id, actor, action, previous_values, new_values, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-      r.access_profile_id, r.user_id, r.actor, r.action, r.previous_values, r.new_values, r.metadata, r.created_at,
-    ]),
+    tx.run(
+      'INSERT INTO audit_logs (access_profile_id, user_id, actor, action, previous_values, new_values, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [r.access_profile_id, r.user_id, r.actor, r.action, r.previous_values, r.new_values, r.metadata, r.created_at],
+    ),
   page: (db: Sql, f: AuditFilter, limit: number, offset: number) => {
     const w = auditWhere(f);
-    return db.all<AuditRow>(`SELECT * FROM audit_logs ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`, [...w.params, limit, offset]);
+    return db.all<AuditRow>(`SELECT * FROM audit_logs ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`, [
+      ...w.params,
+      limit,
+      offset,
+    ]);
   },
   count: async (db: Sql, f: AuditFilter) => {
     const w = auditWhere(f);

@@ -39,13 +39,20 @@ export async function openSqlite(url: string): Promise<Database> {
     raw.pragma('journal_mode = WAL');
   } catch (e) {
     const err = e as Error & { code?: string };
-    throw new StartupError('DATABASE_URL', `${url}: cannot open the SQLite database (${err.code ? `${err.code}: ` : ''}${err.message})`);
+    throw new StartupError(
+      'DATABASE_URL',
+      `${url}: cannot open the SQLite database (${err.code ? `${err.code}: ` : ''}${err.message})`,
+    );
   }
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   // SQLite's lower() folds ASCII only; PostgreSQL's folds every letter. Same search results on both.
-  raw.function('lower', { deterministic: true }, (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value) as string | null);
+  raw.function(
+    'lower',
+    { deterministic: true },
+    (value: unknown) => (typeof value === 'string' ? value.toLowerCase() : value) as string | null,
+  );
   const db = new SqliteDatabase(raw);
   await applyMigrations(db, sqliteMigrations);
   return db;
@@ -103,8 +110,10 @@ class SqliteDatabase implements Database {
     return {
       kind: this.kind,
       all: async <T>(sql: string, params: SqlValue[] = []) => this.exec(() => this.prepare(sql).all(...params) as T[]),
-      get: async <T>(sql: string, params: SqlValue[] = []) => this.exec(() => this.prepare(sql).get(...params) as T | undefined),
-      run: async (sql: string, params: SqlValue[] = []) => this.exec(() => ({ changes: this.prepare(sql).run(...params).changes })),
+      get: async <T>(sql: string, params: SqlValue[] = []) =>
+        this.exec(() => this.prepare(sql).get(...params) as T | undefined),
+      run: async (sql: string, params: SqlValue[] = []) =>
+        this.exec(() => ({ changes: this.prepare(sql).run(...params).changes })),
     };
   }
 

@@ -20,13 +20,24 @@ describe('breaking-change gate', () => {
   it('When a response field is removed, then it is breaking', () => {
     const next = spec();
     delete next.components.schemas.AccessProfile.properties.tags;
-    next.components.schemas.AccessProfile.required = next.components.schemas.AccessProfile.required.filter((r: string) => r !== 'tags');
-    expect(breakingChanges(spec(), next)).toEqual(expect.arrayContaining([expect.stringMatching(/GET \/api\/access-profiles\/\{id\} 200\.access_profile\.tags: response field removed/)]));
+    next.components.schemas.AccessProfile.required = next.components.schemas.AccessProfile.required.filter(
+      (r: string) => r !== 'tags',
+    );
+    expect(breakingChanges(spec(), next)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/GET \/api\/access-profiles\/\{id\} 200\.access_profile\.tags: response field removed/),
+      ]),
+    );
   });
 
   it('When a required query parameter is added, then it is breaking', () => {
     const next = spec();
-    next.paths['/api/access-profiles'].get.parameters.push({ name: 'org', in: 'query', required: true, schema: { type: 'string' } });
+    next.paths['/api/access-profiles'].get.parameters.push({
+      name: 'org',
+      in: 'query',
+      required: true,
+      schema: { type: 'string' },
+    });
     expect(breakingChanges(spec(), next)).toContain('GET /api/access-profiles: new required query parameter org');
   });
 
@@ -114,29 +125,40 @@ describe('breaking-change gate in a tagless clone', () => {
     const same = check();
     expect(same.status, same.stderr).toBe(0);
     expect(same.stdout).toContain('No breaking change against the released');
-    const additive = withChange(['spec/schemas/access-profiles.yaml'], () => editYaml('spec/schemas/access-profiles.yaml', (d) => {
-      d.AccessProfile.properties.owner = { type: ['string', 'null'] };
-    }));
+    const additive = withChange(['spec/schemas/access-profiles.yaml'], () =>
+      editYaml('spec/schemas/access-profiles.yaml', (d) => {
+        d.AccessProfile.properties.owner = { type: ['string', 'null'] };
+      }),
+    );
     expect(additive.status, additive.stderr).toBe(0);
     expect(tags()).toBe('');
   }, 60_000);
 
   it('When an operation is removed, then the check fails naming it', () => {
-    const r = withChange(['spec/openapi.yaml'], () => editYaml('spec/openapi.yaml', (d) => {
-      delete d.paths['/api/access-profiles/{id}/clone'];
-    }));
+    const r = withChange(['spec/openapi.yaml'], () =>
+      editYaml('spec/openapi.yaml', (d) => {
+        delete d.paths['/api/access-profiles/{id}/clone'];
+      }),
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('POST /api/access-profiles/{id}/clone: operation removed');
     // The next breaking release after the released baseline: in 0.x the next minor.
-    const [major, minor] = String((JSON.parse(readFileSync(new URL('../../spec/released/openapi.json', import.meta.url), 'utf8')) as Json).info.version).split('.').map(Number) as [number, number];
+    const [major, minor] = String(
+      (JSON.parse(readFileSync(new URL('../../spec/released/openapi.json', import.meta.url), 'utf8')) as Json).info
+        .version,
+    )
+      .split('.')
+      .map(Number) as [number, number];
     expect(r.stderr).toContain(`must be at least ${major === 0 ? `0.${minor + 1}.0` : `${major + 1}.0.0`}`);
   }, 60_000);
 
   it('When a response field is removed, then the check fails naming it', () => {
-    const r = withChange(['spec/schemas/access-profiles.yaml'], () => editYaml('spec/schemas/access-profiles.yaml', (d) => {
-      delete d.AccessProfile.properties.tags;
-      d.AccessProfile.required = d.AccessProfile.required.filter((x: string) => x !== 'tags');
-    }));
+    const r = withChange(['spec/schemas/access-profiles.yaml'], () =>
+      editYaml('spec/schemas/access-profiles.yaml', (d) => {
+        delete d.AccessProfile.properties.tags;
+        d.AccessProfile.required = d.AccessProfile.required.filter((x: string) => x !== 'tags');
+      }),
+    );
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/GET \/api\/access-profiles\/\{id\} 200\.access_profile\.tags: response field removed/);
     expect(tags()).toBe('');

@@ -16,13 +16,46 @@ let app: string;
 beforeAll(() => {
   execFileSync(process.execPath, ['scripts/build-client.mjs'], { cwd: root, stdio: 'pipe' });
   dir = mkdtempSync(join(tmpdir(), 'client-install-'));
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(root, 'client'), encoding: 'utf8' })) as { filename: string }[];
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(root, 'client'), encoding: 'utf8' }),
+  ) as { filename: string }[];
   app = join(dir, 'app');
   mkdirSync(join(app, 'src'), { recursive: true });
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'frontend-app', private: true, type: 'module', dependencies: { '@access-profiles/client': `file:${join(dir, packed[0]!.filename)}` } }, null, 2));
-  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2023', 'DOM'], strict: true, noEmit: true, skipLibCheck: false }, include: ['src'] }));
-  writeFileSync(join(app, 'index.html'), '<!doctype html><html><body><ul id="profiles"></ul><script type="module" src="/src/main.ts"></script></body></html>\n');
-  writeFileSync(join(app, 'src/main.ts'), `import { createAccessProfilesClient, paginate, unwrap, ApiError } from '@access-profiles/client';
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'frontend-app',
+        private: true,
+        type: 'module',
+        dependencies: { '@access-profiles/client': `file:${join(dir, packed[0]!.filename)}` },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(app, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2023', 'DOM'],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+      },
+      include: ['src'],
+    }),
+  );
+  writeFileSync(
+    join(app, 'index.html'),
+    '<!doctype html><html><body><ul id="profiles"></ul><script type="module" src="/src/main.ts"></script></body></html>\n',
+  );
+  writeFileSync(
+    join(app, 'src/main.ts'),
+    `import { createAccessProfilesClient, paginate, unwrap, ApiError } from '@access-profiles/client';
 
 const api = createAccessProfilesClient({ baseUrl: location.origin, apiKey: 'key-from-the-login' });
 
@@ -47,8 +80,12 @@ void api.POST('/api/access-profiles', { body: { name: 'x', bugdets: [] } });
 void showProfiles('').then((names) => {
   document.getElementById('profiles')!.textContent = names.join(', ');
 });
-`);
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], { cwd: app, stdio: 'pipe' });
+`,
+  );
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], {
+    cwd: app,
+    stdio: 'pipe',
+  });
 }, 180_000);
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -56,10 +93,17 @@ afterAll(() => {
 
 describe('the client installed from npm pack', () => {
   it('When installed into a fresh project, then it brings only itself and openapi-fetch', () => {
-    const installed = readdirSync(join(app, 'node_modules')).filter((n) => !n.startsWith('.')).flatMap((n) => (n.startsWith('@') ? readdirSync(join(app, 'node_modules', n)).map((m) => `${n}/${m}`) : [n]));
+    const installed = readdirSync(join(app, 'node_modules'))
+      .filter((n) => !n.startsWith('.'))
+      .flatMap((n) => (n.startsWith('@') ? readdirSync(join(app, 'node_modules', n)).map((m) => `${n}/${m}`) : [n]));
     expect(installed.sort()).toEqual(['@access-profiles/client', 'openapi-fetch', 'openapi-typescript-helpers']);
     const pkg = JSON.parse(readFileSync(join(app, 'node_modules/@access-profiles/client/package.json'), 'utf8'));
-    expect(readdirSync(join(app, 'node_modules/@access-profiles/client/dist')).sort()).toEqual(['browser.js', 'index.d.ts', 'index.js', 'openapi.d.ts']);
+    expect(readdirSync(join(app, 'node_modules/@access-profiles/client/dist')).sort()).toEqual([
+      'browser.js',
+      'index.d.ts',
+      'index.js',
+      'openapi.d.ts',
+    ]);
     expect(pkg.version).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
   });
 

@@ -17,11 +17,15 @@ describe('client package', () => {
     expect(bundle).not.toMatch(/from ["']node:|require\(["']/);
     const pkg = JSON.parse(readFileSync(new URL('../../client/package.json', import.meta.url), 'utf8'));
     expect(pkg.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
-    expect(readFileSync(new URL('../../client/dist/index.d.ts', import.meta.url), 'utf8')).toContain("from './openapi.js'");
+    expect(readFileSync(new URL('../../client/dist/index.d.ts', import.meta.url), 'utf8')).toContain(
+      "from './openapi.js'",
+    );
   });
 
   it('When the built bundle is used, then it creates, lists and reads profiles against the server', async () => {
-    const mod = (await import(new URL('../../client/dist/browser.js', import.meta.url).href)) as typeof import('../../client/index.js');
+    const mod = (await import(
+      new URL('../../client/dist/browser.js', import.meta.url).href
+    )) as typeof import('../../client/index.js');
     const api = mod.createAccessProfilesClient({ baseUrl: t.url, apiKey: t.adminKey, requestId: 'pkg-test' });
     const created = mod.unwrap(await api.POST('/api/access-profiles', { body: { name: `pkg-${Date.now()}` } }));
     const names: string[] = [];

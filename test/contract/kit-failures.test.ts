@@ -10,7 +10,8 @@ beforeAll(async () => {
   server = await startTestServer();
   // GET /api/access-profiles/{id} answers with a number where the spec says the name is a string.
   broken = await startAlteringProxy(server.url, (method, path, body) => {
-    if (method === 'GET' && /^\/api\/access-profiles\/\d+$/.test(path) && body?.access_profile) body.access_profile.name = 42;
+    if (method === 'GET' && /^\/api\/access-profiles\/\d+$/.test(path) && body?.access_profile)
+      body.access_profile.name = 42;
     return body;
   });
 }, 60_000);

@@ -25,8 +25,9 @@ describe('contract kit against the Prism mock', () => {
     await expectEncodingsAccepted(prism.baseUrl, 'any-key-works-on-the-mock');
   }, 60_000);
 
-  it('When Prefer asks for an error status, then the mock answers that operation\'s own error (users get user_not_found), and example= picks any of its codes', async () => {
-    const get = (path: string, prefer: string) => fetch(`${prism.baseUrl}${path}`, { headers: { Authorization: 'Bearer any', Prefer: prefer } });
+  it("When Prefer asks for an error status, then the mock answers that operation's own error (users get user_not_found), and example= picks any of its codes", async () => {
+    const get = (path: string, prefer: string) =>
+      fetch(`${prism.baseUrl}${path}`, { headers: { Authorization: 'Bearer any', Prefer: prefer } });
     const cases: [string, string, number, string][] = [
       ['/api/users/bob%40example.com', 'code=404', 404, 'user_not_found'],
       ['/api/api-keys/key_nope', 'code=404', 404, 'api_key_not_found'],
@@ -40,16 +41,22 @@ describe('contract kit against the Prism mock', () => {
     }
   }, 60_000);
 
-  it('When the README\'s mock commands are sent, then each answers as the README says (ids ignored, named examples, dynamic data)', async () => {
+  it("When the README's mock commands are sent, then each answers as the README says (ids ignored, named examples, dynamic data)", async () => {
     const h = { Authorization: 'Bearer test' };
     const one = await (await fetch(`${prism.baseUrl}/api/access-profiles/1`, { headers: h })).json();
     const twelve = await (await fetch(`${prism.baseUrl}/api/access-profiles/12`, { headers: h })).json();
     expect(one).toEqual(twelve);
-    const created = await fetch(`${prism.baseUrl}/api/access-profiles`, { method: 'POST', headers: { ...h, Prefer: 'example=created', 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'x' }) });
+    const created = await fetch(`${prism.baseUrl}/api/access-profiles`, {
+      method: 'POST',
+      headers: { ...h, Prefer: 'example=created', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'x' }),
+    });
     expect([created.status, (await created.json()).access_profile.name]).toEqual([201, 'Data Science']);
     const dynamic = await fetch(`${prism.baseUrl}/api/roles`, { headers: { ...h, Prefer: 'dynamic=true' } });
     expect(dynamic.status).toBe(200);
     expect(Array.isArray((await dynamic.json()).roles)).toBe(true);
-    expect((await fetch(`${prism.baseUrl}/api/roles`, { headers: { ...h, Prefer: 'example=minimal' } })).status).toBe(404);
+    expect((await fetch(`${prism.baseUrl}/api/roles`, { headers: { ...h, Prefer: 'example=minimal' } })).status).toBe(
+      404,
+    );
   }, 60_000);
 });

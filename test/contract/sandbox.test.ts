@@ -19,7 +19,13 @@ async function startSandbox(): Promise<boolean> {
   output = '';
   sandbox = spawn(`${root}node_modules/.bin/tsx`, ['scripts/sandbox.ts'], {
     cwd: root,
-    env: { ...process.env, SANDBOX_PORT: String(port), SANDBOX_SERVER_PORT: String(serverPort), ADMIN_API_KEY: adminKey, LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      SANDBOX_PORT: String(port),
+      SANDBOX_SERVER_PORT: String(serverPort),
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   sandbox.stdout!.on('data', (d) => (output += d));
@@ -33,7 +39,9 @@ async function startSandbox(): Promise<boolean> {
     try {
       const res = await fetch(`${baseUrl}/api/roles`, { headers: { Authorization: `Bearer ${adminKey}` } });
       if (res.ok && output.includes('Sandbox:')) return true;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() - started > 90_000) throw new Error(`sandbox did not start in 90 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -62,30 +70,56 @@ describe('contract kit against the sandbox', () => {
     expect(output.split('\n').filter((l) => l.includes('✖'))).toEqual([]);
   }, 150_000);
 
-  it('When the sandbox is reset, then what callers made is gone and the docs\' seed is back, without a restart', async () => {
+  it("When the sandbox is reset, then what callers made is gone and the docs' seed is back, without a restart", async () => {
     const auth = { Authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
-    const made = await fetch(`${baseUrl}/api/access-profiles`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'made before the reset' }) });
+    const made = await fetch(`${baseUrl}/api/access-profiles`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ name: 'made before the reset' }),
+    });
     expect(made.status).toBe(201);
     const madeId = (await made.json()).access_profile.id;
-    await fetch(`${baseUrl}/api/access-profiles/12`, { method: 'PUT', headers: auth, body: JSON.stringify({ description: 'edited' }) });
+    await fetch(`${baseUrl}/api/access-profiles/12`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ description: 'edited' }),
+    });
     const reset = await fetch(`${baseUrl}/_sandbox/reset`, { method: 'POST' });
     expect(reset.status).toBe(200);
     expect((await reset.json()).seeded.profiles).toEqual(['12 Engineering Default', '13 Data Science']);
     expect((await fetch(`${baseUrl}/api/access-profiles/${madeId}`, { headers: auth })).status).toBe(404);
     const docs = await (await fetch(`${baseUrl}/api/access-profiles/12`, { headers: auth })).json();
-    expect(docs.access_profile).toMatchObject({ id: 12, name: 'Engineering Default', description: 'Default AI access for the engineering organisation.', version: 2 });
+    expect(docs.access_profile).toMatchObject({
+      id: 12,
+      name: 'Engineering Default',
+      description: 'Default AI access for the engineering organisation.',
+      version: 2,
+    });
     expect((await fetch(`${baseUrl}/_sandbox/reset`)).status).toBe(405);
   }, 60_000);
 
-  it('When a caller sends bad requests through the sandbox, then it gets the server\'s own answers (envelope, status, code), not Prism\'s', async () => {
-    const send = (path: string, init: RequestInit = {}) => fetch(`${baseUrl}${path}`, { ...init, headers: { Authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers } });
-    const unknownField = await send('/api/access-profiles', { method: 'POST', body: JSON.stringify({ name: 'x', colour: 1 }) });
-    expect([unknownField.status, (await unknownField.json()).error]).toEqual([400, expect.objectContaining({ code: 'validation_failed', param: 'colour' })]);
+  it("When a caller sends bad requests through the sandbox, then it gets the server's own answers (envelope, status, code), not Prism's", async () => {
+    const send = (path: string, init: RequestInit = {}) =>
+      fetch(`${baseUrl}${path}`, {
+        ...init,
+        headers: { Authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', ...init.headers },
+      });
+    const unknownField = await send('/api/access-profiles', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'x', colour: 1 }),
+    });
+    expect([unknownField.status, (await unknownField.json()).error]).toEqual([
+      400,
+      expect.objectContaining({ code: 'validation_failed', param: 'colour' }),
+    ]);
     const badLimit = await send('/api/access-profiles?limit=0');
     expect([badLimit.status, (await badLimit.json()).error.code]).toEqual([400, 'validation_failed']);
     const malformed = await send('/api/access-profiles', { method: 'POST', body: '{"name":' });
     expect([malformed.status, (await malformed.json()).error.code]).toEqual([400, 'malformed_json']);
-    const tooLarge = await send('/api/access-profiles', { method: 'POST', body: `{"name":"${'x'.repeat(1_100_000)}"}` });
+    const tooLarge = await send('/api/access-profiles', {
+      method: 'POST',
+      body: `{"name":"${'x'.repeat(1_100_000)}"}`,
+    });
     expect([tooLarge.status, (await tooLarge.json()).error.code]).toEqual([413, 'payload_too_large']);
     const spaced = await send('/api/access-profiles?search=Team+1');
     expect(spaced.status).toBe(200);

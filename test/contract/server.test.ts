@@ -20,13 +20,23 @@ afterAll(async () => {
   await server?.close();
 });
 
-const profilesNamed = async (prefix: string) => (await server.client.GET('/api/access-profiles', { params: { query: { search: prefix } } })).data!.access_profiles;
+const profilesNamed = async (prefix: string) =>
+  (await server.client.GET('/api/access-profiles', { params: { query: { search: prefix } } })).data!.access_profiles;
 
 describe('contract kit against the server', () => {
   it('When the kit runs against the server, then every operation passes, JUnit XML is written and its data is gone afterwards', async () => {
     const junit = join(mkdtempSync(join(tmpdir(), 'ap-junit-')), 'report.xml');
     const prefix = `kit-server-${Date.now().toString(36)}`;
-    const run = await runContractKit(['--base-url', server.url, '--api-key', server.adminKey, '--prefix', prefix, '--junit', junit]);
+    const run = await runContractKit([
+      '--base-url',
+      server.url,
+      '--api-key',
+      server.adminKey,
+      '--prefix',
+      prefix,
+      '--junit',
+      junit,
+    ]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(summaryOf(run)).toEqual({ passed: operations.size + 2, failed: 0, skipped: 0 });
     for (const id of operations.keys()) expect(run.stdout).toContain(`ok   ${id}`);
@@ -37,14 +47,25 @@ describe('contract kit against the server', () => {
   }, 90_000);
 
   it('When the kit runs read-only with a key of view scopes only, then it calls only reads and creates nothing', async () => {
-    const { data: seeded } = await server.client.POST('/api/access-profiles', { body: { name: `kit-read-only-${Date.now()}` } });
-    const { data: viewer } = await server.client.POST('/api/api-keys', { body: { name: `kit-viewer-${Date.now()}`, scopes: ['AccessProfiles:View', 'APIKeys:View', 'Roles:View', 'Users:View'] } });
-    const before = (await server.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 1 } } })).data!.total_count;
+    const { data: seeded } = await server.client.POST('/api/access-profiles', {
+      body: { name: `kit-read-only-${Date.now()}` },
+    });
+    const { data: viewer } = await server.client.POST('/api/api-keys', {
+      body: {
+        name: `kit-viewer-${Date.now()}`,
+        scopes: ['AccessProfiles:View', 'APIKeys:View', 'Roles:View', 'Users:View'],
+      },
+    });
+    const before = (await server.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 1 } } }))
+      .data!.total_count;
     const run = await runContractKit(['--base-url', server.url, '--api-key', viewer!.api_key.key, '--read-only']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain('ok   getAccessProfile');
     expect(run.stdout).not.toMatch(/create|update|delete/i);
-    expect((await server.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 1 } } })).data!.total_count).toBe(before);
+    expect(
+      (await server.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 1 } } })).data!
+        .total_count,
+    ).toBe(before);
     await server.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: seeded!.access_profile.id } } });
     await server.client.DELETE('/api/api-keys/{id}', { params: { path: { id: viewer!.api_key.id } } });
   }, 90_000);

@@ -16,9 +16,12 @@ describe('windowStartAfter', () => {
     ['1Y', '2026-11-22T15:30:12.345Z', 2, '2028-11-22T15:30:12.345Z'],
     ['1Y', '2024-02-29T08:00:00.000Z', 4, '2028-02-29T08:00:00.000Z'], // leap day to leap day
     ['1Q', '2025-08-31T23:59:59.999Z', 2, '2026-02-28T23:59:59.999Z'], // clamped, time of day kept
-  ] as const)('When a %s window starts at %s, then the window %d later starts at %s', (duration, anchor, k, expected) => {
-    expect(windowStartAfter(duration, iso(anchor), k).toISOString()).toBe(expected);
-  });
+  ] as const)(
+    'When a %s window starts at %s, then the window %d later starts at %s',
+    (duration, anchor, k, expected) => {
+      expect(windowStartAfter(duration, iso(anchor), k).toISOString()).toBe(expected);
+    },
+  );
 });
 
 describe('windowsSince', () => {

@@ -9,14 +9,29 @@ const NOW = new Date('2026-12-01T10:00:00.000Z');
 
 describe('parseInterval', () => {
   it.each([
-    ['30d', 30 * 24 * H], ['12h', 12 * H], ['1h30m', 1.5 * H], ['1.25h', 1.25 * H], ['90m', 1.5 * H], ['3600s', H], ['1500ms', 1.5e9], ['7us', 7000], ['7µs', 7000], ['9ns', 9], ['', 0], [0, 0], [H, H],
+    ['30d', 30 * 24 * H],
+    ['12h', 12 * H],
+    ['1h30m', 1.5 * H],
+    ['1.25h', 1.25 * H],
+    ['90m', 1.5 * H],
+    ['3600s', H],
+    ['1500ms', 1.5e9],
+    ['7us', 7000],
+    ['7µs', 7000],
+    ['9ns', 9],
+    ['', 0],
+    [0, 0],
+    [H, H],
   ])('When the interval is %j, then it is %d ns', (value, ns) => {
     expect(parseInterval(value)).toBe(ns);
   });
 
-  it.each(['x30d', '30dx', '30', 'd', '12hx', 'x12h', '1.xh', '1.h', 'h', '1h 30m', 'abc'])('When the interval is %j, then it is not an interval (null)', (value) => {
-    expect(parseInterval(value)).toBeNull();
-  });
+  it.each(['x30d', '30dx', '30', 'd', '12hx', 'x12h', '1.xh', '1.h', 'h', '1h 30m', 'abc'])(
+    'When the interval is %j, then it is not an interval (null)',
+    (value) => {
+      expect(parseInterval(value)).toBeNull();
+    },
+  );
 });
 
 describe('scheduleFor', () => {
@@ -26,11 +41,19 @@ describe('scheduleFor', () => {
   };
 
   it('When the interval is not one of the forms, then the problem names it and says which forms are', () => {
-    expect(create({ auto_rotation_interval: 'soon' }).problems).toEqual([{ param: 'auto_rotation_interval', message: 'must be a day count ("30d"), a duration ("12h", "1h30m") or integer nanoseconds' }]);
+    expect(create({ auto_rotation_interval: 'soon' }).problems).toEqual([
+      {
+        param: 'auto_rotation_interval',
+        message: 'must be a day count ("30d"), a duration ("12h", "1h30m") or integer nanoseconds',
+      },
+    ]);
   });
 
   it('When the interval is out of range, then the problem says the range', () => {
-    for (const value of ['59m', '366d']) expect(create({ auto_rotation_interval: value }).problems).toEqual([{ param: 'auto_rotation_interval', message: 'must be between 1h and 365d (or "" / 0 for off)' }]);
+    for (const value of ['59m', '366d'])
+      expect(create({ auto_rotation_interval: value }).problems).toEqual([
+        { param: 'auto_rotation_interval', message: 'must be between 1h and 365d (or "" / 0 for off)' },
+      ]);
     expect(create({ auto_rotation_interval: '1h' }).problems).toEqual([]);
     expect(create({ auto_rotation_interval: '365d' }).problems).toEqual([]);
   });
@@ -55,15 +78,24 @@ describe('scheduleFor', () => {
     const due = { intervalNs: H, nextRotationAt: '2026-12-01T09:00:00.000Z' };
     const problems: ProblemDetail[] = [];
     expect(scheduleFor({ next_rotation_at: '2026-12-01T09:00:00Z' }, due, NOW, problems)).toEqual(due);
-    expect(scheduleFor({ next_rotation_at: '2026-12-02T00:00:00Z' }, due, NOW, problems)).toEqual({ intervalNs: H, nextRotationAt: '2026-12-02T00:00:00.000Z' });
+    expect(scheduleFor({ next_rotation_at: '2026-12-02T00:00:00Z' }, due, NOW, problems)).toEqual({
+      intervalNs: H,
+      nextRotationAt: '2026-12-02T00:00:00.000Z',
+    });
     // a changed interval with the old (past) time: not "unchanged", so the past time is refused
-    expect(scheduleFor({ auto_rotation_interval: '2h', next_rotation_at: '2026-12-01T09:00:00Z' }, due, NOW, problems).intervalNs).toBe(2 * H);
+    expect(
+      scheduleFor({ auto_rotation_interval: '2h', next_rotation_at: '2026-12-01T09:00:00Z' }, due, NOW, problems)
+        .intervalNs,
+    ).toBe(2 * H);
     expect(problems).toEqual([{ param: 'next_rotation_at', message: 'must be in the future' }]);
   });
 
   it('When only the interval changes, then the next rotation is re-anchored to now + interval; unchanged, it stays', () => {
     const on = { intervalNs: H, nextRotationAt: '2026-12-01T10:30:00.000Z' };
-    expect(scheduleFor({ auto_rotation_interval: '2h' }, on, NOW, [])).toEqual({ intervalNs: 2 * H, nextRotationAt: '2026-12-01T12:00:00.000Z' });
+    expect(scheduleFor({ auto_rotation_interval: '2h' }, on, NOW, [])).toEqual({
+      intervalNs: 2 * H,
+      nextRotationAt: '2026-12-01T12:00:00.000Z',
+    });
     expect(scheduleFor({ auto_rotation_interval: '1h' }, on, NOW, [])).toEqual(on);
     expect(scheduleFor({}, on, NOW, [])).toEqual(on);
     expect(scheduleFor({ auto_rotation_interval: '' }, on, NOW, [])).toEqual({ intervalNs: 0, nextRotationAt: null });

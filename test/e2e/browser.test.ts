@@ -12,7 +12,8 @@ import { startTestServer, type TestServer } from '../support/server.js';
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-if (!available) console.warn(`\n  Browser tests skipped: ${CHROMIUM} not found (apt-get install chromium; CI installs it).\n`);
+if (!available)
+  console.warn(`\n  Browser tests skipped: ${CHROMIUM} not found (apt-get install chromium; CI installs it).\n`);
 
 let browser: Browser;
 let server: TestServer;
@@ -29,14 +30,28 @@ beforeAll(async () => {
   const bundle = readFileSync(new URL('../../client/dist/browser.js', import.meta.url), 'utf8');
   page = createServer((req, res) => {
     if (req.url === '/browser.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
-    else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>client</title><script type="module">import * as c from "/browser.js"; window.client = c; window.ready = true;</script>');
+    else
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(
+          '<!doctype html><title>client</title><script type="module">import * as c from "/browser.js"; window.client = c; window.ready = true;</script>',
+        );
   });
   await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', () => resolve()));
   const address = page.address();
   pageUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 90_000);
 
@@ -52,14 +67,21 @@ async function runInPage(baseUrl: string, apiKey: string): Promise<{ listed: num
   try {
     await tab.goto(pageUrl);
     await tab.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true);
-    return await tab.evaluate(async ({ baseUrl, apiKey }) => {
-      const c = (window as unknown as { client: typeof import('../../client/index.js') }).client;
-      const api = c.createAccessProfilesClient({ baseUrl, apiKey });
-      const list = c.unwrap(await api.GET('/api/access-profiles', { params: { query: { limit: 10 } } }));
-      const created = c.unwrap(await api.POST('/api/access-profiles', { body: { name: `browser-${Date.now()}` } })).access_profile;
-      const read = c.unwrap(await api.GET('/api/access-profiles/{id}', { params: { path: { id: created.id } } })).access_profile;
-      return { listed: list.count, created: created.name, read: read.name };
-    }, { baseUrl, apiKey });
+    return await tab.evaluate(
+      async ({ baseUrl, apiKey }) => {
+        const c = (window as unknown as { client: typeof import('../../client/index.js') }).client;
+        const api = c.createAccessProfilesClient({ baseUrl, apiKey });
+        const list = c.unwrap(await api.GET('/api/access-profiles', { params: { query: { limit: 10 } } }));
+        const created = c.unwrap(
+          await api.POST('/api/access-profiles', { body: { name: `browser-${Date.now()}` } }),
+        ).access_profile;
+        const read = c.unwrap(
+          await api.GET('/api/access-profiles/{id}', { params: { path: { id: created.id } } }),
+        ).access_profile;
+        return { listed: list.count, created: created.name, read: read.name };
+      },
+      { baseUrl, apiKey },
+    );
   } finally {
     await tab.close();
   }
@@ -77,7 +99,11 @@ describe.skipIf(!available)('in a real browser', () => {
       if (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url())) elsewhere.push(r.url());
     });
     await tab.goto(`${server.url}/docs`);
-    const version = (JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as { info: { version: string } }).info.version;
+    const version = (
+      JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as {
+        info: { version: string };
+      }
+    ).info.version;
     await tab.getByText(`Access Profiles API (${version})`).waitFor();
     // Operations sit under their tags in the sidebar: open one, as a reader would.
     await tab.getByText('Access Profiles', { exact: true }).first().click();

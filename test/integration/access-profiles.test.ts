@@ -26,10 +26,18 @@ const FULL: Omit<ProfileCreate, 'name'> = {
   description: 'Model access for the data-science team.',
   tags: ['data-science', 'default'],
   provider_configs: [
-    { provider_name: 'openai', allowed_models: ['gpt-4o', 'o3-mini'], budgets: [{ max_limit: 250, reset_duration: '1M' }], rate_limit: { request_max_limit: 100, request_reset_duration: '1h' } },
+    {
+      provider_name: 'openai',
+      allowed_models: ['gpt-4o', 'o3-mini'],
+      budgets: [{ max_limit: 250, reset_duration: '1M' }],
+      rate_limit: { request_max_limit: 100, request_reset_duration: '1h' },
+    },
     { provider_name: 'anthropic', all_models_allowed: true },
   ],
-  budgets: [{ max_limit: 1000, reset_duration: '1M' }, { max_limit: 100, reset_duration: '1d' }],
+  budgets: [
+    { max_limit: 1000, reset_duration: '1M' },
+    { max_limit: 100, reset_duration: '1d' },
+  ],
   rate_limit: { token_max_limit: 500000, token_reset_duration: '1d' },
   mcp_tool_groups: [{ tool_group_id: 7 }],
   mcp_servers: [{ mcp_server_id: 'notebooks' }],
@@ -44,19 +52,57 @@ describe('createAccessProfile', () => {
     expect(res.response.status).toBe(201);
     expect(res.response.headers.get('etag')).toBe('"1"');
     const p = res.data!.access_profile;
-    expect(p).toMatchObject({ name, description: FULL.description, is_active: false, version: 1, tags: FULL.tags, calendar_aligned: false, mcp_tool_groups: FULL.mcp_tool_groups, mcp_servers: FULL.mcp_servers, mcp_tool_overrides: FULL.mcp_tool_overrides });
+    expect(p).toMatchObject({
+      name,
+      description: FULL.description,
+      is_active: false,
+      version: 1,
+      tags: FULL.tags,
+      calendar_aligned: false,
+      mcp_tool_groups: FULL.mcp_tool_groups,
+      mcp_servers: FULL.mcp_servers,
+      mcp_tool_overrides: FULL.mcp_tool_overrides,
+    });
     expect(p.id).toBeGreaterThan(0);
     expect(p.provider_configs).toHaveLength(2);
     const [openai, anthropic] = p.provider_configs;
-    expect(openai).toMatchObject({ provider_name: 'openai', all_models_allowed: false, allowed_models: ['gpt-4o', 'o3-mini'] });
+    expect(openai).toMatchObject({
+      provider_name: 'openai',
+      all_models_allowed: false,
+      allowed_models: ['gpt-4o', 'o3-mini'],
+    });
     expect(openai!.id).not.toBe(anthropic!.id);
-    expect(openai!.budgets[0]).toMatchObject({ max_limit: 250, reset_duration: '1M', scope: 'provider:openai', current_usage: 0 });
-    expect(openai!.rate_limit).toMatchObject({ request_max_limit: 100, request_reset_duration: '1h', token_max_limit: null, token_reset_duration: null, request_current_usage: 0, token_current_usage: 0 });
-    expect(anthropic).toMatchObject({ provider_name: 'anthropic', all_models_allowed: true, allowed_models: [], budgets: [] });
+    expect(openai!.budgets[0]).toMatchObject({
+      max_limit: 250,
+      reset_duration: '1M',
+      scope: 'provider:openai',
+      current_usage: 0,
+    });
+    expect(openai!.rate_limit).toMatchObject({
+      request_max_limit: 100,
+      request_reset_duration: '1h',
+      token_max_limit: null,
+      token_reset_duration: null,
+      request_current_usage: 0,
+      token_current_usage: 0,
+    });
+    expect(anthropic).toMatchObject({
+      provider_name: 'anthropic',
+      all_models_allowed: true,
+      allowed_models: [],
+      budgets: [],
+    });
     expect(anthropic!.rate_limit).toBeUndefined();
-    expect(p.budgets.map((b) => [b.scope, b.reset_duration, b.current_usage])).toEqual([['total', '1M', 0], ['total', '1d', 0]]);
+    expect(p.budgets.map((b) => [b.scope, b.reset_duration, b.current_usage])).toEqual([
+      ['total', '1M', 0],
+      ['total', '1d', 0],
+    ]);
     expect(new Set(p.budgets.map((b) => b.id)).size).toBe(2);
-    expect(p.rate_limit).toMatchObject({ token_max_limit: 500000, token_reset_duration: '1d', request_max_limit: null });
+    expect(p.rate_limit).toMatchObject({
+      token_max_limit: 500000,
+      token_reset_duration: '1d',
+      request_max_limit: null,
+    });
     expect(Date.parse(p.created_at)).not.toBeNaN();
     expect(p.updated_at).toBe(p.created_at);
 
@@ -71,7 +117,16 @@ describe('createAccessProfile', () => {
 
   it('When only a name is sent, then defaults fill every list and no rate limit is set', async () => {
     const p = await create();
-    expect(p).toMatchObject({ description: null, tags: [], provider_configs: [], budgets: [], calendar_aligned: false, mcp_tool_groups: [], mcp_servers: [], mcp_tool_overrides: [] });
+    expect(p).toMatchObject({
+      description: null,
+      tags: [],
+      provider_configs: [],
+      budgets: [],
+      calendar_aligned: false,
+      mcp_tool_groups: [],
+      mcp_servers: [],
+      mcp_tool_overrides: [],
+    });
     expect(p.rate_limit).toBeUndefined();
   });
 
@@ -91,23 +146,40 @@ describe('createAccessProfile', () => {
       body: { name: '', colour: 'red', budgets: [{ max_limit: -1, reset_duration: '2d' }] } as unknown as ProfileCreate,
     });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
-    expect(detailParams(env)).toEqual(expect.arrayContaining(['name', 'colour', 'budgets[0].max_limit', 'budgets[0].reset_duration']));
+    expect(detailParams(env)).toEqual(
+      expect.arrayContaining(['name', 'colour', 'budgets[0].max_limit', 'budgets[0].reset_duration']),
+    );
     expect(env.error.details.find((d) => d.param === 'colour')!.message).toMatch(/unknown field/);
     expect(await storeCounts(t.db)).toEqual(before);
   });
 
   it.each([
-    ['id', 5], ['version', 3], ['is_active', true], ['created_at', '2026-01-01T00:00:00Z'], ['updated_at', '2026-01-01T00:00:00Z'],
-  ])('When the server-owned field %s is sent (a GET result used as the base), then it is accepted and ignored', async (field, value) => {
-    const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), [field]: value } as unknown as ProfileCreate });
-    expect(res.response.status, JSON.stringify(res.error)).toBe(201);
-    const p = res.data!.access_profile;
-    expect({ id: p.id === 5 && field === 'id' ? 'kept' : 'fresh', version: p.version, is_active: p.is_active, stamped: p.created_at !== '2026-01-01T00:00:00Z' && p.updated_at !== '2026-01-01T00:00:00Z' })
-      .toEqual({ id: 'fresh', version: 1, is_active: false, stamped: true });
-  });
+    ['id', 5],
+    ['version', 3],
+    ['is_active', true],
+    ['created_at', '2026-01-01T00:00:00Z'],
+    ['updated_at', '2026-01-01T00:00:00Z'],
+  ])(
+    'When the server-owned field %s is sent (a GET result used as the base), then it is accepted and ignored',
+    async (field, value) => {
+      const res = await t.client.POST('/api/access-profiles', {
+        body: { name: uniqueName(), [field]: value } as unknown as ProfileCreate,
+      });
+      expect(res.response.status, JSON.stringify(res.error)).toBe(201);
+      const p = res.data!.access_profile;
+      expect({
+        id: p.id === 5 && field === 'id' ? 'kept' : 'fresh',
+        version: p.version,
+        is_active: p.is_active,
+        stamped: p.created_at !== '2026-01-01T00:00:00Z' && p.updated_at !== '2026-01-01T00:00:00Z',
+      }).toEqual({ id: 'fresh', version: 1, is_active: false, stamped: true });
+    },
+  );
 
   it('When a server-owned field has the wrong type, then it answers 400 naming it', async () => {
-    const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), version: 'three' } as unknown as ProfileCreate });
+    const res = await t.client.POST('/api/access-profiles', {
+      body: { name: uniqueName(), version: 'three' } as unknown as ProfileCreate,
+    });
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toContain('version');
   });
 
@@ -126,10 +198,16 @@ describe('listAccessProfiles', () => {
   it('When searching with letters beyond ASCII in another case, then the name and description still match', async () => {
     const marker = uniqueName('ÉQUIPE');
     const named = await t.client.POST('/api/access-profiles', { body: { name: `${marker} Données` } });
-    const described = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('plain'), description: `Accès pour l'${marker.toUpperCase()} DATA` } });
-    const byName = await t.client.GET('/api/access-profiles', { params: { query: { search: `${marker.toLowerCase()} données` } } });
+    const described = await t.client.POST('/api/access-profiles', {
+      body: { name: uniqueName('plain'), description: `Accès pour l'${marker.toUpperCase()} DATA` },
+    });
+    const byName = await t.client.GET('/api/access-profiles', {
+      params: { query: { search: `${marker.toLowerCase()} données` } },
+    });
     expect(byName.data!.access_profiles.map((p) => p.id)).toEqual([named.data!.access_profile.id]);
-    const byDescription = await t.client.GET('/api/access-profiles', { params: { query: { search: `accès pour l'${marker.toLowerCase()}` } } });
+    const byDescription = await t.client.GET('/api/access-profiles', {
+      params: { query: { search: `accès pour l'${marker.toLowerCase()}` } },
+    });
     expect(byDescription.data!.access_profiles.map((p) => p.id)).toEqual([described.data!.access_profile.id]);
   });
 
@@ -137,7 +215,11 @@ describe('listAccessProfiles', () => {
     const marker = uniqueName('lst').replace(/-/g, '');
     const a = await create({ name: `Alpha ${marker}`, tags: [`${marker}-x`, `${marker}-y`] });
     const b = await create({ name: `Beta ${marker}`, tags: [`${marker}-x`] });
-    const c = await create({ name: uniqueName('gamma'), description: `Mentions ${marker.toUpperCase()} here`, tags: [`${marker}-y`] });
+    const c = await create({
+      name: uniqueName('gamma'),
+      description: `Mentions ${marker.toUpperCase()} here`,
+      tags: [`${marker}-y`],
+    });
     await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: b.id } } });
 
     const search = await t.client.GET('/api/access-profiles', { params: { query: { search: marker.toLowerCase() } } });
@@ -149,9 +231,13 @@ describe('listAccessProfiles', () => {
     const oneTag = await t.client.GET('/api/access-profiles', { params: { query: { tags: `${marker}-x` } } });
     expect(oneTag.data!.access_profiles.map((p) => p.id)).toEqual([a.id, b.id]);
 
-    const active = await t.client.GET('/api/access-profiles', { params: { query: { search: marker, is_active: true } } });
+    const active = await t.client.GET('/api/access-profiles', {
+      params: { query: { search: marker, is_active: true } },
+    });
     expect(active.data!.access_profiles.map((p) => p.id)).toEqual([b.id]);
-    const inactive = await t.client.GET('/api/access-profiles', { params: { query: { search: marker, is_active: false } } });
+    const inactive = await t.client.GET('/api/access-profiles', {
+      params: { query: { search: marker, is_active: false } },
+    });
     expect(inactive.data!.access_profiles.map((p) => p.id)).toEqual([a.id, c.id]);
   });
 
@@ -161,7 +247,9 @@ describe('listAccessProfiles', () => {
     for (let i = 0; i < 5; i++) ids.push((await create({ name: `${marker}-${i}` })).id);
     const seen: number[] = [];
     for (let offset = 0; offset < 6; offset += 2) {
-      const res = await t.client.GET('/api/access-profiles', { params: { query: { search: marker, limit: 2, offset } } });
+      const res = await t.client.GET('/api/access-profiles', {
+        params: { query: { search: marker, limit: 2, offset } },
+      });
       expect(res.data).toMatchObject({ limit: 2, offset, total_count: 5, count: Math.min(2, 5 - offset) });
       seen.push(...res.data!.access_profiles.map((p) => p.id));
     }
@@ -179,8 +267,11 @@ describe('listAccessProfiles', () => {
   });
 
   it.each([
-    [{ limit: 0 }, 'limit'], [{ limit: 501 }, 'limit'], [{ offset: -1 }, 'offset'],
-    [{ is_active: 'maybe' }, 'is_active'], [{ bogus: 'x' }, 'bogus'],
+    [{ limit: 0 }, 'limit'],
+    [{ limit: 501 }, 'limit'],
+    [{ offset: -1 }, 'offset'],
+    [{ is_active: 'maybe' }, 'is_active'],
+    [{ bogus: 'x' }, 'bogus'],
   ])('When the query is %j, then it answers 400 naming %s', async (query, param) => {
     const res = await t.client.GET('/api/access-profiles', { params: { query: query as never } });
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toContain(param);
@@ -202,7 +293,9 @@ describe('getAccessProfile', () => {
   });
 
   it.each(['abc', '0', '1.5', '-3'])('When the id is %s, then it answers 400 naming id', async (id) => {
-    const res = await fetch(`${t.url}/api/access-profiles/${id}`, { headers: { Authorization: `Bearer ${t.adminKey}` } });
+    const res = await fetch(`${t.url}/api/access-profiles/${id}`, {
+      headers: { Authorization: `Bearer ${t.adminKey}` },
+    });
     expect(detailParams(expectEnvelope(await res.json(), 400, 'validation_failed', res))).toContain('id');
   });
 });
@@ -247,7 +340,11 @@ describe('activate and deactivate', () => {
     expect(after.versions - before.versions).toBe(1);
     expect(after.audit - before.audit).toBe(1);
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id } } });
-    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ action: 'activate', previous_values: { is_active: false }, new_values: { is_active: true } });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({
+      action: 'activate',
+      previous_values: { is_active: false },
+      new_values: { is_active: true },
+    });
   });
 
   it('When an active profile is deactivated twice, then it is inactive and the version went up once', async () => {
@@ -282,50 +379,96 @@ describe('cloneAccessProfile', () => {
 
     const name = uniqueName('clone');
     const before = await storeCounts(t.db);
-    const res = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: src.id } }, body: { name } });
+    const res = await t.client.POST('/api/access-profiles/{id}/clone', {
+      params: { path: { id: src.id } },
+      body: { name },
+    });
     expect(res.response.status).toBe(201);
     expect(res.response.headers.get('etag')).toBe('"1"');
     const c = res.data!.access_profile;
-    expect(c).toMatchObject({ name, description: src.description, is_active: false, version: 1, tags: src.tags, calendar_aligned: src.calendar_aligned, mcp_servers: src.mcp_servers, mcp_tool_groups: src.mcp_tool_groups, mcp_tool_overrides: src.mcp_tool_overrides });
+    expect(c).toMatchObject({
+      name,
+      description: src.description,
+      is_active: false,
+      version: 1,
+      tags: src.tags,
+      calendar_aligned: src.calendar_aligned,
+      mcp_servers: src.mcp_servers,
+      mcp_tool_groups: src.mcp_tool_groups,
+      mcp_tool_overrides: src.mcp_tool_overrides,
+    });
     expect(c.id).not.toBe(src.id);
-    const srcIds = new Set([...src.budgets.map((b) => b.id), ...src.provider_configs.flatMap((p) => [String(p.id), ...p.budgets.map((b) => b.id)]), src.rate_limit!.id]);
-    for (const id of [...c.budgets.map((b) => b.id), ...c.provider_configs.flatMap((p) => [String(p.id), ...p.budgets.map((b) => b.id)]), c.rate_limit!.id]) expect(srcIds.has(id)).toBe(false);
+    const srcIds = new Set([
+      ...src.budgets.map((b) => b.id),
+      ...src.provider_configs.flatMap((p) => [String(p.id), ...p.budgets.map((b) => b.id)]),
+      src.rate_limit!.id,
+    ]);
+    for (const id of [
+      ...c.budgets.map((b) => b.id),
+      ...c.provider_configs.flatMap((p) => [String(p.id), ...p.budgets.map((b) => b.id)]),
+      c.rate_limit!.id,
+    ])
+      expect(srcIds.has(id)).toBe(false);
     expect(c.budgets.map((b) => b.current_usage)).toEqual([0, 0]);
     expect(c.provider_configs[0]!.budgets[0]!.current_usage).toBe(0);
     expect(c.rate_limit).toMatchObject({ token_current_usage: 0, request_current_usage: 0, token_max_limit: 500000 });
-    expect(c.provider_configs.map((p) => [p.provider_name, p.allowed_models, p.all_models_allowed])).toEqual(src.provider_configs.map((p) => [p.provider_name, p.allowed_models, p.all_models_allowed]));
+    expect(c.provider_configs.map((p) => [p.provider_name, p.allowed_models, p.all_models_allowed])).toEqual(
+      src.provider_configs.map((p) => [p.provider_name, p.allowed_models, p.all_models_allowed]),
+    );
     const detail = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: c.id } } });
     expect(detail.data).toMatchObject({ roles: [], user_count: 0 });
     const after = await storeCounts(t.db);
-    expect([after.profiles - before.profiles, after.versions - before.versions, after.audit - before.audit]).toEqual([1, 1, 1]);
+    expect([after.profiles - before.profiles, after.versions - before.versions, after.audit - before.audit]).toEqual([
+      1, 1, 1,
+    ]);
     const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: c.id } } });
-    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ action: 'clone', metadata: expect.objectContaining({ cloned_from: src.id }) });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({
+      action: 'clone',
+      metadata: expect.objectContaining({ cloned_from: src.id }),
+    });
   });
 
   it('When a description is given (or null), then the clone takes it', async () => {
     const src = await create({ description: 'source' });
-    const withDesc = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: src.id } }, body: { name: uniqueName(), description: 'mine' } });
+    const withDesc = await t.client.POST('/api/access-profiles/{id}/clone', {
+      params: { path: { id: src.id } },
+      body: { name: uniqueName(), description: 'mine' },
+    });
     expect(withDesc.data!.access_profile.description).toBe('mine');
-    const cleared = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: src.id } }, body: { name: uniqueName(), description: null } });
+    const cleared = await t.client.POST('/api/access-profiles/{id}/clone', {
+      params: { path: { id: src.id } },
+      body: { name: uniqueName(), description: null },
+    });
     expect(cleared.data!.access_profile.description).toBeNull();
   });
 
   it('When the clone name is taken, then it answers 409 and writes nothing', async () => {
     const src = await create();
     const before = await storeCounts(t.db);
-    const res = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: src.id } }, body: { name: src.name.toUpperCase() } });
+    const res = await t.client.POST('/api/access-profiles/{id}/clone', {
+      params: { path: { id: src.id } },
+      body: { name: src.name.toUpperCase() },
+    });
     expectEnvelope(res.error, 409, 'access_profile_name_taken', res.response);
     expect(await storeCounts(t.db)).toEqual(before);
   });
 
   it('When the source does not exist, then it answers 404', async () => {
-    const res = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: 987654321 } }, body: { name: uniqueName() } });
+    const res = await t.client.POST('/api/access-profiles/{id}/clone', {
+      params: { path: { id: 987654321 } },
+      body: { name: uniqueName() },
+    });
     expectEnvelope(res.error, 404, 'access_profile_not_found', res.response);
   });
 
   it('When the body has unknown fields or misses the name, then it answers 400 naming them', async () => {
     const src = await create();
-    const res = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: src.id } }, body: { tags: ['x'] } as never });
-    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(expect.arrayContaining(['name', 'tags']));
+    const res = await t.client.POST('/api/access-profiles/{id}/clone', {
+      params: { path: { id: src.id } },
+      body: { tags: ['x'] } as never,
+    });
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(
+      expect.arrayContaining(['name', 'tags']),
+    );
   });
 });

@@ -16,30 +16,46 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const ALL_SCOPES: Scope[] = [
-  'AccessProfiles:View', 'AccessProfiles:Create', 'AccessProfiles:Update', 'AccessProfiles:Delete',
-  'APIKeys:View', 'APIKeys:Create', 'APIKeys:Update', 'APIKeys:Delete',
-  'Roles:View', 'Roles:Create', 'Roles:Delete',
-  'Users:View', 'Users:Create', 'Users:Update', 'Users:Delete',
+  'AccessProfiles:View',
+  'AccessProfiles:Create',
+  'AccessProfiles:Update',
+  'AccessProfiles:Delete',
+  'APIKeys:View',
+  'APIKeys:Create',
+  'APIKeys:Update',
+  'APIKeys:Delete',
+  'Roles:View',
+  'Roles:Create',
+  'Roles:Delete',
+  'Users:View',
+  'Users:Create',
+  'Users:Update',
+  'Users:Delete',
 ];
 const HOUR = 3_600_000;
 const inHours = (h: number) => new Date(Date.now() + h * HOUR).toISOString();
 
 async function newKey(scopes: Scope[], extra: { expires_at?: string; name?: string } = {}) {
-  const res = await t.client.POST('/api/api-keys', { body: { name: extra.name ?? uniqueName('key'), scopes, ...extra } });
+  const res = await t.client.POST('/api/api-keys', {
+    body: { name: extra.name ?? uniqueName('key'), scopes, ...extra },
+  });
   expect(res.response.status, JSON.stringify(res.error)).toBe(201);
   return res.data!.api_key;
 }
-const getKey = async (id: string) => (await t.client.GET('/api/api-keys/{id}', { params: { path: { id } } })).data!.api_key;
+const getKey = async (id: string) =>
+  (await t.client.GET('/api/api-keys/{id}', { params: { path: { id } } })).data!.api_key;
 const raw = (path: string, init: RequestInit = {}) => fetch(`${t.url}${path}`, init);
 
 describe('the first admin key', () => {
-  it('When the server starts with ADMIN_API_KEY on a new store, then one key named admin holds every scope, never expires and shows the key\'s first six characters; a restart adds none', async () => {
+  it("When the server starts with ADMIN_API_KEY on a new store, then one key named admin holds every scope, never expires and shows the key's first six characters; a restart adds none", async () => {
     const { url, dir } = tempSqliteUrl();
     const adminKey = `boot-${uniqueName('admin')}-0123456789`;
     let s = await startTestServer({ databaseUrl: url, adminKey });
     try {
       const listed = (await s.client.GET('/api/api-keys')).data!.api_keys;
-      expect(listed).toEqual([expect.objectContaining({ name: 'admin', prefix: adminKey.slice(0, 6), scopes: ALL_SCOPES, expires_at: null })]);
+      expect(listed).toEqual([
+        expect.objectContaining({ name: 'admin', prefix: adminKey.slice(0, 6), scopes: ALL_SCOPES, expires_at: null }),
+      ]);
       await s.close({ keepData: true });
       s = await startTestServer({ databaseUrl: url, adminKey });
       const again = (await s.client.GET('/api/api-keys')).data!.api_keys;
@@ -56,7 +72,14 @@ describe('the first admin key', () => {
     try {
       expect(s.generatedAdminKey).toMatch(/^apk_[A-Za-z0-9]{40}$/);
       const listed = (await s.client.GET('/api/api-keys')).data!.api_keys;
-      expect(listed).toEqual([expect.objectContaining({ name: 'admin', prefix: s.generatedAdminKey!.slice(0, 10), scopes: ALL_SCOPES, expires_at: null })]);
+      expect(listed).toEqual([
+        expect.objectContaining({
+          name: 'admin',
+          prefix: s.generatedAdminKey!.slice(0, 10),
+          scopes: ALL_SCOPES,
+          expires_at: null,
+        }),
+      ]);
       const generated = s.generatedAdminKey!;
       await s.close({ keepData: true });
       s = await startTestServer({ databaseUrl: url, adminKey: null });
@@ -85,13 +108,22 @@ describe('expiry in every RFC 3339 form', () => {
     expect(k.expires_at).toBe(`${at.toISOString().slice(0, 19)}.000Z`);
   });
 
-  it.each(['2027-01-01T24:00:00Z', '2027-01-01T23:60:00Z', '2027-04-31T00:00:00Z', '2027-00-10T00:00:00Z', '2027-01-00T00:00:00Z', '2027-01-01T00:00:00+24:00', '2027-01-01T00:00:00+01:60', '2027-01-01 00:00:00Z', 'next tuesday'])(
-    'When expires_at is %s, then it answers 400 naming expires_at',
-    async (at) => {
-      const res = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: at } });
-      expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toEqual(['expires_at']);
-    },
-  );
+  it.each([
+    '2027-01-01T24:00:00Z',
+    '2027-01-01T23:60:00Z',
+    '2027-04-31T00:00:00Z',
+    '2027-00-10T00:00:00Z',
+    '2027-01-00T00:00:00Z',
+    '2027-01-01T00:00:00+24:00',
+    '2027-01-01T00:00:00+01:60',
+    '2027-01-01 00:00:00Z',
+    'next tuesday',
+  ])('When expires_at is %s, then it answers 400 naming expires_at', async (at) => {
+    const res = await t.client.POST('/api/api-keys', {
+      body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: at },
+    });
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toEqual(['expires_at']);
+  });
 
   it('When expires_at is the last day of a month, in a leap year on 29 February, then it is accepted', async () => {
     for (const at of ['2099-01-31T00:00:00Z', '2096-02-29T12:00:00Z', '2099-12-31T23:59:59Z']) {
@@ -108,20 +140,39 @@ describe('expiry with request validation turned off (VALIDATE_REQUESTS=false)', 
   });
   afterAll(async () => open?.close());
 
-  it.each(['2027-13-01T00:00:00Z', '2027-00-10T00:00:00Z', '2027-02-29T00:00:00Z', '2027-01-00T00:00:00Z', '2027-01-01T24:00:00Z', '2027-01-01T23:60:00Z', '2027-01-01T23:59:61Z', '2027-01-01T00:00:00+24:00', '2027-01-01T00:00:00+01:60', '2027-01-01 00:00:00Z', '2027-01-01T00:00:00+0100'])(
-    'When expires_at is %s, then the server itself answers 400 naming expires_at and creates nothing',
-    async (at) => {
-      const before = (await storeCounts(open.db)).apiKeys;
-      const res = await open.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: at } });
-      const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
-      expect(env.error.details).toEqual([{ param: 'expires_at', message: 'must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z' }]);
-      expect((await storeCounts(open.db)).apiKeys).toBe(before);
-    },
-  );
+  it.each([
+    '2027-13-01T00:00:00Z',
+    '2027-00-10T00:00:00Z',
+    '2027-02-29T00:00:00Z',
+    '2027-01-00T00:00:00Z',
+    '2027-01-01T24:00:00Z',
+    '2027-01-01T23:60:00Z',
+    '2027-01-01T23:59:61Z',
+    '2027-01-01T00:00:00+24:00',
+    '2027-01-01T00:00:00+01:60',
+    '2027-01-01 00:00:00Z',
+    '2027-01-01T00:00:00+0100',
+  ])('When expires_at is %s, then the server itself answers 400 naming expires_at and creates nothing', async (at) => {
+    const before = (await storeCounts(open.db)).apiKeys;
+    const res = await open.client.POST('/api/api-keys', {
+      body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: at },
+    });
+    const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
+    expect(env.error.details).toEqual([
+      { param: 'expires_at', message: 'must be an RFC 3339 date-time such as 2027-01-01T00:00:00Z' },
+    ]);
+    expect((await storeCounts(open.db)).apiKeys).toBe(before);
+  });
 
   it('When expires_at is the last second of a leap day or has the largest valid offset, then it is accepted', async () => {
-    for (const [at, utc] of [['2096-02-29T23:59:59Z', '2096-02-29T23:59:59.000Z'], ['2099-01-01T00:00:00+23:59', '2098-12-31T00:01:00.000Z'], ['2099-01-01T00:00:00-00:59', '2099-01-01T00:59:00.000Z']]) {
-      const res = await open.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: at } });
+    for (const [at, utc] of [
+      ['2096-02-29T23:59:59Z', '2096-02-29T23:59:59.000Z'],
+      ['2099-01-01T00:00:00+23:59', '2098-12-31T00:01:00.000Z'],
+      ['2099-01-01T00:00:00-00:59', '2099-01-01T00:59:00.000Z'],
+    ]) {
+      const res = await open.client.POST('/api/api-keys', {
+        body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: at },
+      });
       expect(res.response.status, `${at}: ${JSON.stringify(res.error)}`).toBe(201);
       expect(res.data!.api_key.expires_at).toBe(utc);
     }
@@ -133,17 +184,30 @@ describe('changing a key', () => {
     const expires = inHours(48);
     const k = await newKey(['AccessProfiles:View', 'Roles:View'], { expires_at: expires });
     await new Promise((r) => setTimeout(r, 5));
-    const res = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: { name: '  renamed key  ' } });
+    const res = await t.client.PUT('/api/api-keys/{id}', {
+      params: { path: { id: k.id } },
+      body: { name: '  renamed key  ' },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     const after = res.data!.api_key;
-    expect(after).toMatchObject({ id: k.id, name: 'renamed key', scopes: ['AccessProfiles:View', 'Roles:View'], expires_at: k.expires_at, created_at: k.created_at, prefix: k.prefix });
+    expect(after).toMatchObject({
+      id: k.id,
+      name: 'renamed key',
+      scopes: ['AccessProfiles:View', 'Roles:View'],
+      expires_at: k.expires_at,
+      created_at: k.created_at,
+      prefix: k.prefix,
+    });
     expect(Date.parse(after.updated_at)).toBeGreaterThan(Date.parse(k.updated_at));
     expect(await getKey(k.id)).toEqual(after);
   });
 
   it('When only the scopes are changed, then name and expiry stay', async () => {
     const k = await newKey(['AccessProfiles:View', 'Roles:View'], { expires_at: inHours(48) });
-    const res = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: { scopes: ['Roles:View'] } });
+    const res = await t.client.PUT('/api/api-keys/{id}', {
+      params: { path: { id: k.id } },
+      body: { scopes: ['Roles:View'] },
+    });
     expect(res.data!.api_key).toMatchObject({ name: k.name, scopes: ['Roles:View'], expires_at: k.expires_at });
   });
 
@@ -157,11 +221,14 @@ describe('changing a key', () => {
   });
 });
 
-describe('handing on scopes within one\'s own expiry', () => {
+describe("handing on scopes within one's own expiry", () => {
   it('When an expiring key gives scopes to a key that expires before it, then that is allowed', async () => {
     const caller = await newKey(['APIKeys:Create', 'APIKeys:Update', 'Roles:View'], { expires_at: inHours(2) });
     const target = await newKey(['Roles:View'], { expires_at: inHours(1) });
-    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { scopes: ['Roles:View', 'APIKeys:Create'] } });
+    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', {
+      params: { path: { id: target.id } },
+      body: { scopes: ['Roles:View', 'APIKeys:Create'] },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data!.api_key.scopes).toEqual(['Roles:View', 'APIKeys:Create']);
   });
@@ -170,7 +237,10 @@ describe('handing on scopes within one\'s own expiry', () => {
     const caller = await newKey(['APIKeys:Create', 'APIKeys:Update', 'Roles:View'], { expires_at: inHours(2) });
     const target = await newKey(['Roles:View']);
     const within = inHours(1);
-    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { scopes: ['Roles:View', 'APIKeys:Create'], expires_at: within } });
+    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', {
+      params: { path: { id: target.id } },
+      body: { scopes: ['Roles:View', 'APIKeys:Create'], expires_at: within },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data!.api_key).toMatchObject({ scopes: ['Roles:View', 'APIKeys:Create'], expires_at: within });
   });
@@ -178,7 +248,9 @@ describe('handing on scopes within one\'s own expiry', () => {
   it('When an expiring key renames a key that never expires, then that is allowed (no scopes or expiry handed on)', async () => {
     const caller = await newKey(['APIKeys:Update', 'Roles:View'], { expires_at: inHours(2) });
     const target = await newKey(['Roles:View']);
-    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { name: 'renamed by an expiring key' } });
+    const res = await t
+      .clientWith(caller.key)
+      .PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { name: 'renamed by an expiring key' } });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data!.api_key).toMatchObject({ name: 'renamed by an expiring key', expires_at: null });
   });
@@ -186,9 +258,13 @@ describe('handing on scopes within one\'s own expiry', () => {
   it('When an expiring key creates a key expiring a second after it, then it answers 403 expiry_not_held naming its own expiry', async () => {
     const caller = await newKey(['APIKeys:Create', 'Roles:View'], { expires_at: inHours(2) });
     const later = new Date(Date.parse(caller.expires_at!) + 1000).toISOString();
-    const res = await t.clientWith(caller.key).POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: later } });
+    const res = await t
+      .clientWith(caller.key)
+      .POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: later } });
     const env = expectEnvelope(res.error, 403, 'expiry_not_held', res.response);
-    expect(env.error.details).toEqual([{ param: 'expires_at', message: `must be set and no later than ${caller.expires_at}` }]);
+    expect(env.error.details).toEqual([
+      { param: 'expires_at', message: `must be set and no later than ${caller.expires_at}` },
+    ]);
     expect(env.error.message).toContain(caller.expires_at!);
   });
 });
@@ -196,17 +272,23 @@ describe('handing on scopes within one\'s own expiry', () => {
 describe('an expiring key and keys that would outlive it', () => {
   it('When an expiring key creates a key with no expiry, then it answers 403 expiry_not_held; with exactly its own expiry it is allowed', async () => {
     const caller = await newKey(['APIKeys:Create', 'Roles:View'], { expires_at: inHours(2) });
-    const none = await t.clientWith(caller.key).POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'] } });
+    const none = await t
+      .clientWith(caller.key)
+      .POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'] } });
     expect(expectEnvelope(none.error, 403, 'expiry_not_held', none.response).error.param).toBe('expires_at');
-    const same = await t.clientWith(caller.key).POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: caller.expires_at! } });
+    const same = await t
+      .clientWith(caller.key)
+      .POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: caller.expires_at! } });
     expect(same.response.status, JSON.stringify(same.error)).toBe(201);
     expect(same.data!.api_key.expires_at).toBe(caller.expires_at);
   });
 
-  it('When an expiring key moves another key\'s expiry past its own, then it answers 403 and the expiry stays', async () => {
+  it("When an expiring key moves another key's expiry past its own, then it answers 403 and the expiry stays", async () => {
     const caller = await newKey(['APIKeys:Update', 'Roles:View'], { expires_at: inHours(2) });
     const target = await newKey(['Roles:View'], { expires_at: inHours(1) });
-    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { expires_at: inHours(3) } });
+    const res = await t
+      .clientWith(caller.key)
+      .PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { expires_at: inHours(3) } });
     expectEnvelope(res.error, 403, 'expiry_not_held', res.response);
     expect((await getKey(target.id)).expires_at).toBe(target.expires_at);
   });
@@ -214,7 +296,10 @@ describe('an expiring key and keys that would outlive it', () => {
   it('When an expiring key gives scopes to a key that never expires, then it answers 403 and the scopes stay', async () => {
     const caller = await newKey(['APIKeys:Update', 'Roles:View', 'Roles:Create'], { expires_at: inHours(2) });
     const target = await newKey(['Roles:View']);
-    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { scopes: ['Roles:View', 'Roles:Create'] } });
+    const res = await t.clientWith(caller.key).PUT('/api/api-keys/{id}', {
+      params: { path: { id: target.id } },
+      body: { scopes: ['Roles:View', 'Roles:Create'] },
+    });
     expectEnvelope(res.error, 403, 'expiry_not_held', res.response);
     expect((await getKey(target.id)).scopes).toEqual(['Roles:View']);
   });
@@ -222,20 +307,32 @@ describe('an expiring key and keys that would outlive it', () => {
 
 describe('what the other key errors say', () => {
   it('When expires_at is in the past, a key is unknown or a key deletes itself, then the message says so', async () => {
-    const past = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: new Date(Date.now() - 60_000).toISOString() } });
-    expect(expectEnvelope(past.error, 400, 'validation_failed', past.response).error.details).toEqual([{ param: 'expires_at', message: 'must be in the future' }]);
+    const past = await t.client.POST('/api/api-keys', {
+      body: { name: uniqueName(), scopes: ['Roles:View'], expires_at: new Date(Date.now() - 60_000).toISOString() },
+    });
+    expect(expectEnvelope(past.error, 400, 'validation_failed', past.response).error.details).toEqual([
+      { param: 'expires_at', message: 'must be in the future' },
+    ]);
     const unknown = await t.client.GET('/api/api-keys/{id}', { params: { path: { id: 'key_unknown000000' } } });
-    expect(expectEnvelope(unknown.error, 404, 'api_key_not_found', unknown.response).error).toMatchObject({ param: 'id', message: "API key 'key_unknown000000' was not found." });
+    expect(expectEnvelope(unknown.error, 404, 'api_key_not_found', unknown.response).error).toMatchObject({
+      param: 'id',
+      message: "API key 'key_unknown000000' was not found.",
+    });
     const k = await newKey(['APIKeys:Delete', 'Roles:View']);
     const self = await t.clientWith(k.key).DELETE('/api/api-keys/{id}', { params: { path: { id: k.id } } });
-    expect(expectEnvelope(self.error, 409, 'api_key_self_delete', self.response).error).toMatchObject({ param: 'id', message: 'An API key cannot delete itself; use another key with APIKeys:Delete.' });
+    expect(expectEnvelope(self.error, 409, 'api_key_self_delete', self.response).error).toMatchObject({
+      param: 'id',
+      message: 'An API key cannot delete itself; use another key with APIKeys:Delete.',
+    });
   });
 
   it('When a key with Delete targets a more powerful key, then the message lists the scopes it lacks', async () => {
     const caller = await newKey(['APIKeys:Delete', 'Roles:View']);
     const target = await newKey(['Roles:View', 'Users:View']);
     const res = await t.clientWith(caller.key).DELETE('/api/api-keys/{id}', { params: { path: { id: target.id } } });
-    expect(expectEnvelope(res.error, 403, 'scope_not_held', res.response).error.message).toBe('This API key cannot change or delete a key holding scopes it does not hold: Users:View.');
+    expect(expectEnvelope(res.error, 403, 'scope_not_held', res.response).error.message).toBe(
+      'This API key cannot change or delete a key holding scopes it does not hold: Users:View.',
+    );
   });
 
   it('When authentication fails or no route matches, then each message says what to do or what was asked', async () => {
@@ -246,15 +343,25 @@ describe('what the other key errors say', () => {
     const unknown = await raw('/api/roles', { headers: { Authorization: 'Bearer apk_unknown' } });
     expect((await unknown.json()).error.message).toBe('The API key is not valid.');
     const noRoute = await raw('/api/nothing-here', { headers: { Authorization: `Bearer ${t.adminKey}` } });
-    expect(expectEnvelope(await noRoute.json(), 404, 'route_not_found', noRoute).error.message).toBe('No route GET /api/nothing-here.');
-    const method = await raw('/api/roles', { method: 'PATCH', headers: { Authorization: `Bearer ${t.adminKey}`, 'Content-Type': 'application/json' }, body: '{}' });
-    expect(expectEnvelope(await method.json(), 405, 'method_not_allowed', method).error.message).toBe('Method PATCH is not allowed on /api/roles.');
+    expect(expectEnvelope(await noRoute.json(), 404, 'route_not_found', noRoute).error.message).toBe(
+      'No route GET /api/nothing-here.',
+    );
+    const method = await raw('/api/roles', {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${t.adminKey}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(expectEnvelope(await method.json(), 405, 'method_not_allowed', method).error.message).toBe(
+      'Method PATCH is not allowed on /api/roles.',
+    );
   });
 
   it('When a key changes a profile, then the version and audit entry name it as "name (id)"', async () => {
     const k = await newKey(['AccessProfiles:Create', 'AccessProfiles:View'], { name: uniqueName('author') });
-    const p = (await t.clientWith(k.key).POST('/api/access-profiles', { body: { name: uniqueName('authored') } })).data!.access_profile;
-    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id } } })).data!.audit_logs;
+    const p = (await t.clientWith(k.key).POST('/api/access-profiles', { body: { name: uniqueName('authored') } })).data!
+      .access_profile;
+    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id } } })).data!
+      .audit_logs;
     expect(audit[0]!.actor).toBe(`${k.name} (${k.id})`);
   });
 });
@@ -262,7 +369,9 @@ describe('what the other key errors say', () => {
 describe('errors that say what is missing', () => {
   it('When a key grants two scopes it lacks, then the 403 has one detail per scope, naming scopes', async () => {
     const caller = await newKey(['APIKeys:Create', 'Roles:View']);
-    const res = await t.clientWith(caller.key).POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View', 'Users:View', 'Users:Delete'] } });
+    const res = await t
+      .clientWith(caller.key)
+      .POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['Roles:View', 'Users:View', 'Users:Delete'] } });
     const env = expectEnvelope(res.error, 403, 'scope_not_held', res.response);
     expect(env.error.param).toBe('scopes');
     expect(env.error.details).toEqual([
@@ -317,17 +426,23 @@ describe('last_used_at', () => {
 });
 
 describe('the Authorization header', () => {
-  it.each([`Bearer   KEY`, `Bearer\tKEY`, `BEARER KEY`, `Bearer KEY   `])('When Authorization is %j (spacing and case of the scheme), then the key is accepted', async (form) => {
-    const res = await raw('/api/roles?limit=1', { headers: { Authorization: form.replace('KEY', t.adminKey) } });
-    expect(res.status).toBe(200);
-  });
+  it.each([`Bearer   KEY`, `Bearer\tKEY`, `BEARER KEY`, `Bearer KEY   `])(
+    'When Authorization is %j (spacing and case of the scheme), then the key is accepted',
+    async (form) => {
+      const res = await raw('/api/roles?limit=1', { headers: { Authorization: form.replace('KEY', t.adminKey) } });
+      expect(res.status).toBe(200);
+    },
+  );
 
-  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', 'Bearer a b', 'Token abc', 'xBearer abc', 'BearerKEY'])('When Authorization is %j, then it answers 401 invalid_authorization_header naming Authorization', async (header) => {
-    const res = await raw('/api/roles', { headers: { Authorization: header.replace('KEY', t.adminKey) } });
-    const env = expectEnvelope(await res.json(), 401, 'invalid_authorization_header', res);
-    expect(env.error.param).toBe('Authorization');
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="access-profiles"');
-  });
+  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer ', 'Bearer a b', 'Token abc', 'xBearer abc', 'BearerKEY'])(
+    'When Authorization is %j, then it answers 401 invalid_authorization_header naming Authorization',
+    async (header) => {
+      const res = await raw('/api/roles', { headers: { Authorization: header.replace('KEY', t.adminKey) } });
+      const env = expectEnvelope(await res.json(), 401, 'invalid_authorization_header', res);
+      expect(env.error.param).toBe('Authorization');
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="access-profiles"');
+    },
+  );
 
   it('When the key is unknown or the header missing, then the 401 names no parameter', async () => {
     for (const headers of [{}, { Authorization: 'Bearer apk_unknown' }] as Array<Record<string, string>>) {

@@ -17,7 +17,13 @@ afterAll(async () => {
 });
 
 async function newKey(scopes: Scope[], extra: { expires_at?: string | null; name?: string } = {}) {
-  const res = await t.client.POST('/api/api-keys', { body: { name: extra.name ?? uniqueName('key'), scopes, ...(extra.expires_at !== undefined ? { expires_at: extra.expires_at } : {}) } });
+  const res = await t.client.POST('/api/api-keys', {
+    body: {
+      name: extra.name ?? uniqueName('key'),
+      scopes,
+      ...(extra.expires_at !== undefined ? { expires_at: extra.expires_at } : {}),
+    },
+  });
   expect(res.response.status, JSON.stringify(res.error)).toBe(201);
   return res.data!.api_key;
 }
@@ -71,7 +77,9 @@ describe('create, list, get', () => {
 
   it('When the body is bad, then it answers 400 naming each field and creates nothing', async () => {
     const before = await storeCounts(t.db);
-    const res = await t.client.POST('/api/api-keys', { body: { name: '', scopes: ['Everything' as Scope], expires_at: 'tomorrow', key: 'mine' } as never });
+    const res = await t.client.POST('/api/api-keys', {
+      body: { name: '', scopes: ['Everything' as Scope], expires_at: 'tomorrow', key: 'mine' } as never,
+    });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
     expect(detailParams(env)).toEqual(expect.arrayContaining(['name', 'scopes[0]', 'expires_at', 'key']));
     const empty = await t.client.POST('/api/api-keys', { body: { name: 'x', scopes: [] } });
@@ -93,13 +101,25 @@ describe('update', () => {
   it('When name, scopes and expiry are updated, then the key shows them and the new scopes apply at once', async () => {
     const k = await newKey(['AccessProfiles:View']);
     const expires = new Date(Date.now() + 86_400_000).toISOString();
-    const res = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: { name: 'renamed', scopes: ['AccessProfiles:View', 'AccessProfiles:Create'], expires_at: expires } });
+    const res = await t.client.PUT('/api/api-keys/{id}', {
+      params: { path: { id: k.id } },
+      body: { name: 'renamed', scopes: ['AccessProfiles:View', 'AccessProfiles:Create'], expires_at: expires },
+    });
     expect(res.response.status).toBe(200);
-    expect(res.data!.api_key).toMatchObject({ id: k.id, name: 'renamed', scopes: ['AccessProfiles:View', 'AccessProfiles:Create'], expires_at: expires, prefix: k.prefix });
+    expect(res.data!.api_key).toMatchObject({
+      id: k.id,
+      name: 'renamed',
+      scopes: ['AccessProfiles:View', 'AccessProfiles:Create'],
+      expires_at: expires,
+      prefix: k.prefix,
+    });
     expect(res.data!.api_key).not.toHaveProperty('key');
     const created = await t.clientWith(k.key).POST('/api/access-profiles', { body: { name: uniqueName() } });
     expect(created.response.status).toBe(201);
-    const cleared = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: { expires_at: null } });
+    const cleared = await t.client.PUT('/api/api-keys/{id}', {
+      params: { path: { id: k.id } },
+      body: { expires_at: null },
+    });
     expect(cleared.data!.api_key.expires_at).toBeNull();
   });
 
@@ -107,9 +127,15 @@ describe('update', () => {
     const k = await newKey(['AccessProfiles:View']);
     const empty = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: {} });
     expectEnvelope(empty.error, 400, 'validation_failed', empty.response);
-    const unknown = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: { prefix: 'x' } as never });
+    const unknown = await t.client.PUT('/api/api-keys/{id}', {
+      params: { path: { id: k.id } },
+      body: { prefix: 'x' } as never,
+    });
     expect(detailParams(expectEnvelope(unknown.error, 400, 'validation_failed'))).toContain('prefix');
-    const past = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: { expires_at: '2000-01-01T00:00:00Z' } });
+    const past = await t.client.PUT('/api/api-keys/{id}', {
+      params: { path: { id: k.id } },
+      body: { expires_at: '2000-01-01T00:00:00Z' },
+    });
     expect(detailParams(expectEnvelope(past.error, 400, 'validation_failed'))).toContain('expires_at');
   });
 });
@@ -138,15 +164,22 @@ describe('scopes', () => {
     ['DELETE', '/api/api-keys/key_x', 'APIKeys:Delete'],
   ];
 
-  it.each(OPS)('When a key without the scope calls %s %s, then it answers 403 naming %s and changes nothing', async (method, path, permission, body) => {
-    const k = await newKey(['Roles:View']);
-    const before = await storeCounts(t.db);
-    const res = await raw(path, { method, headers: { Authorization: `Bearer ${k.key}`, 'Content-Type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const env = expectEnvelope(await res.json(), 403, 'missing_permission', res);
-    expect(env.error.param).toBe(permission);
-    expect(env.error.message).toContain(permission);
-    expect(await storeCounts(t.db)).toEqual(before);
-  });
+  it.each(OPS)(
+    'When a key without the scope calls %s %s, then it answers 403 naming %s and changes nothing',
+    async (method, path, permission, body) => {
+      const k = await newKey(['Roles:View']);
+      const before = await storeCounts(t.db);
+      const res = await raw(path, {
+        method,
+        headers: { Authorization: `Bearer ${k.key}`, 'Content-Type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const env = expectEnvelope(await res.json(), 403, 'missing_permission', res);
+      expect(env.error.param).toBe(permission);
+      expect(env.error.message).toContain(permission);
+      expect(await storeCounts(t.db)).toEqual(before);
+    },
+  );
 
   it('When a View-only key reads and tries to write, then reads pass and writes are 403', async () => {
     const k = await newKey(['AccessProfiles:View']);
@@ -160,7 +193,9 @@ describe('scopes', () => {
     const granter = await newKey(['APIKeys:Create', 'APIKeys:Update', 'AccessProfiles:View']);
     const c = t.clientWith(granter.key);
     const before = await storeCounts(t.db);
-    const res = await c.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View', 'AccessProfiles:Delete', 'APIKeys:Delete'] } });
+    const res = await c.POST('/api/api-keys', {
+      body: { name: uniqueName(), scopes: ['AccessProfiles:View', 'AccessProfiles:Delete', 'APIKeys:Delete'] },
+    });
     const env = expectEnvelope(res.error, 403, 'scope_not_held', res.response);
     expect(env.error.message).toContain('AccessProfiles:Delete');
     expect(env.error.message).toContain('APIKeys:Delete');
@@ -168,9 +203,15 @@ describe('scopes', () => {
     expect(await storeCounts(t.db)).toEqual(before);
     const ok = await c.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'] } });
     expect(ok.response.status).toBe(201);
-    const escalate = await c.PUT('/api/api-keys/{id}', { params: { path: { id: ok.data!.api_key.id } }, body: { scopes: ['AccessProfiles:Update'] } });
+    const escalate = await c.PUT('/api/api-keys/{id}', {
+      params: { path: { id: ok.data!.api_key.id } },
+      body: { scopes: ['AccessProfiles:Update'] },
+    });
     expectEnvelope(escalate.error, 403, 'scope_not_held', escalate.response);
-    const self = await c.PUT('/api/api-keys/{id}', { params: { path: { id: granter.id } }, body: { scopes: ['APIKeys:Create', 'APIKeys:Delete'] } });
+    const self = await c.PUT('/api/api-keys/{id}', {
+      params: { path: { id: granter.id } },
+      body: { scopes: ['APIKeys:Create', 'APIKeys:Delete'] },
+    });
     expectEnvelope(self.error, 403, 'scope_not_held', self.response);
   });
 });
@@ -181,14 +222,22 @@ describe('managing more powerful keys', () => {
     const c = t.clientWith(manager.key);
     const adminId = (await t.client.GET('/api/api-keys')).data!.api_keys.find((k) => k.name === 'admin')!.id;
     const adminBefore = await t.db.get('SELECT name, scopes, expires_at FROM api_keys WHERE id = ?', [adminId]);
-    const demote = await c.PUT('/api/api-keys/{id}', { params: { path: { id: adminId } }, body: { scopes: ['AccessProfiles:View'] } });
+    const demote = await c.PUT('/api/api-keys/{id}', {
+      params: { path: { id: adminId } },
+      body: { scopes: ['AccessProfiles:View'] },
+    });
     const env = expectEnvelope(demote.error, 403, 'scope_not_held', demote.response);
     expect(env.error.message).toContain('AccessProfiles:Delete');
-    const expire = await c.PUT('/api/api-keys/{id}', { params: { path: { id: adminId } }, body: { expires_at: new Date(Date.now() + 60_000).toISOString() } });
+    const expire = await c.PUT('/api/api-keys/{id}', {
+      params: { path: { id: adminId } },
+      body: { expires_at: new Date(Date.now() + 60_000).toISOString() },
+    });
     expectEnvelope(expire.error, 403, 'scope_not_held', expire.response);
     const del = await c.DELETE('/api/api-keys/{id}', { params: { path: { id: adminId } } });
     expectEnvelope(del.error, 403, 'scope_not_held', del.response);
-    expect(await t.db.get('SELECT name, scopes, expires_at FROM api_keys WHERE id = ?', [adminId])).toEqual(adminBefore);
+    expect(await t.db.get('SELECT name, scopes, expires_at FROM api_keys WHERE id = ?', [adminId])).toEqual(
+      adminBefore,
+    );
     expect((await t.client.GET('/api/access-profiles')).response.status).toBe(200);
   });
 
@@ -196,7 +245,10 @@ describe('managing more powerful keys', () => {
     const manager = await newKey(['APIKeys:Update', 'APIKeys:Delete', 'AccessProfiles:View', 'AccessProfiles:Create']);
     const c = t.clientWith(manager.key);
     const target = await newKey(['AccessProfiles:View', 'AccessProfiles:Create']);
-    const upd = await c.PUT('/api/api-keys/{id}', { params: { path: { id: target.id } }, body: { scopes: ['AccessProfiles:View'] } });
+    const upd = await c.PUT('/api/api-keys/{id}', {
+      params: { path: { id: target.id } },
+      body: { scopes: ['AccessProfiles:View'] },
+    });
     expect(upd.response.status).toBe(200);
     const del = await c.DELETE('/api/api-keys/{id}', { params: { path: { id: target.id } } });
     expect(del.response.status).toBe(200);
@@ -205,25 +257,41 @@ describe('managing more powerful keys', () => {
 
 describe('expiry and deletion', () => {
   it('When expires_at is in the past, then it answers 400 naming expires_at', async () => {
-    const res = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: new Date(Date.now() - 1000).toISOString() } });
+    const res = await t.client.POST('/api/api-keys', {
+      body: {
+        name: uniqueName(),
+        scopes: ['AccessProfiles:View'],
+        expires_at: new Date(Date.now() - 1000).toISOString(),
+      },
+    });
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toEqual(['expires_at']);
   });
 
   it('When expires_at is a leap second (second 60, valid RFC 3339), then it is accepted as the instant after 23:59:59', async () => {
-    const res = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: '2030-06-30T23:59:60Z' } });
+    const res = await t.client.POST('/api/api-keys', {
+      body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: '2030-06-30T23:59:60Z' },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(201);
     expect(res.data!.api_key.expires_at).toBe('2030-07-01T00:00:00.000Z');
   });
 
-  it.each(['2027-13-01T00:00:00Z', '2027-01-01T25:00:00Z', '2027-02-30T00:00:00Z', '2027-01-01T00:00:00+25:00'])('When expires_at is the impossible date-time %s, then it answers 400 naming expires_at (create and update)', async (at) => {
-    const before = await storeCounts(t.db);
-    const res = await t.client.POST('/api/api-keys', { body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: at } });
-    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toEqual(['expires_at']);
-    expect(await storeCounts(t.db)).toEqual(before);
-    const k = await newKey(['AccessProfiles:View']);
-    const upd = await t.client.PUT('/api/api-keys/{id}', { params: { path: { id: k.id } }, body: { expires_at: at } });
-    expect(detailParams(expectEnvelope(upd.error, 400, 'validation_failed', upd.response))).toEqual(['expires_at']);
-  });
+  it.each(['2027-13-01T00:00:00Z', '2027-01-01T25:00:00Z', '2027-02-30T00:00:00Z', '2027-01-01T00:00:00+25:00'])(
+    'When expires_at is the impossible date-time %s, then it answers 400 naming expires_at (create and update)',
+    async (at) => {
+      const before = await storeCounts(t.db);
+      const res = await t.client.POST('/api/api-keys', {
+        body: { name: uniqueName(), scopes: ['AccessProfiles:View'], expires_at: at },
+      });
+      expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toEqual(['expires_at']);
+      expect(await storeCounts(t.db)).toEqual(before);
+      const k = await newKey(['AccessProfiles:View']);
+      const upd = await t.client.PUT('/api/api-keys/{id}', {
+        params: { path: { id: k.id } },
+        body: { expires_at: at },
+      });
+      expect(detailParams(expectEnvelope(upd.error, 400, 'validation_failed', upd.response))).toEqual(['expires_at']);
+    },
+  );
 
   it('When expires_at has an offset, then it is stored as the same instant in UTC', async () => {
     const local = new Date(Date.now() + 86_400_000);
@@ -277,15 +345,21 @@ describe('authentication', () => {
     expect(res.response.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
   });
 
-  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'Token abc'])('When Authorization is %j, then it answers 401', async (header) => {
-    const res = await raw('/api/access-profiles', { headers: { Authorization: header } });
-    const env = expectEnvelope(await res.json(), 401, undefined, res);
-    expect(['invalid_authorization_header', 'missing_api_key', 'invalid_api_key']).toContain(env.error.code);
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
-  });
+  it.each(['Basic dXNlcjpwYXNz', 'Bearer', 'Bearer a b', 'Token abc'])(
+    'When Authorization is %j, then it answers 401',
+    async (header) => {
+      const res = await raw('/api/access-profiles', { headers: { Authorization: header } });
+      const env = expectEnvelope(await res.json(), 401, undefined, res);
+      expect(['invalid_authorization_header', 'missing_api_key', 'invalid_api_key']).toContain(env.error.code);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+    },
+  );
 
   it('When an x-api-key header is sent (even the admin key, even with Bearer), then it answers 401 saying to use Bearer', async () => {
-    for (const headers of [{ 'x-api-key': t.adminKey }, { 'x-api-key': t.adminKey, Authorization: `Bearer ${t.adminKey}` }] as Array<Record<string, string>>) {
+    for (const headers of [
+      { 'x-api-key': t.adminKey },
+      { 'x-api-key': t.adminKey, Authorization: `Bearer ${t.adminKey}` },
+    ] as Array<Record<string, string>>) {
       const res = await raw('/api/access-profiles', { headers });
       const env = expectEnvelope(await res.json(), 401, 'x_api_key_not_supported', res);
       expect(env.error.message).toMatch(/Bearer/);
@@ -307,34 +381,62 @@ describe('authentication', () => {
   });
 
   it.each([
-    ['GET', '/api/access-profiles/'], ['GET', '/API/access-profiles'], ['GET', '/api/Access-Profiles'], ['GET', '/api/api-keys/'],
-    ['GET', '/api//access-profiles'], ['DELETE', '/api/access-profiles/{id}/'], ['PUT', '/api/access-profiles/{id}/activate/'], ['GET', '/api/access-profiles/{id}/versions/'],
-  ])('When %s %s is requested without a key (path variants), then it answers 401 and nothing is read or changed', async (method, template) => {
-    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('guarded') } })).data!.access_profile;
-    const path = template.replace('{id}', String(p.id));
-    const before = await storeCounts(t.db);
-    const res = await raw(path, { method });
-    const env = expectEnvelope(await res.json(), 401, 'missing_api_key', res);
-    expect(JSON.stringify(env)).not.toContain(p.name);
-    expect(await storeCounts(t.db)).toEqual(before);
-    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile).toEqual(p);
-  });
+    ['GET', '/api/access-profiles/'],
+    ['GET', '/API/access-profiles'],
+    ['GET', '/api/Access-Profiles'],
+    ['GET', '/api/api-keys/'],
+    ['GET', '/api//access-profiles'],
+    ['DELETE', '/api/access-profiles/{id}/'],
+    ['PUT', '/api/access-profiles/{id}/activate/'],
+    ['GET', '/api/access-profiles/{id}/versions/'],
+  ])(
+    'When %s %s is requested without a key (path variants), then it answers 401 and nothing is read or changed',
+    async (method, template) => {
+      const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('guarded') } })).data!
+        .access_profile;
+      const path = template.replace('{id}', String(p.id));
+      const before = await storeCounts(t.db);
+      const res = await raw(path, { method });
+      const env = expectEnvelope(await res.json(), 401, 'missing_api_key', res);
+      expect(JSON.stringify(env)).not.toContain(p.name);
+      expect(await storeCounts(t.db)).toEqual(before);
+      expect(
+        (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile,
+      ).toEqual(p);
+    },
+  );
 
   it.each([
-    ['DELETE', '/api/access-profiles/{id}/'], ['DELETE', '/API/access-profiles/{id}'], ['PUT', '/api/access-profiles/{id}/activate/'], ['POST', '/api/api-keys/'],
-  ])('When a View-only key sends %s %s (a path variant of an operation it lacks), then it answers 404 and changes nothing', async (method, template) => {
-    const k = await newKey(['AccessProfiles:View', 'APIKeys:View']);
-    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('variant') } })).data!.access_profile;
-    const before = await storeCounts(t.db);
-    const res = await raw(template.replace('{id}', String(p.id)), { method, headers: { Authorization: `Bearer ${k.key}`, 'Content-Type': 'application/json' }, ...(method === 'POST' ? { body: JSON.stringify({ name: 'x', scopes: ['AccessProfiles:View'] }) } : {}) });
-    expectEnvelope(await res.json(), 404, 'route_not_found', res);
-    expect(await storeCounts(t.db)).toEqual(before);
-    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile).toEqual(p);
-  });
+    ['DELETE', '/api/access-profiles/{id}/'],
+    ['DELETE', '/API/access-profiles/{id}'],
+    ['PUT', '/api/access-profiles/{id}/activate/'],
+    ['POST', '/api/api-keys/'],
+  ])(
+    'When a View-only key sends %s %s (a path variant of an operation it lacks), then it answers 404 and changes nothing',
+    async (method, template) => {
+      const k = await newKey(['AccessProfiles:View', 'APIKeys:View']);
+      const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('variant') } })).data!
+        .access_profile;
+      const before = await storeCounts(t.db);
+      const res = await raw(template.replace('{id}', String(p.id)), {
+        method,
+        headers: { Authorization: `Bearer ${k.key}`, 'Content-Type': 'application/json' },
+        ...(method === 'POST' ? { body: JSON.stringify({ name: 'x', scopes: ['AccessProfiles:View'] }) } : {}),
+      });
+      expectEnvelope(await res.json(), 404, 'route_not_found', res);
+      expect(await storeCounts(t.db)).toEqual(before);
+      expect(
+        (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile,
+      ).toEqual(p);
+    },
+  );
 
   it('When DELETE is sent to the audit-log listing, then it is a 405, not the delete of a profile named audit-logs', async () => {
     const k = await newKey(['AccessProfiles:View']);
-    const res = await raw('/api/access-profiles/audit-logs', { method: 'DELETE', headers: { Authorization: `Bearer ${k.key}` } });
+    const res = await raw('/api/access-profiles/audit-logs', {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${k.key}` },
+    });
     expectEnvelope(await res.json(), 405, 'method_not_allowed', res);
   });
 

@@ -3,7 +3,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
-import { budgetWindowStart, calendarPeriodStart, nextWindowStart, windowsSince, windowStartAfter, type ResetDuration } from '../../server/domain/budget-windows.js';
+import {
+  budgetWindowStart,
+  calendarPeriodStart,
+  nextWindowStart,
+  windowsSince,
+  windowStartAfter,
+  type ResetDuration,
+} from '../../server/domain/budget-windows.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
 
@@ -13,25 +20,32 @@ type Profile = components['schemas']['AccessProfile'];
 const midnight = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 function expectedStart(duration: ResetDuration, now: Date, quarterStartMonth = 1): Date {
   switch (duration) {
-    case '1h': return new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
-    case '1d': return midnight(now);
+    case '1h':
+      return new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+    case '1d':
+      return midnight(now);
     case '1w': {
       let d = midnight(now);
       while (d.getUTCDay() !== 1) d = new Date(d.getTime() - 86_400_000); // back to Monday
       return d;
     }
-    case '1M': return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    case '1M':
+      return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
     case '1Q': {
       const starts = [0, 3, 6, 9].map((k) => (quarterStartMonth - 1 + k) % 12);
       let y = now.getUTCFullYear();
       let m = now.getUTCMonth();
       while (!starts.includes(m)) {
         m -= 1;
-        if (m < 0) { m = 11; y -= 1; }
+        if (m < 0) {
+          m = 11;
+          y -= 1;
+        }
       }
       return new Date(Date.UTC(y, m, 1));
     }
-    case '1Y': return new Date(Date.UTC(now.getUTCFullYear(), 0, 1));
+    case '1Y':
+      return new Date(Date.UTC(now.getUTCFullYear(), 0, 1));
   }
 }
 
@@ -52,10 +66,13 @@ describe('budget-windows (unit)', () => {
     ['1Q', '2027-02-01T00:00:00.000Z', 12, '2026-12-01T00:00:00.000Z'],
     ['1Y', '2026-11-22T15:30:00.000Z', 1, '2026-01-01T00:00:00.000Z'],
     ['1h', '2026-11-22T15:30:12.345Z', 1, '2026-11-22T15:00:00.000Z'],
-  ] as const)('When the period is %s at %s (quarter start month %d), then it starts at %s', (duration, now, qsm, expected) => {
-    expect(calendarPeriodStart(duration, iso(now), qsm).toISOString()).toBe(expected);
-    expect(expectedStart(duration, iso(now), qsm).toISOString()).toBe(expected); // the model agrees
-  });
+  ] as const)(
+    'When the period is %s at %s (quarter start month %d), then it starts at %s',
+    (duration, now, qsm, expected) => {
+      expect(calendarPeriodStart(duration, iso(now), qsm).toISOString()).toBe(expected);
+      expect(expectedStart(duration, iso(now), qsm).toISOString()).toBe(expected); // the model agrees
+    },
+  );
 
   it('When any instant and quarter start month are given, then calendarPeriodStart matches the independent model', () => {
     fc.assert(
@@ -76,7 +93,8 @@ describe('budget-windows (unit)', () => {
 
   it('When not calendar-aligned, then the first window starts now', () => {
     const now = iso('2026-11-22T15:30:12.345Z');
-    for (const d of ['1h', '1d', '1w', '1M', '1Q', '1Y'] as const) expect(budgetWindowStart(d, false, now, 2).toISOString()).toBe(now.toISOString());
+    for (const d of ['1h', '1d', '1w', '1M', '1Q', '1Y'] as const)
+      expect(budgetWindowStart(d, false, now, 2).toISOString()).toBe(now.toISOString());
     expect(budgetWindowStart('1M', true, now).toISOString()).toBe('2026-11-01T00:00:00.000Z');
   });
 
@@ -119,14 +137,21 @@ async function withClock<T>(fn: () => Promise<T>): Promise<{ result: T; before: 
   return { result, before, after: new Date() };
 }
 function expectPeriodStart(actual: string, duration: ResetDuration, before: Date, after: Date, qsm = 1): void {
-  const candidates = new Set([expectedStart(duration, before, qsm).toISOString(), expectedStart(duration, after, qsm).toISOString()]);
+  const candidates = new Set([
+    expectedStart(duration, before, qsm).toISOString(),
+    expectedStart(duration, after, qsm).toISOString(),
+  ]);
   expect(candidates, `${duration}: ${actual}`).toContain(new Date(actual).toISOString());
 }
 
 describe('calendar-aligned profiles (API)', () => {
   it('When a calendar-aligned profile is created, then every budget and limit starts at its current UTC period', async () => {
     const qsm = ((new Date().getUTCMonth() + 1) % 12) + 1; // a quarter that started two months ago
-    const { result: res, before, after } = await withClock(() =>
+    const {
+      result: res,
+      before,
+      after,
+    } = await withClock(() =>
       t.client.POST('/api/access-profiles', {
         body: {
           name: uniqueName('cal'),
@@ -138,8 +163,19 @@ describe('calendar-aligned profiles (API)', () => {
             { max_limit: 4, reset_duration: '1Q', reset_config: { quarter_start_month: qsm } },
             { max_limit: 5, reset_duration: '1Y' },
           ],
-          provider_configs: [{ provider_name: 'openai', budgets: [{ max_limit: 1, reset_duration: '1Q' }], rate_limit: { request_max_limit: 5, request_reset_duration: '1M' } }],
-          rate_limit: { token_max_limit: 100, token_reset_duration: '1w', request_max_limit: 10, request_reset_duration: '1h' },
+          provider_configs: [
+            {
+              provider_name: 'openai',
+              budgets: [{ max_limit: 1, reset_duration: '1Q' }],
+              rate_limit: { request_max_limit: 5, request_reset_duration: '1M' },
+            },
+          ],
+          rate_limit: {
+            token_max_limit: 100,
+            token_reset_duration: '1w',
+            request_max_limit: 10,
+            request_reset_duration: '1h',
+          },
         },
       }),
     );
@@ -161,8 +197,20 @@ describe('calendar-aligned profiles (API)', () => {
   });
 
   it('When a profile is not calendar-aligned, then windows start at the moment of creation', async () => {
-    const { result: res, before, after } = await withClock(() =>
-      t.client.POST('/api/access-profiles', { body: { name: uniqueName('roll'), budgets: [{ max_limit: 1, reset_duration: '1M' }, { max_limit: 1, reset_duration: '1h' }] } }),
+    const {
+      result: res,
+      before,
+      after,
+    } = await withClock(() =>
+      t.client.POST('/api/access-profiles', {
+        body: {
+          name: uniqueName('roll'),
+          budgets: [
+            { max_limit: 1, reset_duration: '1M' },
+            { max_limit: 1, reset_duration: '1h' },
+          ],
+        },
+      }),
     );
     for (const b of res.data!.access_profile.budgets) {
       const at = Date.parse(b.last_reset);
@@ -172,13 +220,25 @@ describe('calendar-aligned profiles (API)', () => {
   });
 
   it('When calendar_aligned is turned on, then kept budgets keep their id and usage and restart at the period start', async () => {
-    const created = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('flip'), budgets: [{ max_limit: 10, reset_duration: '1M' }], rate_limit: { token_max_limit: 5, token_reset_duration: '1d' } } });
+    const created = await t.client.POST('/api/access-profiles', {
+      body: {
+        name: uniqueName('flip'),
+        budgets: [{ max_limit: 10, reset_duration: '1M' }],
+        rate_limit: { token_max_limit: 5, token_reset_duration: '1d' },
+      },
+    });
     const p = created.data!.access_profile as Profile;
     const row = await t.db.get<{ content: string }>('SELECT content FROM access_profiles WHERE id = ?', [p.id]);
     const content = JSON.parse(row!.content) as Profile;
     content.budgets[0]!.current_usage = 4.5;
     await t.db.run('UPDATE access_profiles SET content = ? WHERE id = ?', [JSON.stringify(content), p.id]);
-    const { result: res, before, after } = await withClock(() => t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: { calendar_aligned: true } }));
+    const {
+      result: res,
+      before,
+      after,
+    } = await withClock(() =>
+      t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: { calendar_aligned: true } }),
+    );
     const u = res.data!.access_profile;
     expect(u.version).toBe(2);
     expect(u.budgets[0]).toMatchObject({ id: p.budgets[0]!.id, current_usage: 4.5 });
@@ -188,14 +248,29 @@ describe('calendar-aligned profiles (API)', () => {
 
   it('When a budget on a calendar-aligned profile is 1h, or has reset_config without 1Q, then it answers 400 naming it', async () => {
     const res = await t.client.POST('/api/access-profiles', {
-      body: { name: uniqueName(), calendar_aligned: true, budgets: [{ max_limit: 1, reset_duration: '1h' }, { max_limit: 1, reset_duration: '1M', reset_config: { quarter_start_month: 1 } }] },
+      body: {
+        name: uniqueName(),
+        calendar_aligned: true,
+        budgets: [
+          { max_limit: 1, reset_duration: '1h' },
+          { max_limit: 1, reset_duration: '1M', reset_config: { quarter_start_month: 1 } },
+        ],
+      },
     });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
     expect(detailParams(env)).toEqual(expect.arrayContaining(['budgets[0].reset_duration', 'budgets[1].reset_config']));
   });
 
   it.each([0, 13, 1.5])('When quarter_start_month is %s, then it answers 400 naming it', async (qsm) => {
-    const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), calendar_aligned: true, budgets: [{ max_limit: 1, reset_duration: '1Q', reset_config: { quarter_start_month: qsm } }] } });
-    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toContain('budgets[0].reset_config.quarter_start_month');
+    const res = await t.client.POST('/api/access-profiles', {
+      body: {
+        name: uniqueName(),
+        calendar_aligned: true,
+        budgets: [{ max_limit: 1, reset_duration: '1Q', reset_config: { quarter_start_month: qsm } }],
+      },
+    });
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toContain(
+      'budgets[0].reset_config.quarter_start_month',
+    );
   });
 });

@@ -21,7 +21,10 @@ async function create(): Promise<Profile> {
   return res.data!.access_profile;
 }
 const put = (id: number, body: components['schemas']['AccessProfileUpdate'], ifMatch?: string) =>
-  t.client.PUT('/api/access-profiles/{id}', { params: { path: { id }, ...(ifMatch !== undefined ? { header: { 'If-Match': ifMatch } } : {}) }, body });
+  t.client.PUT('/api/access-profiles/{id}', {
+    params: { path: { id }, ...(ifMatch !== undefined ? { header: { 'If-Match': ifMatch } } : {}) },
+    body,
+  });
 
 describe('ETag', () => {
   it('When any single-profile operation answers, then its ETag is the quoted version', async () => {
@@ -35,9 +38,14 @@ describe('ETag', () => {
     expect(act.response.headers.get('etag')).toBe('"3"');
     const deact = await t.client.PUT('/api/access-profiles/{id}/deactivate', { params: { path: { id } } });
     expect(deact.response.headers.get('etag')).toBe('"4"');
-    const restore = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id, version: 1 } } });
+    const restore = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id, version: 1 } },
+    });
     expect(restore.response.headers.get('etag')).toBe('"5"');
-    const clone = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id } }, body: { name: uniqueName('cc-clone') } });
+    const clone = await t.client.POST('/api/access-profiles/{id}/clone', {
+      params: { path: { id } },
+      body: { name: uniqueName('cc-clone') },
+    });
     expect(clone.response.headers.get('etag')).toBe('"1"');
     // Lists are not single-profile responses.
     const list = await t.client.GET('/api/access-profiles', { params: { query: { limit: 1 } } });
@@ -84,12 +92,18 @@ describe('If-Match', () => {
     expect(got.data!.access_profile.description).not.toBe('weak');
   });
 
-  it.each(['1', '"1', '1"', '', ' ', ',', '"1" "2"', 'W/1'])('When If-Match is the malformed %j, then it answers 400 invalid_if_match and nothing changes', async (header) => {
-    const p = await create();
-    const res = await put(p.id, { description: 'malformed' }, header);
-    expect(expectEnvelope(res.error, 400, 'invalid_if_match', res.response).error.param).toBe('If-Match');
-    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile.version).toBe(1);
-  });
+  it.each(['1', '"1', '1"', '', ' ', ',', '"1" "2"', 'W/1'])(
+    'When If-Match is the malformed %j, then it answers 400 invalid_if_match and nothing changes',
+    async (header) => {
+      const p = await create();
+      const res = await put(p.id, { description: 'malformed' }, header);
+      expect(expectEnvelope(res.error, 400, 'invalid_if_match', res.response).error.param).toBe('If-Match');
+      expect(
+        (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile
+          .version,
+      ).toBe(1);
+    },
+  );
 
   it('When If-Match is not an entity tag, then it answers 400 invalid_if_match', async () => {
     const p = await create();
@@ -100,18 +114,26 @@ describe('If-Match', () => {
   it('When DELETE carries a stale If-Match, then it answers 412; with the current one, it deletes', async () => {
     const p = await create();
     await put(p.id, { description: 'v2' });
-    const stale = await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id }, header: { 'If-Match': '"1"' } } });
+    const stale = await t.client.DELETE('/api/access-profiles/{id}', {
+      params: { path: { id: p.id }, header: { 'If-Match': '"1"' } },
+    });
     expectEnvelope(stale.error, 412, 'version_mismatch', stale.response);
     expect(stale.response.headers.get('etag')).toBe('"2"');
-    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).response.status).toBe(200);
-    const ok = await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id }, header: { 'If-Match': '"2"' } } });
+    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).response.status).toBe(
+      200,
+    );
+    const ok = await t.client.DELETE('/api/access-profiles/{id}', {
+      params: { path: { id: p.id }, header: { 'If-Match': '"2"' } },
+    });
     expect(ok.response.status).toBe(200);
   });
 
   it('When activate carries a stale If-Match, then it answers 412', async () => {
     const p = await create();
     await put(p.id, { description: 'v2' });
-    const res = await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p.id }, header: { 'If-Match': '"1"' } } });
+    const res = await t.client.PUT('/api/access-profiles/{id}/activate', {
+      params: { path: { id: p.id }, header: { 'If-Match': '"1"' } },
+    });
     expectEnvelope(res.error, 412, 'version_mismatch', res.response);
   });
 });
@@ -121,21 +143,27 @@ describe('races', () => {
     const name = uniqueName('race');
     const before = await storeCounts(t.db);
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => t.client.POST('/api/access-profiles', { body: { name: i % 2 ? name.toUpperCase() : name } })),
+      Array.from({ length: 20 }, (_, i) =>
+        t.client.POST('/api/access-profiles', { body: { name: i % 2 ? name.toUpperCase() : name } }),
+      ),
     );
     const statuses = results.map((r) => r.response.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(19);
     for (const r of results) if (r.error) expectEnvelope(r.error, 409, 'access_profile_name_taken');
     const after = await storeCounts(t.db);
-    expect([after.profiles - before.profiles, after.versions - before.versions, after.audit - before.audit]).toEqual([1, 1, 1]);
+    expect([after.profiles - before.profiles, after.versions - before.versions, after.audit - before.audit]).toEqual([
+      1, 1, 1,
+    ]);
     const list = await t.client.GET('/api/access-profiles', { params: { query: { search: name } } });
     expect(list.data!.total_count).toBe(1);
   });
 
   it('When 10 updates race with the same If-Match, then exactly one is 200 and the rest 412', async () => {
     const p = await create();
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => put(p.id, { description: `writer ${i}` }, '"1"')));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => put(p.id, { description: `writer ${i}` }, '"1"')),
+    );
     const statuses = results.map((r) => r.response.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 412)).toHaveLength(9);
@@ -158,9 +186,15 @@ describe('races', () => {
   it('When a rename races a create of the same name, then exactly one wins', async () => {
     const p = await create();
     const name = uniqueName('target');
-    const [renamed, created] = await Promise.all([put(p.id, { name }), t.client.POST('/api/access-profiles', { body: { name: name.toUpperCase() } })]);
+    const [renamed, created] = await Promise.all([
+      put(p.id, { name }),
+      t.client.POST('/api/access-profiles', { body: { name: name.toUpperCase() } }),
+    ]);
     // Either may win (SQLite serialises them, PostgreSQL runs them at once); never both, never a 500.
     const statuses = [renamed.response.status, created.response.status];
-    expect([[200, 409], [409, 201]]).toContainEqual(statuses);
+    expect([
+      [200, 409],
+      [409, 201],
+    ]).toContainEqual(statuses);
   });
 });

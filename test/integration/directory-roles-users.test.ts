@@ -24,9 +24,14 @@ const newUser = async (body: { id?: string; name?: string; email?: string; role_
   return res.data!;
 };
 const attachDefault = (profileId: number, roleId: number) =>
-  t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: profileId } }, body: { role_ids: [roleId], is_default: true } });
+  t.client.POST('/api/access-profiles/{id}/roles', {
+    params: { path: { id: profileId } },
+    body: { role_ids: [roleId], is_default: true },
+  });
 const heldTemplates = async (userId: string) =>
-  (await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: userId } } })).data!.access_profiles.map((c) => c.parent_profile_id).sort((a, b) => a - b);
+  (await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: userId } } }))
+    .data!.access_profiles.map((c) => c.parent_profile_id)
+    .sort((a, b) => a - b);
 
 describe('roles', () => {
   it('When a role is created without a description, then it has none, and the listing counts its members', async () => {
@@ -46,7 +51,11 @@ describe('roles', () => {
 
   it('When a role is attached to two profiles, then deleting it is refused with a message counting both', async () => {
     const r = await newRole();
-    for (const p of [await createProfile(t), await createProfile(t)]) await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [r.id] } });
+    for (const p of [await createProfile(t), await createProfile(t)])
+      await t.client.POST('/api/access-profiles/{id}/roles', {
+        params: { path: { id: p.id } },
+        body: { role_ids: [r.id] },
+      });
     const res = await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: r.id } } });
     const env = expectEnvelope(res.error, 409, 'role_attached', res.response);
     expect(env.error.message).toContain('attached to 2 access profiles;');
@@ -55,9 +64,14 @@ describe('roles', () => {
 
   it('When a role is attached to one profile, then the message says one profile', async () => {
     const r = await newRole();
-    await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: (await createProfile(t)).id } }, body: { role_ids: [r.id] } });
+    await t.client.POST('/api/access-profiles/{id}/roles', {
+      params: { path: { id: (await createProfile(t)).id } },
+      body: { role_ids: [r.id] },
+    });
     const res = await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: r.id } } });
-    expect(expectEnvelope(res.error, 409, 'role_attached', res.response).error.message).toContain('attached to 1 access profile;');
+    expect(expectEnvelope(res.error, 409, 'role_attached', res.response).error.message).toContain(
+      'attached to 1 access profile;',
+    );
   });
 
   it('When a role name is only white space, then it answers 400 naming name', async () => {
@@ -72,7 +86,9 @@ describe('users and their roles', () => {
     const b = await newRole();
     const { user } = await newUser({ role_ids: [b.id, a.id] });
     expect(user.role_ids).toEqual([a.id, b.id]);
-    expect((await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: user.id } } })).data!.user.role_ids).toEqual([a.id, b.id]);
+    expect(
+      (await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: user.id } } })).data!.user.role_ids,
+    ).toEqual([a.id, b.id]);
     const listed = (await t.client.GET('/api/users', { params: { query: { role_id: b.id } } })).data!;
     expect(listed.users).toEqual([user]);
   });
@@ -82,11 +98,16 @@ describe('users and their roles', () => {
     const res = await t.client.POST('/api/users', { body: { id: uniqueName('user'), role_ids: [a.id, 987654] } });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
     expect(env.error.details).toEqual([{ param: 'role_ids[1]', message: 'role 987654 does not exist' }]);
-    const upd = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: (await newUser()).user.id } }, body: { role_ids: [987655, a.id] } });
-    expect(expectEnvelope(upd.error, 400, 'validation_failed', upd.response).error.details).toEqual([{ param: 'role_ids[0]', message: 'role 987655 does not exist' }]);
+    const upd = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: (await newUser()).user.id } },
+      body: { role_ids: [987655, a.id] },
+    });
+    expect(expectEnvelope(upd.error, 400, 'validation_failed', upd.response).error.details).toEqual([
+      { param: 'role_ids[0]', message: 'role 987655 does not exist' },
+    ]);
   });
 
-  it('When a user\'s roles change, then only the defaults of roles just joined are provisioned, and a template already held is not provisioned again', async () => {
+  it("When a user's roles change, then only the defaults of roles just joined are provisioned, and a template already held is not provisioned again", async () => {
     const stay = await newRole();
     const join = await newRole();
     const sameDefault = await newRole();
@@ -97,15 +118,24 @@ describe('users and their roles', () => {
     await attachDefault(pStay.id, sameDefault.id);
     const { user, provisioned_profile_ids } = await newUser({ role_ids: [stay.id] });
     expect(provisioned_profile_ids).toEqual([pStay.id]);
-    const res = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: user.id } }, body: { role_ids: [stay.id, join.id, sameDefault.id] } });
+    const res = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: user.id } },
+      body: { role_ids: [stay.id, join.id, sameDefault.id] },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data!.provisioned_profile_ids).toEqual([pJoin.id]);
     expect(res.data!.user.role_ids).toEqual([stay.id, join.id, sameDefault.id]);
     expect(await heldTemplates(user.id)).toEqual([pStay.id, pJoin.id].sort((a, b) => a - b));
     // Leaving a role keeps the copy; rejoining provisions nothing new.
-    const left = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: user.id } }, body: { role_ids: [stay.id] } });
+    const left = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: user.id } },
+      body: { role_ids: [stay.id] },
+    });
     expect(left.data).toMatchObject({ user: { role_ids: [stay.id] }, provisioned_profile_ids: [] });
-    const back = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: user.id } }, body: { role_ids: [stay.id, join.id] } });
+    const back = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: user.id } },
+      body: { role_ids: [stay.id, join.id] },
+    });
     expect(back.data!.provisioned_profile_ids).toEqual([]);
   });
 
@@ -113,11 +143,20 @@ describe('users and their roles', () => {
     const r = await newRole();
     const { user } = await newUser({ name: 'Grace', email: 'grace@example.com', role_ids: [r.id] });
     await new Promise((res) => setTimeout(res, 5));
-    const res = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: user.id } }, body: { email: 'hopper@example.com' } });
+    const res = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: user.id } },
+      body: { email: 'hopper@example.com' },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
-    expect(res.data).toMatchObject({ user: { id: user.id, name: 'Grace', email: 'hopper@example.com', role_ids: [r.id], created_at: user.created_at }, provisioned_profile_ids: [] });
+    expect(res.data).toMatchObject({
+      user: { id: user.id, name: 'Grace', email: 'hopper@example.com', role_ids: [r.id], created_at: user.created_at },
+      provisioned_profile_ids: [],
+    });
     expect(Date.parse(res.data!.user.updated_at)).toBeGreaterThan(Date.parse(user.updated_at));
-    const cleared = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: user.id } }, body: { email: null, name: '  Grace H.  ' } });
+    const cleared = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: user.id } },
+      body: { email: null, name: '  Grace H.  ' },
+    });
     expect(cleared.data!.user).toMatchObject({ name: 'Grace H.', email: null, role_ids: [r.id] });
     const got = (await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: user.id } } })).data!.user;
     expect(got).toEqual(cleared.data!.user);
@@ -126,7 +165,11 @@ describe('users and their roles', () => {
   it('When a user that does not exist is read, updated or deleted, then it answers 404 user_not_found', async () => {
     const path = { params: { path: { user_id: 'no-such-user' } } };
     expectEnvelope((await t.client.GET('/api/users/{user_id}', path)).error, 404, 'user_not_found');
-    expectEnvelope((await t.client.PUT('/api/users/{user_id}', { ...path, body: { name: 'x' } })).error, 404, 'user_not_found');
+    expectEnvelope(
+      (await t.client.PUT('/api/users/{user_id}', { ...path, body: { name: 'x' } })).error,
+      404,
+      'user_not_found',
+    );
     expectEnvelope((await t.client.DELETE('/api/users/{user_id}', path)).error, 404, 'user_not_found');
   });
 
@@ -146,13 +189,28 @@ describe('how a copy came to be, in the audit', () => {
     const p = await createProfile(t);
     await attachDefault(p.id, r.id);
     const { user } = await newUser({ role_ids: [r.id] });
-    const copy = (await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user.id, profile_id: p.id } } })).data!.access_profile;
-    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } } })).data!.audit_logs.map(decoded);
-    expect(audit).toEqual([expect.objectContaining({
-      user_id: user.id, previous_values: null,
-      new_values: { user_access_profile_id: copy.id, parent_version: copy.parent_version, virtual_key_id: copy.virtual_key_ids[0] },
-      metadata: expect.objectContaining({ via: 'role_default', role_ids: [r.id] }),
-    })]);
+    const copy = (
+      await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', {
+        params: { path: { user_id: user.id, profile_id: p.id } },
+      })
+    ).data!.access_profile;
+    const audit = (
+      await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+        params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } },
+      })
+    ).data!.audit_logs.map(decoded);
+    expect(audit).toEqual([
+      expect.objectContaining({
+        user_id: user.id,
+        previous_values: null,
+        new_values: {
+          user_access_profile_id: copy.id,
+          parent_version: copy.parent_version,
+          virtual_key_id: copy.virtual_key_ids[0],
+        },
+        metadata: expect.objectContaining({ via: 'role_default', role_ids: [r.id] }),
+      }),
+    ]);
     expect(copy.parent_version).toBe(2);
   });
 
@@ -160,8 +218,15 @@ describe('how a copy came to be, in the audit', () => {
     const r = await newRole();
     const { user } = await newUser({ role_ids: [r.id] });
     const p = await createProfile(t);
-    await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [r.id], apply_to_existing: true } });
-    const audit = (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } } })).data!.audit_logs.map(decoded);
+    await t.client.POST('/api/access-profiles/{id}/roles', {
+      params: { path: { id: p.id } },
+      body: { role_ids: [r.id], apply_to_existing: true },
+    });
+    const audit = (
+      await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+        params: { path: { id: p.id }, query: { action: 'assign_user', user_id: user.id } },
+      })
+    ).data!.audit_logs.map(decoded);
     expect(audit).toEqual([expect.objectContaining({ metadata: expect.objectContaining({ via: 'attach_role' }) })]);
   });
 });
@@ -175,15 +240,24 @@ describe('deleting a user', () => {
     const other = await newRole();
     await attachDefault(p2.id, other.id);
     const { user } = await newUser({ role_ids: [r.id, other.id] });
-    const extra = await t.client.POST('/api/users/{user_id}/virtual-keys', { params: { path: { user_id: user.id } }, body: { name: 'extra' } });
+    const extra = await t.client.POST('/api/users/{user_id}/virtual-keys', {
+      params: { path: { user_id: user.id } },
+      body: { name: 'extra' },
+    });
     expect(extra.response.status).toBe(201);
     const res = await t.client.DELETE('/api/users/{user_id}', { params: { path: { user_id: user.id } } });
     expect(res.response.status).toBe(200);
     expect(res.data!.message).toBe(`User '${user.id}' deleted with 2 access profile copies and 3 virtual keys.`);
     for (const p of [p1, p2]) {
-      const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'unassign_user', user_id: user.id } } });
+      const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+        params: { path: { id: p.id }, query: { action: 'unassign_user', user_id: user.id } },
+      });
       expect(audit.data!.total_count).toBe(1);
     }
-    expectEnvelope((await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: user.id } } })).error, 404, 'user_not_found');
+    expectEnvelope(
+      (await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: user.id } } })).error,
+      404,
+      'user_not_found',
+    );
   });
 });

@@ -10,7 +10,12 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const role = async (name = uniqueName('role')) => (await t.client.POST('/api/roles', { body: { name } })).data!.role;
-const template = async () => (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('tpl'), budgets: [{ max_limit: 100, reset_duration: '1M' }] } })).data!.access_profile;
+const template = async () =>
+  (
+    await t.client.POST('/api/access-profiles', {
+      body: { name: uniqueName('tpl'), budgets: [{ max_limit: 100, reset_duration: '1M' }] },
+    })
+  ).data!.access_profile;
 
 describe('roles', () => {
   it('When a role is created and listed, then it appears with a member count, and its name is unique ignoring case', async () => {
@@ -27,11 +32,26 @@ describe('roles', () => {
   it('When a role is attached to a profile, then deleting it is refused with 409 role_attached; detached, it can be deleted', async () => {
     const r = await role();
     const p = await template();
-    await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [r.id] } });
-    expectEnvelope((await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: r.id } } })).error, 409, 'role_attached');
-    await t.client.DELETE('/api/access-profiles/{id}/roles/{role_id}', { params: { path: { id: p.id, role_id: r.id } } });
-    expect((await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: r.id } } })).response.status).toBe(200);
-    expectEnvelope((await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: r.id } } })).error, 404, 'role_not_found');
+    await t.client.POST('/api/access-profiles/{id}/roles', {
+      params: { path: { id: p.id } },
+      body: { role_ids: [r.id] },
+    });
+    expectEnvelope(
+      (await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: r.id } } })).error,
+      409,
+      'role_attached',
+    );
+    await t.client.DELETE('/api/access-profiles/{id}/roles/{role_id}', {
+      params: { path: { id: p.id, role_id: r.id } },
+    });
+    expect(
+      (await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: r.id } } })).response.status,
+    ).toBe(200);
+    expectEnvelope(
+      (await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: r.id } } })).error,
+      404,
+      'role_not_found',
+    );
   });
 
   it('When a role body is bad, then it answers 400 naming the field', async () => {
@@ -45,13 +65,18 @@ describe('users', () => {
   it('When a user is created with roles, then get, list (filtered by role) and update show them; the id is unique', async () => {
     const r = await role();
     const id = `${uniqueName('user')}@example.com`;
-    const created = await t.client.POST('/api/users', { body: { id, name: 'Ada', email: 'ada@example.com', role_ids: [r.id] } });
+    const created = await t.client.POST('/api/users', {
+      body: { id, name: 'Ada', email: 'ada@example.com', role_ids: [r.id] },
+    });
     expect(created.response.status).toBe(201);
     expect(created.data).toMatchObject({ user: { id, name: 'Ada', role_ids: [r.id] }, provisioned_profile_ids: [] });
     expectEnvelope((await t.client.POST('/api/users', { body: { id } })).error, 409, 'user_exists');
     const members = await t.client.GET('/api/users', { params: { query: { role_id: r.id } } });
     expect(members.data).toMatchObject({ count: 1, total_count: 1 });
-    const updated = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: id } }, body: { name: null, role_ids: [] } });
+    const updated = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: id } },
+      body: { name: null, role_ids: [] },
+    });
     expect(updated.data!.user).toMatchObject({ name: null, role_ids: [] });
     const got = await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: id } } });
     expect(got.data!.user).toMatchObject({ id, name: null, email: 'ada@example.com', role_ids: [] });
@@ -62,19 +87,29 @@ describe('users', () => {
     const res = await t.client.POST('/api/users', { body: { id, role_ids: [999999] } });
     const env = expectEnvelope(res.error, 400, 'validation_failed');
     expect(env.error.details[0]!.param).toBe('role_ids[0]');
-    expectEnvelope((await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: id } } })).error, 404, 'user_not_found');
+    expectEnvelope(
+      (await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: id } } })).error,
+      404,
+      'user_not_found',
+    );
   });
 
   it('When a user joins a role with a default profile (on create or update), then they get a copy and a virtual key', async () => {
     const r = await role();
     const p = await template();
-    await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [r.id], is_default: true } });
+    await t.client.POST('/api/access-profiles/{id}/roles', {
+      params: { path: { id: p.id } },
+      body: { role_ids: [r.id], is_default: true },
+    });
     const joiner = uniqueName('joiner');
     const created = await t.client.POST('/api/users', { body: { id: joiner, role_ids: [r.id] } });
     expect(created.data!.provisioned_profile_ids).toEqual([p.id]);
     const later = uniqueName('later');
     await t.client.POST('/api/users', { body: { id: later } });
-    const updated = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: later } }, body: { role_ids: [r.id] } });
+    const updated = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: later } },
+      body: { role_ids: [r.id] },
+    });
     expect(updated.data!.provisioned_profile_ids).toEqual([p.id]);
     const copies = await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: later } } });
     expect(copies.data!.access_profiles).toHaveLength(1);
@@ -88,13 +123,26 @@ describe('users', () => {
     const p = await template();
     const id = uniqueName('leaver');
     await t.client.POST('/api/users', { body: { id, role_ids: [r.id] } });
-    await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [r.id], apply_to_existing: true } });
-    expectEnvelope((await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).error, 409, 'access_profile_in_use');
+    await t.client.POST('/api/access-profiles/{id}/roles', {
+      params: { path: { id: p.id } },
+      body: { role_ids: [r.id], apply_to_existing: true },
+    });
+    expectEnvelope(
+      (await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).error,
+      409,
+      'access_profile_in_use',
+    );
     const deleted = await t.client.DELETE('/api/users/{user_id}', { params: { path: { user_id: id } } });
     expect(deleted.data!.message).toContain('1 access profile copy and 1 virtual key');
-    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'unassign_user', user_id: id } } });
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+      params: { path: { id: p.id }, query: { action: 'unassign_user', user_id: id } },
+    });
     expect(audit.data!.total_count).toBe(1);
-    await t.client.DELETE('/api/access-profiles/{id}/roles/{role_id}', { params: { path: { id: p.id, role_id: r.id } } });
-    expect((await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).response.status).toBe(200);
+    await t.client.DELETE('/api/access-profiles/{id}/roles/{role_id}', {
+      params: { path: { id: p.id, role_id: r.id } },
+    });
+    expect(
+      (await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).response.status,
+    ).toBe(200);
   });
 });

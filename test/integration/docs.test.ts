@@ -14,7 +14,9 @@ describe('docs', () => {
     const res = await fetch(`${t.url}/openapi.json`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/json');
-    expect(await res.json()).toEqual(JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')));
+    expect(await res.json()).toEqual(
+      JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')),
+    );
   });
 
   it('When /docs is fetched without a key, then it is the self-contained HTML reference naming the operations', async () => {
@@ -25,12 +27,18 @@ describe('docs', () => {
     expect(html).toContain('Access Profiles API');
     expect(html).toContain('Get access profile by ID');
     // a curl and a typed-client sample for every operation, made from the spec's examples
-    const spec = JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
-    const operationCount = Object.values(spec.paths).flatMap((item) => ['get', 'post', 'put', 'delete'].filter((m) => item[m])).length;
+    const spec = JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const operationCount = Object.values(spec.paths).flatMap((item) =>
+      ['get', 'post', 'put', 'delete'].filter((m) => item[m]),
+    ).length;
     expect(html.match(/"label":"curl"/g)?.length).toBe(operationCount);
     expect(html.match(/"label":"typed client"/g)?.length).toBe(operationCount);
     expect(html).toContain("curl -X PUT 'http://127.0.0.1:8080/api/access-profiles/12/activate'");
-    expect(html).toContain("const result = unwrap(await api.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: 12 } } }));");
+    expect(html).toContain(
+      "const result = unwrap(await api.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: 12 } } }));",
+    );
     expect(html).not.toMatch(/<script[^>]+src="https?:/);
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });

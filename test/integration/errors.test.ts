@@ -20,7 +20,8 @@ async function call(path: string, init: RequestInit = {}) {
   expect(text).not.toMatch(/<html|<!DOCTYPE|\n\s+at .+\(.+:\d+:\d+\)/i); // no HTML pages, no stack traces
   return { res, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
-const post = (body: string, headers: Record<string, string> = json()) => call('/api/access-profiles', { method: 'POST', headers, body });
+const post = (body: string, headers: Record<string, string> = json()) =>
+  call('/api/access-profiles', { method: 'POST', headers, body });
 
 describe('malformed bodies', () => {
   it.each([
@@ -62,12 +63,15 @@ describe('malformed bodies', () => {
     ['application/x-www-form-urlencoded', 'name=x'],
     ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--x--'],
     ['application/xml', '<name>x</name>'],
-  ])('When the content type is %s, then it answers 415 unsupported_media_type naming Content-Type', async (type, body) => {
-    const before = await storeCounts(t.db);
-    const { res, body: env } = await post(body, { ...auth(), 'Content-Type': type });
-    expect(expectEnvelope(env, 415, 'unsupported_media_type', res).error.param).toBe('Content-Type');
-    expect(await storeCounts(t.db)).toEqual(before);
-  });
+  ])(
+    'When the content type is %s, then it answers 415 unsupported_media_type naming Content-Type',
+    async (type, body) => {
+      const before = await storeCounts(t.db);
+      const { res, body: env } = await post(body, { ...auth(), 'Content-Type': type });
+      expect(expectEnvelope(env, 415, 'unsupported_media_type', res).error.param).toBe('Content-Type');
+      expect(await storeCounts(t.db)).toEqual(before);
+    },
+  );
 
   it('When no content type is sent with a body, then it answers 415', async () => {
     const { res, body } = await post('{"name":"x"}', auth());
@@ -96,7 +100,9 @@ describe('malformed bodies', () => {
 
   it('When an integer is beyond 2^53 (body, path or query), then it answers 400 naming it', async () => {
     const body = await post(`{"name":"${uniqueName()}","mcp_tool_groups":[{"tool_group_id":99999999999999999999}]}`);
-    expect(detailParams(expectEnvelope(body.body, 400, 'validation_failed', body.res))).toEqual(['mcp_tool_groups[0].tool_group_id']);
+    expect(detailParams(expectEnvelope(body.body, 400, 'validation_failed', body.res))).toEqual([
+      'mcp_tool_groups[0].tool_group_id',
+    ]);
     const path = await call('/api/access-profiles/99999999999999999999', { headers: auth() });
     expect(detailParams(expectEnvelope(path.body, 400, 'validation_failed', path.res))).toEqual(['id']);
     const query = await call('/api/access-profiles?offset=99999999999999999999', { headers: auth() });
@@ -111,10 +117,13 @@ describe('malformed bodies', () => {
 });
 
 describe('routes and methods', () => {
-  it.each(['/api/nope', '/nope', '/api/access-profiles/1/nope', '/api'])('When %s is requested, then it answers 404 route_not_found', async (path) => {
-    const { res, body } = await call(path, { headers: auth() });
-    expectEnvelope(body, 404, 'route_not_found', res);
-  });
+  it.each(['/api/nope', '/nope', '/api/access-profiles/1/nope', '/api'])(
+    'When %s is requested, then it answers 404 route_not_found',
+    async (path) => {
+      const { res, body } = await call(path, { headers: auth() });
+      expectEnvelope(body, 404, 'route_not_found', res);
+    },
+  );
 
   it('When an unknown route is requested without a key, then outside /api it is a 404 and under /api a 401 (fail closed)', async () => {
     const outside = await call('/nope');
@@ -123,7 +132,11 @@ describe('routes and methods', () => {
     expectEnvelope(inside.body, 401, 'missing_api_key', inside.res);
   });
 
-  it.each([['PATCH', '/api/access-profiles'], ['POST', '/health'], ['DELETE', '/api/access-profiles/audit-logs']])('When %s %s is requested, then it answers 405 method_not_allowed', async (method, path) => {
+  it.each([
+    ['PATCH', '/api/access-profiles'],
+    ['POST', '/health'],
+    ['DELETE', '/api/access-profiles/audit-logs'],
+  ])('When %s %s is requested, then it answers 405 method_not_allowed', async (method, path) => {
     const { res, body } = await call(path, { method, headers: json(), ...(method !== 'DELETE' ? { body: '{}' } : {}) });
     expectEnvelope(body, 405, 'method_not_allowed', res);
   });
@@ -136,9 +149,13 @@ describe('routes and methods', () => {
 
 describe('request ids', () => {
   it('When X-Request-Id is sent, then success and error responses echo it and the envelope uses it as event_id', async () => {
-    const ok = await fetch(`${t.url}/api/access-profiles?limit=1`, { headers: { ...auth(), 'X-Request-Id': 'req-ok-1' } });
+    const ok = await fetch(`${t.url}/api/access-profiles?limit=1`, {
+      headers: { ...auth(), 'X-Request-Id': 'req-ok-1' },
+    });
     expect(ok.headers.get('x-request-id')).toBe('req-ok-1');
-    const notFound = await call('/api/access-profiles/987654321', { headers: { ...auth(), 'X-Request-Id': 'req-404-1' } });
+    const notFound = await call('/api/access-profiles/987654321', {
+      headers: { ...auth(), 'X-Request-Id': 'req-404-1' },
+    });
     expect(expectEnvelope(notFound.body, 404, 'access_profile_not_found', notFound.res).event_id).toBe('req-404-1');
     const unauth = await call('/api/access-profiles', { headers: { 'X-Request-Id': 'req-401-1' } });
     expect(expectEnvelope(unauth.body, 401, 'missing_api_key', unauth.res).event_id).toBe('req-401-1');
@@ -181,9 +198,28 @@ describe('envelope on every documented error', () => {
       [call('/api/access-profiles'), 401, 'missing_api_key', 'authentication_error'],
       [call('/api/access-profiles/987654321', { headers: auth() }), 404, 'access_profile_not_found', 'not_found_error'],
       [post(JSON.stringify({ name: p.name })), 409, 'access_profile_name_taken', 'conflict_error'],
-      [call(`/api/access-profiles/${p.id}`, { method: 'PUT', headers: { ...json(), 'If-Match': '"1"' }, body: '{"description":"x"}' }), 412, 'version_mismatch', 'precondition_failed_error'],
-      [post(JSON.stringify({ name: 'x', description: 'y'.repeat(1_100_000) })), 413, 'payload_too_large', 'invalid_request_error'],
-      [post('{"name":"x"}', { ...auth(), 'Content-Type': 'text/plain' }), 415, 'unsupported_media_type', 'invalid_request_error'],
+      [
+        call(`/api/access-profiles/${p.id}`, {
+          method: 'PUT',
+          headers: { ...json(), 'If-Match': '"1"' },
+          body: '{"description":"x"}',
+        }),
+        412,
+        'version_mismatch',
+        'precondition_failed_error',
+      ],
+      [
+        post(JSON.stringify({ name: 'x', description: 'y'.repeat(1_100_000) })),
+        413,
+        'payload_too_large',
+        'invalid_request_error',
+      ],
+      [
+        post('{"name":"x"}', { ...auth(), 'Content-Type': 'text/plain' }),
+        415,
+        'unsupported_media_type',
+        'invalid_request_error',
+      ],
     ];
     for (const [pending, status, code, type] of cases) {
       const { res, body } = await pending;

@@ -29,9 +29,12 @@ const update = async (id: number, body: S['AccessProfileUpdate']) => {
   expect(res.response.status, JSON.stringify(res.error)).toBe(200);
   return res.data!.access_profile;
 };
-const versionsOf = (id: number, query: { limit?: number; offset?: number } = {}) => t.client.GET('/api/access-profiles/{id}/versions', { params: { path: { id }, query } });
-const auditOf = (id: number, query: { action?: S['AuditAction']; user_id?: string; limit?: number; offset?: number } = {}) =>
-  t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id }, query } });
+const versionsOf = (id: number, query: { limit?: number; offset?: number } = {}) =>
+  t.client.GET('/api/access-profiles/{id}/versions', { params: { path: { id }, query } });
+const auditOf = (
+  id: number,
+  query: { action?: S['AuditAction']; user_id?: string; limit?: number; offset?: number } = {},
+) => t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id }, query } });
 /** The profile as a snapshot compares: without version and timestamps. */
 const definition = (p: Profile) => {
   const { version: _v, updated_at: _u, created_at: _c, ...rest } = p;
@@ -42,7 +45,8 @@ describe('versions', () => {
   it('When a profile changes three times, then there is one version per change, newest first, with snapshot and changed_by', async () => {
     const p1 = await create({ description: 'v1', tags: ['x'] });
     const p2 = await update(p1.id, { description: 'v2' });
-    const p3 = (await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p1.id } } })).data!.access_profile;
+    const p3 = (await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p1.id } } })).data!
+      .access_profile;
     const p4 = await update(p1.id, { tags: ['y'], budgets: [{ max_limit: 5, reset_duration: '1d' }] });
 
     const res = await versionsOf(p1.id);
@@ -50,8 +54,19 @@ describe('versions', () => {
     expect(res.data).toMatchObject({ count: 4, total_count: 4, limit: 50, offset: 0 });
     const vs = res.data!.versions;
     expect(vs.map((v) => v.version)).toEqual([4, 3, 2, 1]);
-    for (const [v, p] of [[vs[3]!, p1], [vs[2]!, p2], [vs[1]!, p3], [vs[0]!, p4]] as const) {
-      expect(v).toMatchObject({ access_profile_id: p1.id, version: p.version, name: p.name, description: p.description, changed_by: `admin (${adminKeyId})` });
+    for (const [v, p] of [
+      [vs[3]!, p1],
+      [vs[2]!, p2],
+      [vs[1]!, p3],
+      [vs[0]!, p4],
+    ] as const) {
+      expect(v).toMatchObject({
+        access_profile_id: p1.id,
+        version: p.version,
+        name: p.name,
+        description: p.description,
+        changed_by: `admin (${adminKeyId})`,
+      });
       expect(JSON.parse(v.snapshot)).toEqual(p);
       expect(Date.parse(v.created_at)).not.toBeNaN();
     }
@@ -68,12 +83,19 @@ describe('versions', () => {
   });
 
   it('When another key makes the change, then changed_by and the audit actor name that key', async () => {
-    const key = await t.client.POST('/api/api-keys', { body: { name: 'editor', scopes: ['AccessProfiles:View', 'AccessProfiles:Update'] } });
+    const key = await t.client.POST('/api/api-keys', {
+      body: { name: 'editor', scopes: ['AccessProfiles:View', 'AccessProfiles:Update'] },
+    });
     const editor = t.clientWith(key.data!.api_key.key);
     const p = await create();
-    const res = await editor.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: { description: 'by editor' } });
+    const res = await editor.PUT('/api/access-profiles/{id}', {
+      params: { path: { id: p.id } },
+      body: { description: 'by editor' },
+    });
     expect(res.response.status).toBe(200);
-    const v2 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', { params: { path: { id: p.id, version: 2 } } });
+    const v2 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', {
+      params: { path: { id: p.id, version: 2 } },
+    });
     expect(v2.data!.version.changed_by).toBe(`editor (${key.data!.api_key.id})`);
     const audit = await auditOf(p.id, { action: 'update' });
     expect(audit.data!.audit_logs[0]!.actor).toBe(`editor (${key.data!.api_key.id})`);
@@ -82,27 +104,47 @@ describe('versions', () => {
   it('When one version is read, then it is that snapshot; an unknown version or profile is a 404', async () => {
     const p = await create({ description: 'one' });
     await update(p.id, { description: 'two' });
-    const v1 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', { params: { path: { id: p.id, version: 1 } } });
+    const v1 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', {
+      params: { path: { id: p.id, version: 1 } },
+    });
     expect(v1.response.status).toBe(200);
     expect(v1.data!.version).toMatchObject({ version: 1, description: 'one' });
     expect(JSON.parse(v1.data!.version.snapshot)).toEqual(p);
-    const v9 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', { params: { path: { id: p.id, version: 9 } } });
+    const v9 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', {
+      params: { path: { id: p.id, version: 9 } },
+    });
     expect(expectEnvelope(v9.error, 404, 'version_not_found', v9.response).error.param).toBe('version');
     const none = await versionsOf(987654321);
     expectEnvelope(none.error, 404, 'access_profile_not_found', none.response);
-    const bad = await fetch(`${t.url}/api/access-profiles/${p.id}/versions/0`, { headers: { Authorization: `Bearer ${t.adminKey}` } });
+    const bad = await fetch(`${t.url}/api/access-profiles/${p.id}/versions/0`, {
+      headers: { Authorization: `Bearer ${t.adminKey}` },
+    });
     expect(detailParams(expectEnvelope(await bad.json(), 400, 'validation_failed', bad))).toContain('version');
   });
 });
 
 describe('restore', () => {
   it('When version 1 is restored, then a new version equal to that snapshot is written and audited as restore', async () => {
-    const p1 = await create({ description: 'original', tags: ['a'], budgets: [{ max_limit: 10, reset_duration: '1M' }], provider_configs: [{ provider_name: 'openai', allowed_models: ['gpt-4o'] }] });
-    await update(p1.id, { name: uniqueName('renamed'), description: null, tags: ['b'], budgets: [], provider_configs: [], rate_limit: { token_max_limit: 5, token_reset_duration: '1h' } });
+    const p1 = await create({
+      description: 'original',
+      tags: ['a'],
+      budgets: [{ max_limit: 10, reset_duration: '1M' }],
+      provider_configs: [{ provider_name: 'openai', allowed_models: ['gpt-4o'] }],
+    });
+    await update(p1.id, {
+      name: uniqueName('renamed'),
+      description: null,
+      tags: ['b'],
+      budgets: [],
+      provider_configs: [],
+      rate_limit: { token_max_limit: 5, token_reset_duration: '1h' },
+    });
     await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p1.id } } });
     const before = await storeCounts(t.db);
 
-    const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p1.id, version: 1 } } });
+    const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p1.id, version: 1 } },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.response.headers.get('etag')).toBe('"4"');
     const r = res.data!.access_profile;
@@ -111,24 +153,37 @@ describe('restore', () => {
     expect(r.rate_limit).toBeUndefined();
     const after = await storeCounts(t.db);
     expect([after.versions - before.versions, after.audit - before.audit]).toEqual([1, 1]);
-    const v4 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', { params: { path: { id: p1.id, version: 4 } } });
+    const v4 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', {
+      params: { path: { id: p1.id, version: 4 } },
+    });
     expect(JSON.parse(v4.data!.version.snapshot)).toEqual(r);
     const audit = await auditOf(p1.id, { limit: 1 });
-    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ action: 'restore', metadata: expect.objectContaining({ restored_from: 1, version: 4 }) });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({
+      action: 'restore',
+      metadata: expect.objectContaining({ restored_from: 1, version: 4 }),
+    });
     const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p1.id } } });
     expect(got.data!.access_profile).toEqual(r);
   });
 
   it('When a version is restored, then budgets and rate limits whose ids still exist keep their current usage', async () => {
-    const p1 = await create({ budgets: [{ max_limit: 10, reset_duration: '1M' }], rate_limit: { token_max_limit: 100, token_reset_duration: '1d' } });
-    await update(p1.id, { budgets: [{ id: p1.budgets[0]!.id, max_limit: 20, reset_duration: '1M' }], rate_limit: { token_max_limit: 200, token_reset_duration: '1d' } });
+    const p1 = await create({
+      budgets: [{ max_limit: 10, reset_duration: '1M' }],
+      rate_limit: { token_max_limit: 100, token_reset_duration: '1d' },
+    });
+    await update(p1.id, {
+      budgets: [{ id: p1.budgets[0]!.id, max_limit: 20, reset_duration: '1M' }],
+      rate_limit: { token_max_limit: 200, token_reset_duration: '1d' },
+    });
     const row = await t.db.get<{ content: string }>('SELECT content FROM access_profiles WHERE id = ?', [p1.id]);
     const content = JSON.parse(row!.content) as Profile;
     content.budgets[0]!.current_usage = 6.5;
     content.rate_limit!.token_current_usage = 55;
     await t.db.run('UPDATE access_profiles SET content = ? WHERE id = ?', [JSON.stringify(content), p1.id]);
 
-    const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p1.id, version: 1 } } });
+    const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p1.id, version: 1 } },
+    });
     const r = res.data!.access_profile;
     expect(r.budgets[0]).toMatchObject({ id: p1.budgets[0]!.id, max_limit: 10, current_usage: 6.5 });
     expect(r.rate_limit).toMatchObject({ id: p1.rate_limit!.id, token_max_limit: 100, token_current_usage: 55 });
@@ -137,7 +192,9 @@ describe('restore', () => {
   it('When the current version is restored, then nothing changes', async () => {
     const p = await create();
     const before = await storeCounts(t.db);
-    const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p.id, version: 1 } } });
+    const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p.id, version: 1 } },
+    });
     expect(res.data!.access_profile).toEqual(p);
     expect(await storeCounts(t.db)).toEqual(before);
   });
@@ -148,14 +205,22 @@ describe('restore', () => {
     await update(p.id, { name: uniqueName('moved') });
     await create({ name: oldName.toUpperCase() });
     const before = await storeCounts(t.db);
-    const clash = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p.id, version: 1 } } });
+    const clash = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p.id, version: 1 } },
+    });
     expectEnvelope(clash.error, 409, 'access_profile_name_taken', clash.response);
-    const unknown = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p.id, version: 7 } } });
+    const unknown = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p.id, version: 7 } },
+    });
     expectEnvelope(unknown.error, 404, 'version_not_found', unknown.response);
-    const stale = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p.id, version: 1 }, header: { 'If-Match': '"1"' } } });
+    const stale = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p.id, version: 1 }, header: { 'If-Match': '"1"' } },
+    });
     expectEnvelope(stale.error, 412, 'version_mismatch', stale.response);
     expect(stale.response.headers.get('etag')).toBe('"2"');
-    const missing = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: 987654321, version: 1 } } });
+    const missing = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: 987654321, version: 1 } },
+    });
     expectEnvelope(missing.error, 404, 'access_profile_not_found', missing.response);
     expect(await storeCounts(t.db)).toEqual(before);
   });
@@ -167,7 +232,9 @@ describe('audit logs', () => {
     await update(p.id, { description: 'b' });
     await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p.id } } });
     await t.client.PUT('/api/access-profiles/{id}/deactivate', { params: { path: { id: p.id } } });
-    await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p.id, version: 1 } } });
+    await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p.id, version: 1 } },
+    });
     const res = await auditOf(p.id);
     expect(res.response.status).toBe(200);
     const logs = res.data!.audit_logs.map(decoded);
@@ -180,14 +247,20 @@ describe('audit logs', () => {
     const upd = logs[3]!;
     expect(upd.previous_values).toEqual({ description: 'a' });
     expect(upd.new_values).toEqual({ description: 'b' });
-    expect(logs[4]).toMatchObject({ previous_values: null, new_values: expect.objectContaining({ id: p.id, name: p.name }) });
+    expect(logs[4]).toMatchObject({
+      previous_values: null,
+      new_values: expect.objectContaining({ id: p.id, name: p.name }),
+    });
     expect(logs.map((l) => l.id)).toEqual([...logs.map((l) => l.id)].sort((a, b) => b - a));
   });
 
   it('When the X-Request-Id is sent, then the audit metadata carries it', async () => {
     const p = await create();
     const rid = `req-${uniqueName('audit')}`;
-    await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id }, header: { 'X-Request-Id': rid } }, body: { description: 'x' } });
+    await t.client.PUT('/api/access-profiles/{id}', {
+      params: { path: { id: p.id }, header: { 'X-Request-Id': rid } },
+      body: { description: 'x' },
+    });
     const res = await auditOf(p.id, { action: 'update' });
     expect(decoded(res.data!.audit_logs[0]!).metadata).toMatchObject({ request_id: rid });
   });
@@ -199,9 +272,13 @@ describe('audit logs', () => {
     const one = await auditOf(p.id, { action: 'update' });
     expect(one.data!.audit_logs.map((l) => l.action)).toEqual(['update', 'update']);
     expect(one.data!.total_count).toBe(2);
-    const all = await t.client.GET('/api/access-profiles/audit-logs', { params: { query: { access_profile_id: p.id, action: 'create' } } });
+    const all = await t.client.GET('/api/access-profiles/audit-logs', {
+      params: { query: { access_profile_id: p.id, action: 'create' } },
+    });
     expect(all.data!.audit_logs.map((l) => [l.action, l.access_profile_id])).toEqual([['create', p.id]]);
-    const global = await t.client.GET('/api/access-profiles/audit-logs', { params: { query: { action: 'update', limit: 500 } } });
+    const global = await t.client.GET('/api/access-profiles/audit-logs', {
+      params: { query: { action: 'update', limit: 500 } },
+    });
     expect(global.data!.audit_logs.every((l) => l.action === 'update')).toBe(true);
     expect(global.data!.audit_logs.some((l) => l.access_profile_id === p.id)).toBe(true);
   });
@@ -234,7 +311,10 @@ describe('audit logs', () => {
   });
 
   it.each([
-    [{ action: 'Explode!' }, 'action'], [{ user_id: 'has space' }, 'user_id'], [{ limit: 0 }, 'limit'], [{ access_profile_id: 0 }, 'access_profile_id'],
+    [{ action: 'Explode!' }, 'action'],
+    [{ user_id: 'has space' }, 'user_id'],
+    [{ limit: 0 }, 'limit'],
+    [{ access_profile_id: 0 }, 'access_profile_id'],
   ])('When the audit query is %j, then it answers 400 naming %s', async (query, param) => {
     const res = await t.client.GET('/api/access-profiles/audit-logs', { params: { query: query as never } });
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed', res.response))).toContain(param);
@@ -251,16 +331,26 @@ describe('history outlives the profile', () => {
     const versions = await versionsOf(p.id);
     expect(versions.response.status).toBe(200);
     expect(versions.data!.versions.map((v) => v.version)).toEqual([2, 1]);
-    const v1 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', { params: { path: { id: p.id, version: 1 } } });
+    const v1 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', {
+      params: { path: { id: p.id, version: 1 } },
+    });
     expect(JSON.parse(v1.data!.version.snapshot)).toEqual(p);
 
     const audit = await auditOf(p.id);
     expect(audit.data!.audit_logs.map((l) => l.action)).toEqual(['delete', 'update', 'create']);
-    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ access_profile_id: p.id, new_values: null, previous_values: expect.objectContaining({ id: p.id, description: 'still doomed' }) });
-    const global = await t.client.GET('/api/access-profiles/audit-logs', { params: { query: { access_profile_id: p.id } } });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({
+      access_profile_id: p.id,
+      new_values: null,
+      previous_values: expect.objectContaining({ id: p.id, description: 'still doomed' }),
+    });
+    const global = await t.client.GET('/api/access-profiles/audit-logs', {
+      params: { query: { access_profile_id: p.id } },
+    });
     expect(global.data!.total_count).toBe(3);
 
-    const restore = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p.id, version: 1 } } });
+    const restore = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p.id, version: 1 } },
+    });
     expectEnvelope(restore.error, 404, 'access_profile_not_found', restore.response);
   });
 });

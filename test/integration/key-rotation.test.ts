@@ -19,30 +19,44 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const get = async (id: number) => (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id } } })).data!.access_profile;
-const put = (id: number, body: Record<string, unknown>) => t.client.PUT('/api/access-profiles/{id}', { params: { path: { id } }, body: body as never });
+const get = async (id: number) =>
+  (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id } } })).data!.access_profile;
+const put = (id: number, body: Record<string, unknown>) =>
+  t.client.PUT('/api/access-profiles/{id}', { params: { path: { id } }, body: body as never });
 const near = (iso: string | null, ms: number) => Math.abs(new Date(iso!).getTime() - ms) < 60_000;
 
 describe('the rotation schedule', () => {
   it.each([
-    ['30d', 30 * DAY_NS], ['12h', 12 * HOUR_NS], ['1h30m', 1.5 * HOUR_NS], ['90m', 1.5 * HOUR_NS], [String(2 * DAY_NS), null], [2 * DAY_NS, 2 * DAY_NS], ['365d', 365 * DAY_NS],
-  ])('When a profile is created with auto_rotation_interval %j, then it is stored in nanoseconds and the first rotation is due one interval from now', async (interval, ns) => {
-    const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('rot'), auto_rotation_interval: interval } });
-    if (ns === null) {
-      // a string of digits is neither a day count nor a duration: the vendor takes integers as JSON numbers
-      expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toContain('auto_rotation_interval');
-      return;
-    }
-    expect(res.response.status, JSON.stringify(res.error)).toBe(201);
-    const p = res.data!.access_profile;
-    expect(p.auto_rotation_interval).toBe(ns);
-    expect(near(p.next_rotation_at, Date.now() + ns / 1e6)).toBe(true);
-    expect(p.last_rotation_at).toBeNull();
-  });
+    ['30d', 30 * DAY_NS],
+    ['12h', 12 * HOUR_NS],
+    ['1h30m', 1.5 * HOUR_NS],
+    ['90m', 1.5 * HOUR_NS],
+    [String(2 * DAY_NS), null],
+    [2 * DAY_NS, 2 * DAY_NS],
+    ['365d', 365 * DAY_NS],
+  ])(
+    'When a profile is created with auto_rotation_interval %j, then it is stored in nanoseconds and the first rotation is due one interval from now',
+    async (interval, ns) => {
+      const res = await t.client.POST('/api/access-profiles', {
+        body: { name: uniqueName('rot'), auto_rotation_interval: interval },
+      });
+      if (ns === null) {
+        // a string of digits is neither a day count nor a duration: the vendor takes integers as JSON numbers
+        expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toContain('auto_rotation_interval');
+        return;
+      }
+      expect(res.response.status, JSON.stringify(res.error)).toBe(201);
+      const p = res.data!.access_profile;
+      expect(p.auto_rotation_interval).toBe(ns);
+      expect(near(p.next_rotation_at, Date.now() + ns / 1e6)).toBe(true);
+      expect(p.last_rotation_at).toBeNull();
+    },
+  );
 
   it('When a profile is created without rotation, or with "" or 0, then rotation is off', async () => {
     for (const body of [{}, { auto_rotation_interval: '' }, { auto_rotation_interval: 0 }]) {
-      const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('off'), ...body } })).data!.access_profile;
+      const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('off'), ...body } })).data!
+        .access_profile;
       expect([p.auto_rotation_interval, p.next_rotation_at, p.last_rotation_at]).toEqual([0, null, null]);
     }
   });
@@ -64,18 +78,31 @@ describe('the rotation schedule', () => {
 
   it('When the first rotation time is given, then it is used', async () => {
     const at = new Date(Date.now() + 3 * DAY_MS).toISOString();
-    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('first'), auto_rotation_interval: '7d', next_rotation_at: at } })).data!.access_profile;
+    const p = (
+      await t.client.POST('/api/access-profiles', {
+        body: { name: uniqueName('first'), auto_rotation_interval: '7d', next_rotation_at: at },
+      })
+    ).data!.access_profile;
     expect(p.next_rotation_at).toBe(at);
     // null is the default on create, as omitting it is
-    const q = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('first-null'), auto_rotation_interval: '7d', next_rotation_at: null } })).data!.access_profile;
+    const q = (
+      await t.client.POST('/api/access-profiles', {
+        body: { name: uniqueName('first-null'), auto_rotation_interval: '7d', next_rotation_at: null },
+      })
+    ).data!.access_profile;
     expect(near(q.next_rotation_at, Date.now() + 7 * DAY_MS)).toBe(true);
   });
 
-  it('When an update changes, keeps, moves or turns off the schedule, then the vendor\'s rules apply and each change is a new version', async () => {
-    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('upd'), auto_rotation_interval: '7d' } })).data!.access_profile;
+  it("When an update changes, keeps, moves or turns off the schedule, then the vendor's rules apply and each change is a new version", async () => {
+    const p = (
+      await t.client.POST('/api/access-profiles', { body: { name: uniqueName('upd'), auto_rotation_interval: '7d' } })
+    ).data!.access_profile;
     // other fields only: the schedule is kept exactly
     const kept = (await put(p.id, { description: 'x' })).data!.access_profile;
-    expect([kept.auto_rotation_interval, kept.next_rotation_at]).toEqual([p.auto_rotation_interval, p.next_rotation_at]);
+    expect([kept.auto_rotation_interval, kept.next_rotation_at]).toEqual([
+      p.auto_rotation_interval,
+      p.next_rotation_at,
+    ]);
     // the same interval again, or null: no change at all
     expect((await put(p.id, { auto_rotation_interval: '7d' })).data!.access_profile.version).toBe(kept.version);
     expect((await put(p.id, { auto_rotation_interval: null })).data!.access_profile.version).toBe(kept.version);
@@ -94,13 +121,31 @@ describe('the rotation schedule', () => {
     // off: interval 0 and no next rotation; the audit entry shows the change
     const off = (await put(p.id, { auto_rotation_interval: '', next_rotation_at: null })).data!.access_profile;
     expect([off.auto_rotation_interval, off.next_rotation_at]).toEqual([0, null]);
-    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'update', limit: 1 } } });
-    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ previous_values: { auto_rotation_interval: DAY_NS, next_rotation_at: at }, new_values: { auto_rotation_interval: 0, next_rotation_at: null } });
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+      params: { path: { id: p.id }, query: { action: 'update', limit: 1 } },
+    });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({
+      previous_values: { auto_rotation_interval: DAY_NS, next_rotation_at: at },
+      new_values: { auto_rotation_interval: 0, next_rotation_at: null },
+    });
   });
 
   it('When a profile with rotation is cloned, then the clone has the interval and its own schedule starting now', async () => {
-    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('src'), auto_rotation_interval: '2d', next_rotation_at: new Date(Date.now() + 9 * DAY_MS).toISOString() } })).data!.access_profile;
-    const c = (await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: p.id } }, body: { name: uniqueName('clone') } })).data!.access_profile;
+    const p = (
+      await t.client.POST('/api/access-profiles', {
+        body: {
+          name: uniqueName('src'),
+          auto_rotation_interval: '2d',
+          next_rotation_at: new Date(Date.now() + 9 * DAY_MS).toISOString(),
+        },
+      })
+    ).data!.access_profile;
+    const c = (
+      await t.client.POST('/api/access-profiles/{id}/clone', {
+        params: { path: { id: p.id } },
+        body: { name: uniqueName('clone') },
+      })
+    ).data!.access_profile;
     expect(c.auto_rotation_interval).toBe(2 * DAY_NS);
     expect(near(c.next_rotation_at, Date.now() + 2 * DAY_MS)).toBe(true);
   });
@@ -111,11 +156,16 @@ describe('the scheduled rotation', () => {
     const p = await createProfile(t, { auto_rotation_interval: '1d' } as never);
     const users = await usersHoldingCopies(t, p.id, 2);
     // a key whose secret the test knows (shown once at creation)
-    const extra = (await t.client.POST('/api/users/{user_id}/virtual-keys', { params: { path: { user_id: users[0]! } }, body: { name: uniqueName('known') } })).data!.virtual_key;
+    const extra = (
+      await t.client.POST('/api/users/{user_id}/virtual-keys', {
+        params: { path: { user_id: users[0]! } },
+        body: { name: uniqueName('known') },
+      })
+    ).data!.virtual_key;
     return { p, users, extra };
   }
 
-  it('When a template\'s rotation is due, then every key of its copies gets a new secret under the same id, each is audited, and the schedule moves on by one interval', async () => {
+  it("When a template's rotation is due, then every key of its copies gets a new secret under the same id, each is audited, and the schedule moves on by one interval", async () => {
     const { p, users, extra } = await templateWithKeys();
     const before = await Promise.all(users.map((u) => copyOf(t, u, p.id)));
     const versionBefore = (await get(p.id)).version;
@@ -127,7 +177,8 @@ describe('the scheduled rotation', () => {
     const after = await Promise.all(users.map((u) => copyOf(t, u, p.id)));
     for (const [i, copy] of after.entries()) {
       expect(copy.virtual_key_ids).toEqual(before[i]!.virtual_key_ids);
-      for (const id of copy.virtual_key_ids) expect(copy.virtual_key_values[id]).not.toBe(before[i]!.virtual_key_values[id]);
+      for (const id of copy.virtual_key_ids)
+        expect(copy.virtual_key_values[id]).not.toBe(before[i]!.virtual_key_values[id]);
     }
     // the secret shown at creation no longer opens anything
     expect(await t.db.get('SELECT id FROM virtual_keys WHERE key_hash = ?', [hashSecret(extra.value)])).toBeUndefined();
@@ -136,7 +187,9 @@ describe('the scheduled rotation', () => {
     expect(profile.last_rotation_at).toBe(due.toISOString());
     expect(profile.next_rotation_at).toBe(new Date(new Date(p.next_rotation_at!).getTime() + DAY_MS).toISOString());
     expect(profile.version).toBe(versionBefore); // a rotation is not a content change
-    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { limit: 20 } } });
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+      params: { path: { id: p.id }, query: { limit: 20 } },
+    });
     const entries = audit.data!.audit_logs.map(decoded);
     const perKey = entries.filter((e) => e.action === 'rotate_virtual_key');
     expect(perKey.map((e) => e.user_id).sort()).toEqual([users[0], users[0], users[1]].sort());
@@ -150,7 +203,9 @@ describe('the scheduled rotation', () => {
     ]);
     const known = perKey.find((e) => (e.new_values as { virtual_key_id: string }).virtual_key_id === extra.id)!;
     expect([known.previous_values, known.new_values, known.metadata]).toEqual([
-      { virtual_key_id: extra.id, name: extra.name }, { virtual_key_id: extra.id, name: extra.name }, expect.objectContaining({ rotated_at: due.toISOString() }),
+      { virtual_key_id: extra.id, name: extra.name },
+      { virtual_key_id: extra.id, name: extra.name },
+      expect.objectContaining({ rotated_at: due.toISOString() }),
     ]);
   });
 
@@ -158,10 +213,18 @@ describe('the scheduled rotation', () => {
     const { p } = await templateWithKeys();
     const due = new Date(new Date(p.next_rotation_at!).getTime() + 1000);
     await rotateDueKeys(t.db, due);
-    const masked = (await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: (await usersOf(p.id))[0]! } } })).data!;
+    const masked = (
+      await t.client.GET('/api/users/{user_id}/access-profiles', {
+        params: { path: { user_id: (await usersOf(p.id))[0]! } },
+      })
+    ).data!;
     const again = await rotateDueKeys(t.db, due);
     expect(again).toEqual({ profiles: 0, keys: 0 });
-    const still = (await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: (await usersOf(p.id))[0]! } } })).data!;
+    const still = (
+      await t.client.GET('/api/users/{user_id}/access-profiles', {
+        params: { path: { user_id: (await usersOf(p.id))[0]! } },
+      })
+    ).data!;
     expect(still).toEqual(masked);
   });
 
@@ -171,19 +234,26 @@ describe('the scheduled rotation', () => {
     await rotateDueKeys(t.db, late);
     const profile = await get(p.id);
     expect(profile.next_rotation_at).toBe(new Date(new Date(p.next_rotation_at!).getTime() + 4 * DAY_MS).toISOString());
-    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'rotate_virtual_keys' } } });
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+      params: { path: { id: p.id }, query: { action: 'rotate_virtual_keys' } },
+    });
     expect(audit.data!.total_count).toBe(1);
   });
 
-  it.each([1, 2])('When the run comes exactly %i interval(s) late, then the next rotation is after that moment, so a repeat at the same moment rotates nothing', async (late) => {
-    const { p } = await templateWithKeys();
-    const at = new Date(new Date(p.next_rotation_at!).getTime() + late * DAY_MS);
-    await rotateDueKeys(t.db, at);
-    expect((await get(p.id)).next_rotation_at).toBe(new Date(at.getTime() + DAY_MS).toISOString());
-    await rotateDueKeys(t.db, at);
-    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'rotate_virtual_keys' } } });
-    expect(audit.data!.total_count).toBe(1);
-  });
+  it.each([1, 2])(
+    'When the run comes exactly %i interval(s) late, then the next rotation is after that moment, so a repeat at the same moment rotates nothing',
+    async (late) => {
+      const { p } = await templateWithKeys();
+      const at = new Date(new Date(p.next_rotation_at!).getTime() + late * DAY_MS);
+      await rotateDueKeys(t.db, at);
+      expect((await get(p.id)).next_rotation_at).toBe(new Date(at.getTime() + DAY_MS).toISOString());
+      await rotateDueKeys(t.db, at);
+      const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+        params: { path: { id: p.id }, query: { action: 'rotate_virtual_keys' } },
+      });
+      expect(audit.data!.total_count).toBe(1);
+    },
+  );
 
   it('When more templates are due than one batch holds, then the run goes on batch after batch until none is left', async () => {
     const due = [];
@@ -206,20 +276,31 @@ describe('the scheduled rotation', () => {
 });
 
 async function usersOf(profileId: number): Promise<string[]> {
-  const rows = await t.db.all<{ user_id: string }>('SELECT user_id FROM user_access_profiles WHERE parent_profile_id = ? ORDER BY user_id', [profileId]);
+  const rows = await t.db.all<{ user_id: string }>(
+    'SELECT user_id FROM user_access_profiles WHERE parent_profile_id = ? ORDER BY user_id',
+    [profileId],
+  );
   return rows.map((r) => r.user_id);
 }
 
-describe('the server\'s scheduler', () => {
+describe("the server's scheduler", () => {
   it('When a rotation falls due on a running server, then the server rotates it by itself within ROTATION_CHECK_MS', async () => {
     const s = await startTestServer({ env: { ROTATION_CHECK_MS: '100' } });
     try {
-      const p = (await s.client.POST('/api/access-profiles', { body: { name: uniqueName('live'), auto_rotation_interval: '1h' } })).data!.access_profile;
+      const p = (
+        await s.client.POST('/api/access-profiles', {
+          body: { name: uniqueName('live'), auto_rotation_interval: '1h' },
+        })
+      ).data!.access_profile;
       // the schedule is made due by moving it into the past, as time passing would
-      await s.db.run('UPDATE access_profiles SET next_rotation_at = ? WHERE id = ?', [new Date(Date.now() - 1000).toISOString(), p.id]);
+      await s.db.run('UPDATE access_profiles SET next_rotation_at = ? WHERE id = ?', [
+        new Date(Date.now() - 1000).toISOString(),
+        p.id,
+      ]);
       let last: string | null = null;
       for (let i = 0; i < 100 && !last; i++) {
-        last = (await s.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile.last_rotation_at;
+        last = (await s.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!
+          .access_profile.last_rotation_at;
         if (!last) await new Promise((r) => setTimeout(r, 50));
       }
       expect(last).not.toBeNull();

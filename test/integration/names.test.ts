@@ -28,14 +28,21 @@ describe('characters that hide or reorder text', () => {
     ['an interlinear annotation terminator', 'a\ufffbb'],
     ['a line separator', 'a\u2028b'],
     ['a paragraph separator', 'a\u2029b'],
-  ])('When a name holds %s, then it answers 400 naming name with the reason, and nothing is created', async (_label, name) => {
-    const before = await storeCounts(t.db);
-    const res = await createRole(`${uniqueName('r')}${name}`);
-    const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
-    expect(env.error.details).toEqual([{ param: 'name', message: 'must not contain control characters, line separators or bidirectional overrides' }]);
-    expect(env.error.message).toBe('Request validation failed: name must not contain control characters, line separators or bidirectional overrides.');
-    expect(await storeCounts(t.db)).toEqual(before);
-  });
+  ])(
+    'When a name holds %s, then it answers 400 naming name with the reason, and nothing is created',
+    async (_label, name) => {
+      const before = await storeCounts(t.db);
+      const res = await createRole(`${uniqueName('r')}${name}`);
+      const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
+      expect(env.error.details).toEqual([
+        { param: 'name', message: 'must not contain control characters, line separators or bidirectional overrides' },
+      ]);
+      expect(env.error.message).toBe(
+        'Request validation failed: name must not contain control characters, line separators or bidirectional overrides.',
+      );
+      expect(await storeCounts(t.db)).toEqual(before);
+    },
+  );
 
   it.each([
     ['a zero-width joiner inside a word', 'a\u200db'],
@@ -77,7 +84,9 @@ describe('the limit after normalisation', () => {
     expect(ok.response.status, JSON.stringify(ok.error)).toBe(201);
     expect(ok.data!.role.name).toBe(exact);
     const grown = await createRole('\u0958'.repeat(51));
-    expect(expectEnvelope(grown.error, 400, 'validation_failed', grown.response).error.details).toEqual([{ param: 'name', message: 'must NOT have more than 100 characters once normalised (NFC)' }]);
+    expect(expectEnvelope(grown.error, 400, 'validation_failed', grown.response).error.details).toEqual([
+      { param: 'name', message: 'must NOT have more than 100 characters once normalised (NFC)' },
+    ]);
   });
 
   it('When a profile name is exactly 255 characters, then it is accepted', async () => {
@@ -90,26 +99,39 @@ describe('the limit after normalisation', () => {
   it('When a user name is updated to one that grows past 255 under NFC, then it answers 400 and the name stays', async () => {
     const id = uniqueName('u');
     await t.client.POST('/api/users', { body: { id, name: 'Before' } });
-    const res = await t.client.PUT('/api/users/{user_id}', { params: { path: { user_id: id } }, body: { name: '\u0958'.repeat(200) } });
+    const res = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: id } },
+      body: { name: '\u0958'.repeat(200) },
+    });
     expect(expectEnvelope(res.error, 400, 'validation_failed', res.response).error.param).toBe('name');
-    expect((await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: id } } })).data!.user.name).toBe('Before');
+    expect((await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: id } } })).data!.user.name).toBe(
+      'Before',
+    );
   });
 });
 
 describe('how a list of problems is summed up', () => {
   it('When a body breaks two rules, then the message names the first and counts one more problem', async () => {
-    const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), rate_limit: { token_reset_duration: '1h' } } });
+    const res = await t.client.POST('/api/access-profiles', {
+      body: { name: uniqueName(), rate_limit: { token_reset_duration: '1h' } },
+    });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
     expect(env.error.details).toHaveLength(2);
     expect(env.error.param).toBe(env.error.details[0]!.param);
-    expect(env.error.message).toBe(`Request validation failed: ${env.error.details[0]!.param} ${env.error.details[0]!.message} (and 1 more problem).`);
+    expect(env.error.message).toBe(
+      `Request validation failed: ${env.error.details[0]!.param} ${env.error.details[0]!.message} (and 1 more problem).`,
+    );
   });
 
   it('When a body breaks three rules, then the message counts two more problems', async () => {
-    const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), rate_limit: { token_reset_duration: '1h', request_reset_duration: '1d' } } });
+    const res = await t.client.POST('/api/access-profiles', {
+      body: { name: uniqueName(), rate_limit: { token_reset_duration: '1h', request_reset_duration: '1d' } },
+    });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
     expect(env.error.details).toHaveLength(3);
-    expect(env.error.message).toBe(`Request validation failed: ${env.error.details[0]!.param} ${env.error.details[0]!.message} (and 2 more problems).`);
+    expect(env.error.message).toBe(
+      `Request validation failed: ${env.error.details[0]!.param} ${env.error.details[0]!.message} (and 2 more problems).`,
+    );
     expect(env.error.details_truncated).toBe(false);
   });
 });

@@ -34,7 +34,9 @@ describe('start-up failures', () => {
     const r = await withTakenPort((port) => runServerToExit({ ...memoryStore, PORT: String(port) }));
     expect(r.code).toBe(2);
     expect(oneLine(r.stderr)).toHaveLength(1);
-    expect(r.stderr).toMatch(/^access-profiles-api cannot start: PORT: port \d+ is already in use on 127\.0\.0\.1 \(EADDRINUSE\)/);
+    expect(r.stderr).toMatch(
+      /^access-profiles-api cannot start: PORT: port \d+ is already in use on 127\.0\.0\.1 \(EADDRINUSE\)/,
+    );
     expect(r.stdout).not.toContain('listening');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
     // It fails at listen, before any warm-up or banner: how fast that is depends on the machine (the
@@ -48,17 +50,32 @@ describe('start-up failures', () => {
   });
 
   it.each([
-    ['a file in place of a folder', 'sqlite:/etc/passwd/x.db', /DATABASE_URL: sqlite:\/etc\/passwd\/x\.db: cannot open the SQLite database/],
-    ['a folder under /proc', 'sqlite:/proc/ap-test/y.db', /DATABASE_URL: sqlite:\/proc\/ap-test\/y\.db: cannot create the folder \/proc\/ap-test/],
-    ['an unknown scheme (password masked)', 'mysql://app:s3cret-pass@db.internal/ap', /DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres:\/\/\.\.\., got 'mysql:\/\/app:\*\*\*@db\.internal\/ap'/],
-  ])('When DATABASE_URL is %s, then it exits 2 with one line naming DATABASE_URL, no stack, no secret', async (_label, url, message) => {
-    const r = await runServerToExit({ DATABASE_URL: url, ADMIN_API_KEY: ADMIN, PORT: '0' });
-    expect(r.code).toBe(2);
-    expect(oneLine(r.stderr)).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr).not.toContain('s3cret-pass');
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-  });
+    [
+      'a file in place of a folder',
+      'sqlite:/etc/passwd/x.db',
+      /DATABASE_URL: sqlite:\/etc\/passwd\/x\.db: cannot open the SQLite database/,
+    ],
+    [
+      'a folder under /proc',
+      'sqlite:/proc/ap-test/y.db',
+      /DATABASE_URL: sqlite:\/proc\/ap-test\/y\.db: cannot create the folder \/proc\/ap-test/,
+    ],
+    [
+      'an unknown scheme (password masked)',
+      'mysql://app:s3cret-pass@db.internal/ap',
+      /DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgres:\/\/\.\.\., got 'mysql:\/\/app:\*\*\*@db\.internal\/ap'/,
+    ],
+  ])(
+    'When DATABASE_URL is %s, then it exits 2 with one line naming DATABASE_URL, no stack, no secret',
+    async (_label, url, message) => {
+      const r = await runServerToExit({ DATABASE_URL: url, ADMIN_API_KEY: ADMIN, PORT: '0' });
+      expect(r.code).toBe(2);
+      expect(oneLine(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain('s3cret-pass');
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    },
+  );
 
   it('When a value is invalid, then every bad variable is named on one line and it exits 2', async () => {
     const r = await runServerToExit({ ...memoryStore, PORT: 'eighty', DRAIN_TIMEOUT_MS: '-1' });
@@ -68,26 +85,45 @@ describe('start-up failures', () => {
     expect(r.stderr).toMatch(/DRAIN_TIMEOUT_MS must be an integer/);
   });
 
-  it.skipIf(!process.env.TEST_DATABASE_URL)('When PostgreSQL is unreachable at start, then it retries for PG_CONNECT_RETRY_MS, then exits 2 naming DATABASE_URL with the password masked', async () => {
-    const port = await freePort();
-    const r = await runServerToExit({ DATABASE_URL: `postgres://app:s3cret-pass@127.0.0.1:${port}/test`, PG_CONNECT_RETRY_MS: '1500', ADMIN_API_KEY: ADMIN, PORT: '0' });
-    expect(r.code).toBe(2);
-    expect(r.ms).toBeGreaterThan(1400); // it did retry
-    expect(r.stderr).toMatch(/DATABASE_URL: PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/test is unreachable after retrying for 2 s \(PG_CONNECT_RETRY_MS\)/);
-    expect(r.stderr).not.toContain('s3cret-pass');
-  });
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    'When PostgreSQL is unreachable at start, then it retries for PG_CONNECT_RETRY_MS, then exits 2 naming DATABASE_URL with the password masked',
+    async () => {
+      const port = await freePort();
+      const r = await runServerToExit({
+        DATABASE_URL: `postgres://app:s3cret-pass@127.0.0.1:${port}/test`,
+        PG_CONNECT_RETRY_MS: '1500',
+        ADMIN_API_KEY: ADMIN,
+        PORT: '0',
+      });
+      expect(r.code).toBe(2);
+      expect(r.ms).toBeGreaterThan(1400); // it did retry
+      expect(r.stderr).toMatch(
+        /DATABASE_URL: PostgreSQL at postgres:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/test is unreachable after retrying for 2 s \(PG_CONNECT_RETRY_MS\)/,
+      );
+      expect(r.stderr).not.toContain('s3cret-pass');
+    },
+  );
 
-  it.skipIf(!process.env.TEST_DATABASE_URL)('When the PostgreSQL database does not exist, then it exits 2 at once with PostgreSQL\'s reason', async () => {
-    const u = new URL(process.env.TEST_DATABASE_URL!);
-    u.pathname = '/no_such_database_ap';
-    const r = await runServerToExit({ DATABASE_URL: u.toString(), ADMIN_API_KEY: ADMIN, PORT: '0' });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/DATABASE_URL: PostgreSQL at .* refused the connection \(3D000: database "no_such_database_ap" does not exist\)/);
-  });
+  it.skipIf(!process.env.TEST_DATABASE_URL)(
+    "When the PostgreSQL database does not exist, then it exits 2 at once with PostgreSQL's reason",
+    async () => {
+      const u = new URL(process.env.TEST_DATABASE_URL!);
+      u.pathname = '/no_such_database_ap';
+      const r = await runServerToExit({ DATABASE_URL: u.toString(), ADMIN_API_KEY: ADMIN, PORT: '0' });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(
+        /DATABASE_URL: PostgreSQL at .* refused the connection \(3D000: database "no_such_database_ap" does not exist\)/,
+      );
+    },
+  );
 
-  it('When the sandbox\'s server port is taken, then npm run sandbox exits 2 naming SANDBOX_SERVER_PORT', async () => {
+  it("When the sandbox's server port is taken, then npm run sandbox exits 2 naming SANDBOX_SERVER_PORT", async () => {
     const r = await withTakenPort(async (port) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], { cwd: root, env: { ...process.env, SANDBOX_SERVER_PORT: String(port), SANDBOX_PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], {
+        cwd: root,
+        env: { ...process.env, SANDBOX_SERVER_PORT: String(port), SANDBOX_PORT: String(await freePort()) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr += d));
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
@@ -102,12 +138,23 @@ describe('start-up failures', () => {
     const file = join(dir, 'seed.json');
     writeFileSync(file, '{"profiles": {"id": 1}}');
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], { cwd: root, env: { ...process.env, SANDBOX_SEED: file, SANDBOX_SERVER_PORT: String(await freePort()), SANDBOX_PORT: String(await freePort()) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/sandbox.ts'], {
+        cwd: root,
+        env: {
+          ...process.env,
+          SANDBOX_SEED: file,
+          SANDBOX_SERVER_PORT: String(await freePort()),
+          SANDBOX_PORT: String(await freePort()),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stderr = '';
       child.stderr!.on('data', (d) => (stderr += d));
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       expect(code).toBe(2);
-      expect(stderr).toContain(`sandbox cannot start: SANDBOX_SEED: ${file} is not a usable seed (profiles must be a list)`);
+      expect(stderr).toContain(
+        `sandbox cannot start: SANDBOX_SEED: ${file} is not a usable seed (profiles must be a list)`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -115,7 +162,9 @@ describe('start-up failures', () => {
 
   it('When the port of an in-process server is taken, then startServer rejects naming PORT (the test helpers and the sandbox share it)', async () => {
     await withTakenPort(async (port) => {
-      await expect(startTestServer({ env: { PORT: String(port) } })).rejects.toThrow(/^PORT: port \d+ is already in use/);
+      await expect(startTestServer({ env: { PORT: String(port) } })).rejects.toThrow(
+        /^PORT: port \d+ is already in use/,
+      );
     });
   });
 });
@@ -133,7 +182,8 @@ function openSocket(port: number): Promise<{ socket: Socket; text: () => string;
 }
 const portOf = (url: string) => Number(new URL(url).port);
 async function waitFor(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 25))) if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 25)))
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('SIGTERM drains', () => {
@@ -142,7 +192,9 @@ describe('SIGTERM drains', () => {
     const port = portOf(server.url);
     const busy = await openSocket(port);
     const body = '{"name":"drained-profile"}';
-    busy.socket.write(`POST /api/access-profiles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`);
+    busy.socket.write(
+      `POST /api/access-profiles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
     const fresh = await openSocket(port); // accepted, nothing sent yet
     await new Promise((r) => setTimeout(r, 200));
     const exit = new Promise<number | null>((r) => server.child.once('exit', (code) => r(code)));
@@ -177,7 +229,9 @@ describe('SIGTERM drains', () => {
   it('When a request is still running at DRAIN_TIMEOUT_MS, then it is cut and the exit is 1', async () => {
     const server = await startServerProcess({ ...memoryStore, DRAIN_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '60000' });
     const stuck = await openSocket(portOf(server.url));
-    stuck.socket.write(`POST /api/access-profiles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na`);
+    stuck.socket.write(
+      `POST /api/access-profiles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na`,
+    );
     await new Promise((r) => setTimeout(r, 200));
     const started = performance.now();
     expect(await server.stop()).toBe(1);
@@ -188,7 +242,11 @@ describe('SIGTERM drains', () => {
 
   it('When npm start gets SIGTERM, then the server gets it too: it drains, exits, and nothing is left serving', async () => {
     const port = await freePort();
-    const child = spawn('npm', ['start'], { cwd: root, env: { ...process.env, ...memoryStore, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['start'], {
+      cwd: root,
+      env: { ...process.env, ...memoryStore, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
@@ -210,7 +268,11 @@ describe('probes, logs and metrics', () => {
     for (const p of ['/livez', '/readyz', '/health']) expect((await fetch(`${url}${p}`)).status).toBe(200);
     expect((await fetch(`${url}/api/roles`, { headers: { Authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
     await new Promise((r) => setTimeout(r, 200));
-    const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const requests = lines.filter((l) => l.msg === 'request');
     expect(requests.map((l) => l.path)).toEqual(['/api/roles']);
     expect(requests[0]!.remoteAddress).toMatch(/127\.0\.0\.1/);
@@ -222,7 +284,10 @@ describe('probes, logs and metrics', () => {
     const t = await startTestServer();
     try {
       expect(await (await fetch(`${t.url}/livez`)).json()).toMatchObject({ status: 'ok' });
-      expect(await (await fetch(`${t.url}/readyz`)).json()).toMatchObject({ status: 'ready', store: { reachable: true } });
+      expect(await (await fetch(`${t.url}/readyz`)).json()).toMatchObject({
+        status: 'ready',
+        store: { reachable: true },
+      });
       await t.db.close(); // the store goes away: readiness fails, liveness does not
       expect((await fetch(`${t.url}/livez`)).status).toBe(200);
       const ready = await fetch(`${t.url}/readyz`);
@@ -263,12 +328,18 @@ describe('the docs', () => {
     try {
       for (const path of ['/docs', '/openapi.json']) {
         const { request } = await import('node:http');
-        const res = await new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        const res = await new Promise<{
+          status: number;
+          headers: Record<string, string | string[] | undefined>;
+          body: Buffer;
+        }>((resolve, reject) => {
           request(`${t.url}${path}`, { headers: { 'Accept-Encoding': 'gzip' } }, (r) => {
             const chunks: Buffer[] = [];
             r.on('data', (c: Buffer) => chunks.push(c));
             r.on('end', () => resolve({ status: r.statusCode!, headers: r.headers, body: Buffer.concat(chunks) }));
-          }).on('error', reject).end();
+          })
+            .on('error', reject)
+            .end();
         });
         expect(res.status).toBe(200);
         expect(res.headers['content-encoding']).toBe('gzip');

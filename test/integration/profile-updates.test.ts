@@ -23,7 +23,10 @@ async function create(body: Partial<S['AccessProfileCreate']> = {}): Promise<Pro
 }
 
 const update = (id: number, body: S['AccessProfileUpdate'], ifMatch?: string) =>
-  t.client.PUT('/api/access-profiles/{id}', { params: { path: { id }, ...(ifMatch ? { header: { 'If-Match': ifMatch } } : {}) }, body });
+  t.client.PUT('/api/access-profiles/{id}', {
+    params: { path: { id }, ...(ifMatch ? { header: { 'If-Match': ifMatch } } : {}) },
+    body,
+  });
 
 /** Simulates gateway usage: edits the stored content JSON directly, as the gateway's counters would. */
 async function setUsage(id: number, edit: (content: Profile) => void): Promise<void> {
@@ -37,10 +40,18 @@ const BASE: Partial<S['AccessProfileCreate']> = {
   description: 'before',
   tags: ['a', 'b'],
   provider_configs: [
-    { provider_name: 'openai', allowed_models: ['gpt-4o'], budgets: [{ max_limit: 50, reset_duration: '1d' }], rate_limit: { request_max_limit: 10, request_reset_duration: '1h' } },
+    {
+      provider_name: 'openai',
+      allowed_models: ['gpt-4o'],
+      budgets: [{ max_limit: 50, reset_duration: '1d' }],
+      rate_limit: { request_max_limit: 10, request_reset_duration: '1h' },
+    },
     { provider_name: 'anthropic', all_models_allowed: true },
   ],
-  budgets: [{ max_limit: 100, reset_duration: '1M' }, { max_limit: 10, reset_duration: '1d' }],
+  budgets: [
+    { max_limit: 100, reset_duration: '1M' },
+    { max_limit: 10, reset_duration: '1d' },
+  ],
   rate_limit: { token_max_limit: 1000, token_reset_duration: '1h' },
   mcp_servers: [{ mcp_server_id: 'github' }],
 };
@@ -72,7 +83,13 @@ describe('omitted keeps, null clears, lists replace', () => {
 
   it('When lists are sent, then each replaces the whole list (an empty list empties it)', async () => {
     const p = await create(BASE);
-    const res = await update(p.id, { tags: ['c'], budgets: [], provider_configs: [{ provider_name: 'mistral' }], mcp_servers: [], mcp_tool_groups: [{ tool_group_id: 3 }] });
+    const res = await update(p.id, {
+      tags: ['c'],
+      budgets: [],
+      provider_configs: [{ provider_name: 'mistral' }],
+      mcp_servers: [],
+      mcp_tool_groups: [{ tool_group_id: 3 }],
+    });
     const u = res.data!.access_profile;
     expect(u.tags).toEqual(['c']);
     expect(u.budgets).toEqual([]);
@@ -89,9 +106,20 @@ describe('omitted keeps, null clears, lists replace', () => {
   it('When a provider config is kept by id without rate_limit, then its rate limit stays; with rate_limit null it is cleared', async () => {
     const p = await create(BASE);
     const openai = p.provider_configs[0]!;
-    const kept = await update(p.id, { provider_configs: [{ id: openai.id, provider_name: 'openai', allowed_models: ['gpt-4o'], budgets: [{ id: openai.budgets[0]!.id, max_limit: 50, reset_duration: '1d' }] }] });
+    const kept = await update(p.id, {
+      provider_configs: [
+        {
+          id: openai.id,
+          provider_name: 'openai',
+          allowed_models: ['gpt-4o'],
+          budgets: [{ id: openai.budgets[0]!.id, max_limit: 50, reset_duration: '1d' }],
+        },
+      ],
+    });
     expect(kept.data!.access_profile.provider_configs[0]!.rate_limit).toEqual(openai.rate_limit);
-    const cleared = await update(p.id, { provider_configs: [{ id: openai.id, provider_name: 'openai', rate_limit: null }] });
+    const cleared = await update(p.id, {
+      provider_configs: [{ id: openai.id, provider_name: 'openai', rate_limit: null }],
+    });
     expect(cleared.data!.access_profile.provider_configs[0]!.rate_limit).toBeUndefined();
   });
 
@@ -133,7 +161,13 @@ describe('id-keyed items keep their row and usage', () => {
         { max_limit: 5, reset_duration: '1w' },
       ],
       provider_configs: [
-        { id: openai.id, provider_name: 'openai', allowed_models: ['gpt-4o', 'o3'], budgets: [{ id: openai.budgets[0]!.id, max_limit: 80, reset_duration: '1d' }], rate_limit: { request_max_limit: 20, request_reset_duration: '1h' } },
+        {
+          id: openai.id,
+          provider_name: 'openai',
+          allowed_models: ['gpt-4o', 'o3'],
+          budgets: [{ id: openai.budgets[0]!.id, max_limit: 80, reset_duration: '1d' }],
+          rate_limit: { request_max_limit: 20, request_reset_duration: '1h' },
+        },
         { provider_name: 'google' },
       ],
       rate_limit: { token_max_limit: 2000, token_reset_duration: '1h' },
@@ -147,10 +181,20 @@ describe('id-keyed items keep their row and usage', () => {
     expect(uo.id).toBe(openai.id);
     expect(uo.allowed_models).toEqual(['gpt-4o', 'o3']);
     expect(uo.budgets[0]).toEqual({ ...openai.budgets[0], max_limit: 80, current_usage: 7.25 });
-    expect(uo.rate_limit).toMatchObject({ id: openai.rate_limit!.id, request_max_limit: 20, request_current_usage: 9, request_last_reset: openai.rate_limit!.request_last_reset });
+    expect(uo.rate_limit).toMatchObject({
+      id: openai.rate_limit!.id,
+      request_max_limit: 20,
+      request_current_usage: 9,
+      request_last_reset: openai.rate_limit!.request_last_reset,
+    });
     const google = u.provider_configs[1]!;
     expect([p.provider_configs[0]!.id, p.provider_configs[1]!.id]).not.toContain(google.id);
-    expect(u.rate_limit).toMatchObject({ id: p.rate_limit!.id, token_max_limit: 2000, token_current_usage: 777, token_last_reset: p.rate_limit!.token_last_reset });
+    expect(u.rate_limit).toMatchObject({
+      id: p.rate_limit!.id,
+      token_max_limit: 2000,
+      token_current_usage: 777,
+      token_last_reset: p.rate_limit!.token_last_reset,
+    });
     // The stored state agrees with the response.
     const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
     expect(got.data!.access_profile).toEqual(u);
@@ -158,7 +202,9 @@ describe('id-keyed items keep their row and usage', () => {
 
   it('When an item is sent without its id, then it is a new row with zero usage', async () => {
     const p = await create(BASE);
-    await setUsage(p.id, (c) => { c.budgets[0]!.current_usage = 99; });
+    await setUsage(p.id, (c) => {
+      c.budgets[0]!.current_usage = 99;
+    });
     const res = await update(p.id, { budgets: [{ max_limit: 100, reset_duration: '1M' }] });
     const b = res.data!.access_profile.budgets[0]!;
     expect(b.id).not.toBe(p.budgets[0]!.id);
@@ -174,10 +220,15 @@ describe('id-keyed items keep their row and usage', () => {
         { id: 'bdg_doesnotexist', max_limit: 1, reset_duration: '1M' },
         { id: p.provider_configs[0]!.budgets[0]!.id, max_limit: 1, reset_duration: '1d' }, // a provider budget, not a total one
       ],
-      provider_configs: [{ id: other.provider_configs[0]!.id, provider_name: 'openai' }, { id: 99999999, provider_name: 'x' }],
+      provider_configs: [
+        { id: other.provider_configs[0]!.id, provider_name: 'openai' },
+        { id: 99999999, provider_name: 'x' },
+      ],
     });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
-    expect(detailParams(env)).toEqual(expect.arrayContaining(['budgets[0].id', 'budgets[1].id', 'provider_configs[0].id', 'provider_configs[1].id']));
+    expect(detailParams(env)).toEqual(
+      expect.arrayContaining(['budgets[0].id', 'budgets[1].id', 'provider_configs[0].id', 'provider_configs[1].id']),
+    );
     expect(await storeCounts(t.db)).toEqual(before);
     const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
     expect(got.data!.access_profile).toEqual(p);
@@ -186,7 +237,12 @@ describe('id-keyed items keep their row and usage', () => {
   it('When the same budget id is sent twice, then the second is rejected', async () => {
     const p = await create(BASE);
     const id = p.budgets[0]!.id;
-    const res = await update(p.id, { budgets: [{ id, max_limit: 1, reset_duration: '1M' }, { id, max_limit: 2, reset_duration: '1w' }] });
+    const res = await update(p.id, {
+      budgets: [
+        { id, max_limit: 1, reset_duration: '1M' },
+        { id, max_limit: 2, reset_duration: '1w' },
+      ],
+    });
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toContain('budgets[1].id');
   });
 });
@@ -224,7 +280,10 @@ describe('size limits', () => {
 
   it('When 100 provider configs and 50 tags are sent, then they are accepted', async () => {
     const p = await create();
-    const res = await update(p.id, { provider_configs: providers(100), tags: Array.from({ length: 50 }, (_, i) => `t${i}`) });
+    const res = await update(p.id, {
+      provider_configs: providers(100),
+      tags: Array.from({ length: 50 }, (_, i) => `t${i}`),
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data!.access_profile.provider_configs).toHaveLength(100);
     expect(new Set(res.data!.access_profile.provider_configs.map((c) => c.id)).size).toBe(100);
@@ -245,8 +304,16 @@ describe('size limits', () => {
   });
 
   it('When the same limits are exceeded on create, then it answers 400 too', async () => {
-    const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), provider_configs: providers(101), tags: Array.from({ length: 51 }, (_, i) => `t${i}`) } });
-    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(expect.arrayContaining(['provider_configs', 'tags']));
+    const res = await t.client.POST('/api/access-profiles', {
+      body: {
+        name: uniqueName(),
+        provider_configs: providers(101),
+        tags: Array.from({ length: 51 }, (_, i) => `t${i}`),
+      },
+    });
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(
+      expect.arrayContaining(['provider_configs', 'tags']),
+    );
   });
 
   it('When tags repeat, then it answers 400 naming tags', async () => {
@@ -262,7 +329,13 @@ describe('rules beyond the schema', () => {
     const before = await storeCounts(t.db);
     const res = await update(p.id, {
       provider_configs: [
-        { provider_name: 'openai', budgets: [{ max_limit: 1, reset_duration: '1d' }, { max_limit: 2, reset_duration: '1d' }] },
+        {
+          provider_name: 'openai',
+          budgets: [
+            { max_limit: 1, reset_duration: '1d' },
+            { max_limit: 2, reset_duration: '1d' },
+          ],
+        },
         { provider_name: 'OpenAI' },
       ],
       budgets: [
@@ -273,14 +346,16 @@ describe('rules beyond the schema', () => {
       rate_limit: { token_max_limit: null, request_max_limit: null },
     });
     const env = expectEnvelope(res.error, 400, 'validation_failed', res.response);
-    expect(detailParams(env)).toEqual(expect.arrayContaining([
-      'provider_configs[0].budgets[1].reset_duration', // duplicate reset_duration within a provider
-      'provider_configs[1].provider_name', // duplicate provider_name (ignoring case)
-      'budgets[0].reset_config', // reset_config without 1Q
-      'budgets[1].reset_duration', // 1h on a calendar-aligned profile
-      'budgets[2].reset_duration', // duplicate reset_duration
-      'rate_limit', // no limit at all
-    ]));
+    expect(detailParams(env)).toEqual(
+      expect.arrayContaining([
+        'provider_configs[0].budgets[1].reset_duration', // duplicate reset_duration within a provider
+        'provider_configs[1].provider_name', // duplicate provider_name (ignoring case)
+        'budgets[0].reset_config', // reset_config without 1Q
+        'budgets[1].reset_duration', // 1h on a calendar-aligned profile
+        'budgets[2].reset_duration', // duplicate reset_duration
+        'rate_limit', // no limit at all
+      ]),
+    );
     expect(env.error.details.length).toBeGreaterThanOrEqual(6);
     expect(env.error.message).toMatch(/problems/);
     expect(await storeCounts(t.db)).toEqual(before);
@@ -289,27 +364,47 @@ describe('rules beyond the schema', () => {
   it('When a rate limit sets a limit without its reset duration (or the reverse), then it answers 400 naming the duration', async () => {
     const p = await create();
     const res = await update(p.id, { rate_limit: { token_max_limit: 10, request_reset_duration: '1d' } });
-    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(expect.arrayContaining(['rate_limit.token_reset_duration', 'rate_limit.request_reset_duration']));
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(
+      expect.arrayContaining(['rate_limit.token_reset_duration', 'rate_limit.request_reset_duration']),
+    );
   });
 
   it('When the same rules are broken on create, then nothing is created', async () => {
     const before = await storeCounts(t.db);
     const res = await t.client.POST('/api/access-profiles', {
-      body: { name: uniqueName(), calendar_aligned: true, budgets: [{ max_limit: 1, reset_duration: '1h' }], provider_configs: [{ provider_name: 'a' }, { provider_name: 'a' }], rate_limit: {} },
+      body: {
+        name: uniqueName(),
+        calendar_aligned: true,
+        budgets: [{ max_limit: 1, reset_duration: '1h' }],
+        provider_configs: [{ provider_name: 'a' }, { provider_name: 'a' }],
+        rate_limit: {},
+      },
     });
-    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(expect.arrayContaining(['budgets[0].reset_duration', 'provider_configs[1].provider_name', 'rate_limit']));
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(
+      expect.arrayContaining(['budgets[0].reset_duration', 'provider_configs[1].provider_name', 'rate_limit']),
+    );
     expect(await storeCounts(t.db)).toEqual(before);
   });
 
   it('When calendar_aligned is turned on while a 1h budget exists, then it answers 400 naming that budget', async () => {
-    const p = await create({ budgets: [{ max_limit: 1, reset_duration: '1h' }], provider_configs: [{ provider_name: 'x', budgets: [{ max_limit: 1, reset_duration: '1h' }] }] });
+    const p = await create({
+      budgets: [{ max_limit: 1, reset_duration: '1h' }],
+      provider_configs: [{ provider_name: 'x', budgets: [{ max_limit: 1, reset_duration: '1h' }] }],
+    });
     const res = await update(p.id, { calendar_aligned: true });
-    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(expect.arrayContaining(['budgets[0].reset_duration', 'provider_configs[0].budgets[0].reset_duration']));
+    expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(
+      expect.arrayContaining(['budgets[0].reset_duration', 'provider_configs[0].budgets[0].reset_duration']),
+    );
   });
 
   it('When reset_config comes with 1Q, then it is kept', async () => {
     const p = await create();
-    const res = await update(p.id, { budgets: [{ max_limit: 9, reset_duration: '1Q', reset_config: { quarter_start_month: 2 } }] });
-    expect(res.data!.access_profile.budgets[0]).toMatchObject({ reset_duration: '1Q', reset_config: { quarter_start_month: 2 } });
+    const res = await update(p.id, {
+      budgets: [{ max_limit: 9, reset_duration: '1Q', reset_config: { quarter_start_month: 2 } }],
+    });
+    expect(res.data!.access_profile.budgets[0]).toMatchObject({
+      reset_duration: '1Q',
+      reset_config: { quarter_start_month: 2 },
+    });
   });
 });

@@ -2,7 +2,16 @@
 // usage, windows) and what a propagation of some fields leaves alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
-import { copyOf, createProfile, editStoredCopy, expectStartedDuring, OLD_WINDOW, propagate, updateProfile, usersHoldingCopies } from '../support/profiles.js';
+import {
+  copyOf,
+  createProfile,
+  editStoredCopy,
+  expectStartedDuring,
+  OLD_WINDOW,
+  propagate,
+  updateProfile,
+  usersHoldingCopies,
+} from '../support/profiles.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { decoded } from '../support/audit.js';
 
@@ -16,8 +25,25 @@ afterAll(async () => t?.close());
 
 const TEMPLATE: Partial<S['AccessProfileCreate']> = {
   provider_configs: [
-    { provider_name: 'openai', allowed_models: ['gpt-4o'], budgets: [{ max_limit: 50, reset_duration: '1M' }, { max_limit: 5, reset_duration: '1d' }], rate_limit: { token_max_limit: 1000, token_reset_duration: '1h', request_max_limit: 10, request_reset_duration: '1d' } },
-    { provider_name: 'mistral', all_models_allowed: true, rate_limit: { request_max_limit: 3, request_reset_duration: '1h' } },
+    {
+      provider_name: 'openai',
+      allowed_models: ['gpt-4o'],
+      budgets: [
+        { max_limit: 50, reset_duration: '1M' },
+        { max_limit: 5, reset_duration: '1d' },
+      ],
+      rate_limit: {
+        token_max_limit: 1000,
+        token_reset_duration: '1h',
+        request_max_limit: 10,
+        request_reset_duration: '1d',
+      },
+    },
+    {
+      provider_name: 'mistral',
+      all_models_allowed: true,
+      rate_limit: { request_max_limit: 3, request_reset_duration: '1h' },
+    },
   ],
   budgets: [{ max_limit: 100, reset_duration: '1M' }],
   rate_limit: { token_max_limit: 5000, token_reset_duration: '1d' },
@@ -27,10 +53,19 @@ const TEMPLATE: Partial<S['AccessProfileCreate']> = {
 };
 
 /** Usage and old windows on every budget and limit of the user's copy. */
-const spend = (userId: string, profileId: number) => editStoredCopy(t, userId, profileId, (c) => {
-  for (const b of [...c.budgets, ...c.provider_configs.flatMap((p) => p.budgets)]) Object.assign(b, { current_usage: 2, last_reset: OLD_WINDOW });
-  for (const r of [c.rate_limit, ...c.provider_configs.map((p) => p.rate_limit)]) if (r) Object.assign(r, { token_current_usage: 30, request_current_usage: 3, token_last_reset: OLD_WINDOW, request_last_reset: OLD_WINDOW });
-});
+const spend = (userId: string, profileId: number) =>
+  editStoredCopy(t, userId, profileId, (c) => {
+    for (const b of [...c.budgets, ...c.provider_configs.flatMap((p) => p.budgets)])
+      Object.assign(b, { current_usage: 2, last_reset: OLD_WINDOW });
+    for (const r of [c.rate_limit, ...c.provider_configs.map((p) => p.rate_limit)])
+      if (r)
+        Object.assign(r, {
+          token_current_usage: 30,
+          request_current_usage: 3,
+          token_last_reset: OLD_WINDOW,
+          request_last_reset: OLD_WINDOW,
+        });
+  });
 
 describe('provider configs', () => {
   it('When provider configs are propagated, then a matching provider keeps its id, budget ids, usage and windows, takes the new values, and the others follow the template', async () => {
@@ -41,7 +76,21 @@ describe('provider configs', () => {
     const openai = p.provider_configs[0]!;
     const res = await updateProfile(t, p.id, {
       provider_configs: [
-        { id: openai.id, provider_name: 'openai', allowed_models: ['gpt-4o', 'o3'], budgets: [{ max_limit: 80, reset_duration: '1M' }, { max_limit: 9, reset_duration: '1w' }], rate_limit: { token_max_limit: 2000, token_reset_duration: '1h', request_max_limit: 10, request_reset_duration: '1w' } },
+        {
+          id: openai.id,
+          provider_name: 'openai',
+          allowed_models: ['gpt-4o', 'o3'],
+          budgets: [
+            { max_limit: 80, reset_duration: '1M' },
+            { max_limit: 9, reset_duration: '1w' },
+          ],
+          rate_limit: {
+            token_max_limit: 2000,
+            token_reset_duration: '1h',
+            request_max_limit: 10,
+            request_reset_duration: '1w',
+          },
+        },
         { provider_name: 'google', budgets: [{ max_limit: 7, reset_duration: '1d' }] },
       ],
     });
@@ -49,7 +98,13 @@ describe('provider configs', () => {
     const started = Date.now();
     const result = await propagate(t, p.id, { fields: ['provider_configs'] });
     const ended = Date.now();
-    expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 0, failed_users: 0, user_ids: [user], applied: true });
+    expect(result.data).toMatchObject({
+      affected_users: 1,
+      skipped_users: 0,
+      failed_users: 0,
+      user_ids: [user],
+      applied: true,
+    });
 
     const copy = await copyOf(t, user!, p.id);
     expect(copy.provider_configs.map((c) => c.provider_name)).toEqual(['openai', 'google']);
@@ -57,13 +112,25 @@ describe('provider configs', () => {
     const was = before.provider_configs[0]!;
     expect(o).toMatchObject({ id: was.id, allowed_models: ['gpt-4o', 'o3'], all_models_allowed: false });
     // the monthly budget is matched by its duration: same id, usage and window, new limit
-    expect(o!.budgets[0]).toMatchObject({ id: was.budgets[0]!.id, max_limit: 80, current_usage: 2, last_reset: OLD_WINDOW });
+    expect(o!.budgets[0]).toMatchObject({
+      id: was.budgets[0]!.id,
+      max_limit: 80,
+      current_usage: 2,
+      last_reset: OLD_WINDOW,
+    });
     // the weekly one is new: the daily one is gone
     expect(o!.budgets[1]).toMatchObject({ reset_duration: '1w', max_limit: 9, current_usage: 0 });
     expect(was.budgets.map((b) => b.id)).not.toContain(o!.budgets[1]!.id);
     expectStartedDuring(o!.budgets[1]!.last_reset, started, ended);
     // the rate limit keeps its id; the token window (same duration) keeps usage, the request one restarts
-    expect(o!.rate_limit).toMatchObject({ id: was.rate_limit!.id, token_max_limit: 2000, token_current_usage: 30, token_last_reset: OLD_WINDOW, request_reset_duration: '1w', request_current_usage: 0 });
+    expect(o!.rate_limit).toMatchObject({
+      id: was.rate_limit!.id,
+      token_max_limit: 2000,
+      token_current_usage: 30,
+      token_last_reset: OLD_WINDOW,
+      request_reset_duration: '1w',
+      request_current_usage: 0,
+    });
     expectStartedDuring(o!.rate_limit!.request_last_reset, started, ended);
     // a provider new to the copy comes fresh
     expect(g).toMatchObject({ provider_name: 'google', budgets: [{ max_limit: 7, current_usage: 0 }] });
@@ -79,7 +146,12 @@ describe('provider configs', () => {
     const p = await createProfile(t, TEMPLATE);
     const [user] = await usersHoldingCopies(t, p.id);
     const mistral = p.provider_configs[1]!;
-    const res = await updateProfile(t, p.id, { provider_configs: [{ id: p.provider_configs[0]!.id, provider_name: 'openai' }, { id: mistral.id, provider_name: 'mistral', all_models_allowed: true, rate_limit: null }] });
+    const res = await updateProfile(t, p.id, {
+      provider_configs: [
+        { id: p.provider_configs[0]!.id, provider_name: 'openai' },
+        { id: mistral.id, provider_name: 'mistral', all_models_allowed: true, rate_limit: null },
+      ],
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     const result = await propagate(t, p.id, { fields: ['provider_configs'] });
     expect(result.data).toMatchObject({ affected_users: 1 });
@@ -99,21 +171,37 @@ describe('provider configs', () => {
     const ended = Date.now();
     expect(result.data).toMatchObject({ affected_users: 1 });
     const o = (await copyOf(t, user!, p.id)).provider_configs[0]!;
-    expect(o.budgets.map((b) => [b.id, b.current_usage])).toEqual(before.provider_configs[0]!.budgets.map((b) => [b.id, 0]));
+    expect(o.budgets.map((b) => [b.id, b.current_usage])).toEqual(
+      before.provider_configs[0]!.budgets.map((b) => [b.id, 0]),
+    );
     for (const b of o.budgets) expectStartedDuring(b.last_reset, started, ended);
-    expect(o.rate_limit).toMatchObject({ id: before.provider_configs[0]!.rate_limit!.id, token_current_usage: 0, request_current_usage: 0 });
+    expect(o.rate_limit).toMatchObject({
+      id: before.provider_configs[0]!.rate_limit!.id,
+      token_current_usage: 0,
+      request_current_usage: 0,
+    });
     expectStartedDuring(o.rate_limit!.token_last_reset, started, ended);
     expectStartedDuring(o.rate_limit!.request_last_reset, started, ended);
   });
 
-  it('When a new provider reaches copies in separate propagations, then each copy\'s provider config gets its own id, none the template\'s', async () => {
+  it("When a new provider reaches copies in separate propagations, then each copy's provider config gets its own id, none the template's", async () => {
     const p = await createProfile(t, TEMPLATE);
     const [a, b] = await usersHoldingCopies(t, p.id, 2);
-    const res = await updateProfile(t, p.id, { provider_configs: [{ provider_name: 'google', budgets: [{ max_limit: 7, reset_duration: '1d' }] }] });
+    const res = await updateProfile(t, p.id, {
+      provider_configs: [{ provider_name: 'google', budgets: [{ max_limit: 7, reset_duration: '1d' }] }],
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
-    expect((await propagate(t, p.id, { fields: ['provider_configs'], user_ids: [a!] })).data).toMatchObject({ affected_users: 1 });
-    expect((await propagate(t, p.id, { fields: ['provider_configs'], user_ids: [b!] })).data).toMatchObject({ affected_users: 1 });
-    const ids = [res.data!.access_profile.provider_configs[0]!.id, (await copyOf(t, a!, p.id)).provider_configs[0]!.id, (await copyOf(t, b!, p.id)).provider_configs[0]!.id];
+    expect((await propagate(t, p.id, { fields: ['provider_configs'], user_ids: [a!] })).data).toMatchObject({
+      affected_users: 1,
+    });
+    expect((await propagate(t, p.id, { fields: ['provider_configs'], user_ids: [b!] })).data).toMatchObject({
+      affected_users: 1,
+    });
+    const ids = [
+      res.data!.access_profile.provider_configs[0]!.id,
+      (await copyOf(t, a!, p.id)).provider_configs[0]!.id,
+      (await copyOf(t, b!, p.id)).provider_configs[0]!.id,
+    ];
     expect(new Set(ids).size).toBe(3);
   });
 });
@@ -123,13 +211,24 @@ describe('which fields are propagated', () => {
     const p = await createProfile(t, TEMPLATE);
     const [user] = await usersHoldingCopies(t, p.id);
     const before = await copyOf(t, user!, p.id);
-    await updateProfile(t, p.id, { budgets: [{ id: p.budgets[0]!.id, max_limit: 300, reset_duration: '1M' }], rate_limit: { token_max_limit: 1, token_reset_duration: '1d' }, mcp_servers: [], mcp_tool_groups: [], mcp_tool_overrides: [] });
+    await updateProfile(t, p.id, {
+      budgets: [{ id: p.budgets[0]!.id, max_limit: 300, reset_duration: '1M' }],
+      rate_limit: { token_max_limit: 1, token_reset_duration: '1d' },
+      mcp_servers: [],
+      mcp_tool_groups: [],
+      mcp_tool_overrides: [],
+    });
     const result = await propagate(t, p.id, { fields: ['budgets'] });
     expect(result.data).toMatchObject({ affected_users: 1, fields: ['budgets'] });
     const copy = await copyOf(t, user!, p.id);
     expect(copy.budgets[0]).toMatchObject({ id: before.budgets[0]!.id, max_limit: 300 });
     expect(copy.rate_limit).toEqual(before.rate_limit);
-    expect(copy).toMatchObject({ mcp_servers: TEMPLATE.mcp_servers, mcp_tool_groups: TEMPLATE.mcp_tool_groups, mcp_tool_overrides: TEMPLATE.mcp_tool_overrides, provider_configs: before.provider_configs });
+    expect(copy).toMatchObject({
+      mcp_servers: TEMPLATE.mcp_servers,
+      mcp_tool_groups: TEMPLATE.mcp_tool_groups,
+      mcp_tool_overrides: TEMPLATE.mcp_tool_overrides,
+      provider_configs: before.provider_configs,
+    });
   });
 
   it('When two fields are propagated and only one of them changed, then the copy is affected and takes the change', async () => {
@@ -143,22 +242,29 @@ describe('which fields are propagated', () => {
     expect((await copyOf(t, user!, p.id)).rate_limit).toMatchObject({ token_max_limit: 9000 });
   });
 
-  it('When MCP links are propagated, then each propagated list replaces the copy\'s and the others stay', async () => {
+  it("When MCP links are propagated, then each propagated list replaces the copy's and the others stay", async () => {
     const p = await createProfile(t, TEMPLATE);
     const [user] = await usersHoldingCopies(t, p.id);
     await updateProfile(t, p.id, {
-      mcp_tool_groups: [{ tool_group_id: 2 }], mcp_servers: [{ mcp_server_id: 'jira' }],
+      mcp_tool_groups: [{ tool_group_id: 2 }],
+      mcp_servers: [{ mcp_server_id: 'jira' }],
       mcp_tool_overrides: [{ mcp_client_id: 'jira', tool_name: 'delete_project', action: 'exclude' }],
     });
     const first = await propagate(t, p.id, { fields: ['mcp_tool_groups', 'mcp_servers'] });
     expect(first.data).toMatchObject({ affected_users: 1 });
-    expect(await copyOf(t, user!, p.id)).toMatchObject({ mcp_tool_groups: [{ tool_group_id: 2 }], mcp_servers: [{ mcp_server_id: 'jira' }], mcp_tool_overrides: TEMPLATE.mcp_tool_overrides });
+    expect(await copyOf(t, user!, p.id)).toMatchObject({
+      mcp_tool_groups: [{ tool_group_id: 2 }],
+      mcp_servers: [{ mcp_server_id: 'jira' }],
+      mcp_tool_overrides: TEMPLATE.mcp_tool_overrides,
+    });
     const second = await propagate(t, p.id, { fields: ['mcp_tool_overrides'] });
     expect(second.data).toMatchObject({ affected_users: 1 });
-    expect((await copyOf(t, user!, p.id)).mcp_tool_overrides).toEqual([{ mcp_client_id: 'jira', tool_name: 'delete_project', action: 'exclude' }]);
+    expect((await copyOf(t, user!, p.id)).mcp_tool_overrides).toEqual([
+      { mcp_client_id: 'jira', tool_name: 'delete_project', action: 'exclude' },
+    ]);
   });
 
-  it('When a template budget gets a new reset duration, then the copy\'s old budget is replaced by a new one with zero usage', async () => {
+  it("When a template budget gets a new reset duration, then the copy's old budget is replaced by a new one with zero usage", async () => {
     const p = await createProfile(t, TEMPLATE);
     const [user] = await usersHoldingCopies(t, p.id);
     await spend(user!, p.id);
@@ -176,21 +282,49 @@ describe('which fields are propagated', () => {
 
 describe('rate limits', () => {
   it('When the rate limit is propagated, then it keeps its id; usage stays where the duration is unchanged and restarts where it changed', async () => {
-    const p = await createProfile(t, { rate_limit: { token_max_limit: 100, token_reset_duration: '1h', request_max_limit: 10, request_reset_duration: '1h' } });
+    const p = await createProfile(t, {
+      rate_limit: {
+        token_max_limit: 100,
+        token_reset_duration: '1h',
+        request_max_limit: 10,
+        request_reset_duration: '1h',
+      },
+    });
     const [user] = await usersHoldingCopies(t, p.id);
     await spend(user!, p.id);
     const before = await copyOf(t, user!, p.id);
-    await updateProfile(t, p.id, { rate_limit: { token_max_limit: 200, token_reset_duration: '1d', request_max_limit: 20, request_reset_duration: '1h' } });
+    await updateProfile(t, p.id, {
+      rate_limit: {
+        token_max_limit: 200,
+        token_reset_duration: '1d',
+        request_max_limit: 20,
+        request_reset_duration: '1h',
+      },
+    });
     const started = Date.now();
     await propagate(t, p.id, { fields: ['rate_limit'] });
     const ended = Date.now();
     const r = (await copyOf(t, user!, p.id)).rate_limit!;
-    expect(r).toMatchObject({ id: before.rate_limit!.id, token_max_limit: 200, token_current_usage: 0, request_max_limit: 20, request_current_usage: 3, request_last_reset: OLD_WINDOW });
+    expect(r).toMatchObject({
+      id: before.rate_limit!.id,
+      token_max_limit: 200,
+      token_current_usage: 0,
+      request_max_limit: 20,
+      request_current_usage: 3,
+      request_last_reset: OLD_WINDOW,
+    });
     expectStartedDuring(r.token_last_reset, started, ended);
   });
 
   it('When the rate limit is propagated with reset_usage, then both counters restart now', async () => {
-    const p = await createProfile(t, { rate_limit: { token_max_limit: 100, token_reset_duration: '1h', request_max_limit: 10, request_reset_duration: '1h' } });
+    const p = await createProfile(t, {
+      rate_limit: {
+        token_max_limit: 100,
+        token_reset_duration: '1h',
+        request_max_limit: 10,
+        request_reset_duration: '1h',
+      },
+    });
     const [user] = await usersHoldingCopies(t, p.id);
     await spend(user!, p.id);
     const before = await copyOf(t, user!, p.id);
@@ -204,7 +338,7 @@ describe('rate limits', () => {
     expectStartedDuring(r.request_last_reset, started, ended);
   });
 
-  it('When the template has no rate limit, then propagating it removes the copy\'s; a copy without one takes the template\'s', async () => {
+  it("When the template has no rate limit, then propagating it removes the copy's; a copy without one takes the template's", async () => {
     const p = await createProfile(t, { rate_limit: { token_max_limit: 100, token_reset_duration: '1h' } });
     const [user] = await usersHoldingCopies(t, p.id);
     await updateProfile(t, p.id, { rate_limit: null });
@@ -212,13 +346,20 @@ describe('rate limits', () => {
     expect((await copyOf(t, user!, p.id)).rate_limit).toBeUndefined();
     await updateProfile(t, p.id, { rate_limit: { request_max_limit: 4, request_reset_duration: '1d' } });
     await propagate(t, p.id, { fields: ['rate_limit'] });
-    expect((await copyOf(t, user!, p.id)).rate_limit).toMatchObject({ request_max_limit: 4, request_current_usage: 0, token_max_limit: null });
+    expect((await copyOf(t, user!, p.id)).rate_limit).toMatchObject({
+      request_max_limit: 4,
+      request_current_usage: 0,
+      token_max_limit: null,
+    });
   });
 });
 
 describe('budgets with reset_usage on a calendar-aligned copy', () => {
   it('When budgets are propagated with reset_usage, then a kept 1Q budget restarts at its quarter start with zero usage', async () => {
-    const p = await createProfile(t, { calendar_aligned: true, budgets: [{ max_limit: 10, reset_duration: '1Q', reset_config: { quarter_start_month: 2 } }] });
+    const p = await createProfile(t, {
+      calendar_aligned: true,
+      budgets: [{ max_limit: 10, reset_duration: '1Q', reset_config: { quarter_start_month: 2 } }],
+    });
     const [user] = await usersHoldingCopies(t, p.id);
     await spend(user!, p.id);
     const before = await copyOf(t, user!, p.id);
@@ -226,7 +367,11 @@ describe('budgets with reset_usage on a calendar-aligned copy', () => {
     const now = new Date();
     const m = now.getUTCMonth();
     const quarterStart = new Date(Date.UTC(now.getUTCFullYear(), m - ((((m - 1) % 3) + 3) % 3), 1)).toISOString();
-    expect((await copyOf(t, user!, p.id)).budgets[0]).toMatchObject({ id: before.budgets[0]!.id, current_usage: 0, last_reset: quarterStart });
+    expect((await copyOf(t, user!, p.id)).budgets[0]).toMatchObject({
+      id: before.budgets[0]!.id,
+      current_usage: 0,
+      last_reset: quarterStart,
+    });
   });
 });
 
@@ -235,17 +380,25 @@ describe('the users asked for', () => {
     const p = await createProfile(t, TEMPLATE);
     const [a, b] = await usersHoldingCopies(t, p.id, 2);
     await updateProfile(t, p.id, { mcp_servers: [] });
-    const result = await propagate(t, p.id, { fields: ['mcp_servers'], user_ids: [a!, 'holds-nothing', 'holds-nothing-either'] });
+    const result = await propagate(t, p.id, {
+      fields: ['mcp_servers'],
+      user_ids: [a!, 'holds-nothing', 'holds-nothing-either'],
+    });
     expect(result.data).toMatchObject({ affected_users: 1, skipped_users: 2, user_ids: [a] });
     expect((await copyOf(t, a!, p.id)).mcp_servers).toEqual([]);
     expect((await copyOf(t, b!, p.id)).mcp_servers).toEqual(TEMPLATE.mcp_servers);
-    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'propagate' } } });
-    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({ new_values: { fields: ['mcp_servers'], reset_usage: false }, metadata: expect.objectContaining({ requested_users: 3, affected_users: 1, skipped_users: 2, failed_users: 0 }) });
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+      params: { path: { id: p.id }, query: { action: 'propagate' } },
+    });
+    expect(decoded(audit.data!.audit_logs[0]!)).toMatchObject({
+      new_values: { fields: ['mcp_servers'], reset_usage: false },
+      metadata: expect.objectContaining({ requested_users: 3, affected_users: 1, skipped_users: 2, failed_users: 0 }),
+    });
   });
 });
 
 describe('a copy that cannot be merged', () => {
-  it('When one user\'s stored copy is damaged, then that user is reported failed with a reason to retry, the others are updated, and the audit entry counts the failure', async () => {
+  it("When one user's stored copy is damaged, then that user is reported failed with a reason to retry, the others are updated, and the audit entry counts the failure", async () => {
     const p = await createProfile(t, TEMPLATE);
     const [broken, fine] = await usersHoldingCopies(t, p.id, 2);
     // a copy whose budgets are no longer a list (a bad write by another component)
@@ -254,12 +407,34 @@ describe('a copy that cannot be merged', () => {
     const failure = `${broken}: the copy could not be updated; retry the propagation`;
 
     const dry = await propagate(t, p.id, { fields: ['budgets'], dry_run: true });
-    expect(dry.data).toEqual({ affected_users: 1, failed_users: 1, skipped_users: 0, user_ids: [fine], fields: ['budgets'], applied: false, vk_sync_errors: [failure] });
+    expect(dry.data).toEqual({
+      affected_users: 1,
+      failed_users: 1,
+      skipped_users: 0,
+      user_ids: [fine],
+      fields: ['budgets'],
+      applied: false,
+      vk_sync_errors: [failure],
+    });
     const result = await propagate(t, p.id, { fields: ['budgets'] });
-    expect(result.data).toEqual({ affected_users: 1, failed_users: 1, skipped_users: 0, user_ids: [fine], fields: ['budgets'], applied: true, vk_sync_errors: [failure] });
+    expect(result.data).toEqual({
+      affected_users: 1,
+      failed_users: 1,
+      skipped_users: 0,
+      user_ids: [fine],
+      fields: ['budgets'],
+      applied: true,
+      vk_sync_errors: [failure],
+    });
     expect((await copyOf(t, fine!, p.id)).budgets[0]).toMatchObject({ max_limit: 300 });
-    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: p.id }, query: { action: 'propagate' } } });
+    const audit = await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+      params: { path: { id: p.id }, query: { action: 'propagate' } },
+    });
     expect(audit.data!.audit_logs).toHaveLength(1);
-    expect(decoded(audit.data!.audit_logs[0]!).metadata).toMatchObject({ affected_users: 1, failed_users: 1, skipped_users: 0 });
+    expect(decoded(audit.data!.audit_logs[0]!).metadata).toMatchObject({
+      affected_users: 1,
+      failed_users: 1,
+      skipped_users: 0,
+    });
   });
 });

@@ -25,16 +25,33 @@ describe('restart on the same SQLite file', () => {
     const databaseUrl = freshStore();
     const first = await startTestServer({ databaseUrl });
     const created = await first.client.POST('/api/access-profiles', {
-      body: { name: uniqueName('persist'), tags: ['keep'], provider_configs: [{ provider_name: 'openai', budgets: [{ max_limit: 5, reset_duration: '1d' }] }], budgets: [{ max_limit: 50, reset_duration: '1M' }] },
+      body: {
+        name: uniqueName('persist'),
+        tags: ['keep'],
+        provider_configs: [{ provider_name: 'openai', budgets: [{ max_limit: 5, reset_duration: '1d' }] }],
+        budgets: [{ max_limit: 50, reset_duration: '1M' }],
+      },
     });
     const p = created.data!.access_profile;
-    const updated = (await first.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: { description: 'after v2' } })).data!.access_profile;
-    const key = (await first.client.POST('/api/api-keys', { body: { name: 'survivor', scopes: ['AccessProfiles:View'] } })).data!.api_key;
-    const deleted = (await first.client.POST('/api/access-profiles', { body: { name: uniqueName('gone') } })).data!.access_profile;
+    const updated = (
+      await first.client.PUT('/api/access-profiles/{id}', {
+        params: { path: { id: p.id } },
+        body: { description: 'after v2' },
+      })
+    ).data!.access_profile;
+    const key = (
+      await first.client.POST('/api/api-keys', { body: { name: 'survivor', scopes: ['AccessProfiles:View'] } })
+    ).data!.api_key;
+    const deleted = (await first.client.POST('/api/access-profiles', { body: { name: uniqueName('gone') } })).data!
+      .access_profile;
     await first.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: deleted.id } } });
     const countsBefore = await storeCounts(first.db);
-    const versionsBefore = (await first.client.GET('/api/access-profiles/{id}/versions', { params: { path: { id: p.id } } })).data;
-    const auditBefore = (await first.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 500 } } })).data;
+    const versionsBefore = (
+      await first.client.GET('/api/access-profiles/{id}/versions', { params: { path: { id: p.id } } })
+    ).data;
+    const auditBefore = (
+      await first.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 500 } } })
+    ).data;
     await first.close({ keepData: true });
 
     const second = await startTestServer({ databaseUrl });
@@ -44,8 +61,12 @@ describe('restart on the same SQLite file', () => {
       const got = await second.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
       expect(got.data!.access_profile).toEqual(updated);
       expect(got.response.headers.get('etag')).toBe('"2"');
-      expect((await second.client.GET('/api/access-profiles/{id}/versions', { params: { path: { id: p.id } } })).data).toEqual(versionsBefore);
-      expect((await second.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 500 } } })).data).toEqual(auditBefore);
+      expect(
+        (await second.client.GET('/api/access-profiles/{id}/versions', { params: { path: { id: p.id } } })).data,
+      ).toEqual(versionsBefore);
+      expect(
+        (await second.client.GET('/api/access-profiles/audit-logs', { params: { query: { limit: 500 } } })).data,
+      ).toEqual(auditBefore);
       const byTag = await second.client.GET('/api/access-profiles', { params: { query: { tags: 'keep' } } });
       expect(byTag.data!.access_profiles.map((x) => x.id)).toEqual([p.id]);
       const list = await second.client.GET('/api/access-profiles', { params: { query: { limit: 1 } } });
@@ -53,14 +74,22 @@ describe('restart on the same SQLite file', () => {
       // The created key still authenticates (it was stored hashed, not in memory).
       expect((await second.clientWith(key.key).GET('/api/access-profiles')).response.status).toBe(200);
       // Ids keep counting: no reuse of the deleted profile's id or of provider config ids.
-      const next = (await second.client.POST('/api/access-profiles', { body: { name: uniqueName('next'), provider_configs: [{ provider_name: 'x' }] } })).data!.access_profile;
+      const next = (
+        await second.client.POST('/api/access-profiles', {
+          body: { name: uniqueName('next'), provider_configs: [{ provider_name: 'x' }] },
+        })
+      ).data!.access_profile;
       expect(next.id).toBeGreaterThan(deleted.id);
       expect(next.provider_configs[0]!.id).toBeGreaterThan(p.provider_configs[0]!.id);
       // The deleted profile's history is still there.
-      const gone = await second.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: deleted.id } } });
+      const gone = await second.client.GET('/api/access-profiles/{id}/audit-logs', {
+        params: { path: { id: deleted.id } },
+      });
       expect(gone.data!.audit_logs.map((l) => l.action)).toEqual(['delete', 'create']);
       // Migrations are recorded once and not re-applied.
-      const migrations = await second.db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      const migrations = await second.db.all<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
       expect(migrations.length).toBeGreaterThan(0);
       expect(new Set(migrations.map((m) => m.version)).size).toBe(migrations.length);
     } finally {
@@ -116,7 +145,10 @@ describe('first admin key', () => {
       expect(await bootstrapAdminKey(db, undefined)).toEqual({ generated: null, id: null });
       const configured = await bootstrapAdminKey(db, 'configured-admin-key-123456');
       expect(configured.generated).toBeNull();
-      expect(await bootstrapAdminKey(db, 'configured-admin-key-123456')).toEqual({ generated: null, id: configured.id });
+      expect(await bootstrapAdminKey(db, 'configured-admin-key-123456')).toEqual({
+        generated: null,
+        id: configured.id,
+      });
       expect((await db.all('SELECT id FROM api_keys')).length).toBe(2);
     } finally {
       await db.close();
@@ -127,25 +159,47 @@ describe('first admin key', () => {
 // ---- the real process: `npm start` prints the generated key once, never in the structured log ----
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-interface Started { child: ChildProcess; stdout: () => string; stderr: () => string; url: string }
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  url: string;
+}
 async function startProcess(databaseUrl: string): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ADMIN_API_KEY: '' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ADMIN_API_KEY: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}${err}`)), 20_000);
     const check = () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]!); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
     };
     child.stdout!.on('data', check);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${out}${err}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code}:\n${out}${err}`));
+    });
   });
   await new Promise((r) => setTimeout(r, 300)); // the banner follows the ready log line
   return { child, stdout: () => out, stderr: () => err, url };

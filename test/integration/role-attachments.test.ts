@@ -15,13 +15,21 @@ afterAll(async () => t?.close());
 const newRole = async () => (await t.client.POST('/api/roles', { body: { name: uniqueName('role') } })).data!.role;
 const attach = (profileId: number, body: { role_ids: number[]; is_default?: boolean; apply_to_existing?: boolean }) =>
   t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: profileId } }, body });
-const detach = (profileId: number, roleId: number) => t.client.DELETE('/api/access-profiles/{id}/roles/{role_id}', { params: { path: { id: profileId, role_id: roleId } } });
-const rolesOf = async (profileId: number) => (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: profileId } } })).data!.roles;
+const detach = (profileId: number, roleId: number) =>
+  t.client.DELETE('/api/access-profiles/{id}/roles/{role_id}', {
+    params: { path: { id: profileId, role_id: roleId } },
+  });
+const rolesOf = async (profileId: number) =>
+  (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: profileId } } })).data!.roles;
 const auditOf = async (profileId: number, action: 'attach_role' | 'detach_role') =>
-  (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: profileId }, query: { action } } })).data!.audit_logs.map(decoded);
+  (
+    await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+      params: { path: { id: profileId }, query: { action } },
+    })
+  ).data!.audit_logs.map(decoded);
 
 describe('attaching', () => {
-  it('When a template is attached without options, then it is no role\'s default, no member gets a copy, and the audit entry says so', async () => {
+  it("When a template is attached without options, then it is no role's default, no member gets a copy, and the audit entry says so", async () => {
     const role = await newRole();
     const member = uniqueName('member');
     await t.client.POST('/api/users', { body: { id: member, role_ids: [role.id] } });
@@ -30,13 +38,19 @@ describe('attaching', () => {
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data).toEqual({ message: `Access profile ${p.id} attached to 1 role.`, users_applied: 0 });
     expect(await rolesOf(p.id)).toEqual([expect.objectContaining({ role_id: role.id, is_default: false })]);
-    const copies = await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: member } } });
+    const copies = await t.client.GET('/api/users/{user_id}/access-profiles', {
+      params: { path: { user_id: member } },
+    });
     expect(copies.data!.access_profiles).toEqual([]);
     const [entry] = await auditOf(p.id, 'attach_role');
-    expect(entry).toMatchObject({ previous_values: null, new_values: { role_ids: [role.id], is_default: false, apply_to_existing: false }, metadata: expect.objectContaining({ users_applied: 0 }) });
+    expect(entry).toMatchObject({
+      previous_values: null,
+      new_values: { role_ids: [role.id], is_default: false, apply_to_existing: false },
+      metadata: expect.objectContaining({ users_applied: 0 }),
+    });
   });
 
-  it('When a second template becomes a role\'s default, then the first is no longer its default and a new member gets only the second', async () => {
+  it("When a second template becomes a role's default, then the first is no longer its default and a new member gets only the second", async () => {
     const role = await newRole();
     const first = await createProfile(t);
     const second = await createProfile(t);
@@ -59,11 +73,15 @@ describe('attaching', () => {
     const res = await attach(p.id, { role_ids: [a.id, b.id], apply_to_existing: true });
     expect(res.data).toEqual({ message: `Access profile ${p.id} attached to 2 roles.`, users_applied: 2 });
     for (const u of [onlyA, both]) {
-      const copies = (await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: u } } })).data!.access_profiles;
+      const copies = (await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: u } } }))
+        .data!.access_profiles;
       expect(copies.map((c) => c.parent_profile_id)).toEqual([p.id]);
     }
     const [entry] = await auditOf(p.id, 'attach_role');
-    expect(entry).toMatchObject({ new_values: { role_ids: [a.id, b.id], is_default: false, apply_to_existing: true }, metadata: expect.objectContaining({ users_applied: 2 }) });
+    expect(entry).toMatchObject({
+      new_values: { role_ids: [a.id, b.id], is_default: false, apply_to_existing: true },
+      metadata: expect.objectContaining({ users_applied: 2 }),
+    });
   });
 
   it('When one or several roles do not exist, then it answers 404 role_not_found naming them, and nothing is attached', async () => {
@@ -75,7 +93,9 @@ describe('attaching', () => {
     expect(env1.error.message).toBe('Role 987001 was not found.');
     expect(env1.error.param).toBe('role_ids');
     const two = await attach(p.id, { role_ids: [987001, role.id, 987002] });
-    expect(expectEnvelope(two.error, 404, 'role_not_found', two.response).error.message).toBe('Roles 987001, 987002 were not found.');
+    expect(expectEnvelope(two.error, 404, 'role_not_found', two.response).error.message).toBe(
+      'Roles 987001, 987002 were not found.',
+    );
     expect(await rolesOf(p.id)).toEqual([]);
     expect(await storeCounts(t.db)).toEqual(before);
   });
@@ -96,7 +116,9 @@ describe('detaching', () => {
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data!.message).toBe(`Access profile ${p.id} detached from role ${role.id}.`);
     expect(await rolesOf(p.id)).toEqual([]);
-    expect(await auditOf(p.id, 'detach_role')).toEqual([expect.objectContaining({ previous_values: { role_id: role.id, is_default: true }, new_values: null })]);
+    expect(await auditOf(p.id, 'detach_role')).toEqual([
+      expect.objectContaining({ previous_values: { role_id: role.id, is_default: true }, new_values: null }),
+    ]);
     const joined = await t.client.POST('/api/users', { body: { id: uniqueName('late'), role_ids: [role.id] } });
     expect(joined.data!.provisioned_profile_ids).toEqual([]);
   });

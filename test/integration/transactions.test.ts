@@ -23,14 +23,20 @@ afterEach(async () => {
 // A trigger that makes every insert into `table` fail, in the dialect of the store under test.
 async function failInserts(name: string, table: string): Promise<void> {
   if (t.db.kind === 'sqlite') {
-    await t.db.run(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'injected ${table} failure'); END`);
+    await t.db.run(
+      `CREATE TRIGGER ${name} BEFORE INSERT ON ${table} BEGIN SELECT RAISE(ABORT, 'injected ${table} failure'); END`,
+    );
     return;
   }
-  await t.db.run(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected ${table} failure'; END $$`);
+  await t.db.run(
+    `CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected ${table} failure'; END $$`,
+  );
   await t.db.run(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}()`);
 }
 async function dropTrigger(name: string, table: string): Promise<void> {
-  await t.db.run(t.db.kind === 'sqlite' ? `DROP TRIGGER IF EXISTS ${name}` : `DROP TRIGGER IF EXISTS ${name} ON ${table}`);
+  await t.db.run(
+    t.db.kind === 'sqlite' ? `DROP TRIGGER IF EXISTS ${name}` : `DROP TRIGGER IF EXISTS ${name} ON ${table}`,
+  );
 }
 const failAuditInserts = () => failInserts('fail_audit', 'audit_logs');
 const failVersionInserts = () => failInserts('fail_version', 'profile_versions');
@@ -54,7 +60,10 @@ async function create(body: Partial<components['schemas']['AccessProfileCreate']
 
 const FULL = {
   tags: ['t1', 't2'],
-  provider_configs: [{ provider_name: 'openai', budgets: [{ max_limit: 1, reset_duration: '1d' as const }] }, { provider_name: 'anthropic' }],
+  provider_configs: [
+    { provider_name: 'openai', budgets: [{ max_limit: 1, reset_duration: '1d' as const }] },
+    { provider_name: 'anthropic' },
+  ],
   budgets: [{ max_limit: 10, reset_duration: '1M' as const }],
 };
 
@@ -63,7 +72,10 @@ describe('a write that fails half-way leaves nothing', () => {
     const before = await snapshot();
     const name = uniqueName('tx-create');
     await failAuditInserts();
-    const res = await t.client.POST('/api/access-profiles', { body: { name, ...FULL }, params: { header: { 'X-Request-Id': 'tx-create-1' } } });
+    const res = await t.client.POST('/api/access-profiles', {
+      body: { name, ...FULL },
+      params: { header: { 'X-Request-Id': 'tx-create-1' } },
+    });
     const env = expectEnvelope(res.error, 500, 'internal_error', res.response);
     expect(env.event_id).toBe('tx-create-1');
     expect(env.error.type).toBe('api_error');
@@ -77,7 +89,11 @@ describe('a write that fails half-way leaves nothing', () => {
     const retry = await t.client.POST('/api/access-profiles', { body: { name, ...FULL } });
     expect(retry.response.status).toBe(201);
     const after = await storeCounts(t.db);
-    expect([after.profiles - before.counts.profiles, after.versions - before.counts.versions, after.audit - before.counts.audit]).toEqual([1, 1, 1]);
+    expect([
+      after.profiles - before.counts.profiles,
+      after.versions - before.counts.versions,
+      after.audit - before.counts.audit,
+    ]).toEqual([1, 1, 1]);
     const unfiltered = await t.client.GET('/api/access-profiles', { params: { query: { limit: 1 } } });
     expect(unfiltered.data!.total_count).toBe(after.profiles);
   });
@@ -94,7 +110,10 @@ describe('a write that fails half-way leaves nothing', () => {
     const p = await create(FULL);
     const before = await snapshot();
     await failAuditInserts();
-    const res = await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: { name: uniqueName('tx-renamed'), tags: ['other'], provider_configs: [{ provider_name: 'mistral' }] } });
+    const res = await t.client.PUT('/api/access-profiles/{id}', {
+      params: { path: { id: p.id } },
+      body: { name: uniqueName('tx-renamed'), tags: ['other'], provider_configs: [{ provider_name: 'mistral' }] },
+    });
     expectEnvelope(res.error, 500, 'internal_error', res.response);
     expect(await snapshot()).toEqual(before);
     const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
@@ -109,7 +128,9 @@ describe('a write that fails half-way leaves nothing', () => {
     const res = await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
     expectEnvelope(res.error, 500, 'internal_error', res.response);
     expect(await snapshot()).toEqual(before);
-    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).response.status).toBe(200);
+    expect((await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).response.status).toBe(
+      200,
+    );
   });
 
   it('When the audit insert of activate, clone or restore fails, then none of them leaves a trace', async () => {
@@ -119,19 +140,32 @@ describe('a write that fails half-way leaves nothing', () => {
     await failAuditInserts();
     const act = await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p.id } } });
     expectEnvelope(act.error, 500, 'internal_error', act.response);
-    const clone = await t.client.POST('/api/access-profiles/{id}/clone', { params: { path: { id: p.id } }, body: { name: uniqueName('tx-clone') } });
+    const clone = await t.client.POST('/api/access-profiles/{id}/clone', {
+      params: { path: { id: p.id } },
+      body: { name: uniqueName('tx-clone') },
+    });
     expectEnvelope(clone.error, 500, 'internal_error', clone.response);
-    const restore = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', { params: { path: { id: p.id, version: 1 } } });
+    const restore = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p.id, version: 1 } },
+    });
     expectEnvelope(restore.error, 500, 'internal_error', restore.response);
     expect(await snapshot()).toEqual(before);
   });
 
   it('When a change fails, then the next requests are served normally (the connection is not left in a transaction)', async () => {
     await failAuditInserts();
-    const failed = await Promise.all(Array.from({ length: 5 }, () => t.client.POST('/api/access-profiles', { body: { name: uniqueName('tx-burst') } })));
+    const failed = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        t.client.POST('/api/access-profiles', { body: { name: uniqueName('tx-burst') } }),
+      ),
+    );
     for (const r of failed) expectEnvelope(r.error, 500, 'internal_error', r.response);
     await dropTrigger('fail_audit', 'audit_logs');
-    const ok = await Promise.all(Array.from({ length: 5 }, () => t.client.POST('/api/access-profiles', { body: { name: uniqueName('tx-burst') } })));
+    const ok = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        t.client.POST('/api/access-profiles', { body: { name: uniqueName('tx-burst') } }),
+      ),
+    );
     expect(ok.map((r) => r.response.status)).toEqual([201, 201, 201, 201, 201]);
     const health = await fetch(`${t.url}/health`);
     expect(health.status).toBe(200);

@@ -14,9 +14,18 @@ afterAll(async () => t?.close());
 
 const newKey = (userId: string, body: { name?: string; description?: string; access_profile_id?: number } = {}) =>
   t.client.POST('/api/users/{user_id}/virtual-keys', { params: { path: { user_id: userId } }, body });
-const deleteKey = (userId: string, vkId: string) => t.client.DELETE('/api/users/{user_id}/virtual-keys/{vk_id}', { params: { path: { user_id: userId, vk_id: vkId } } });
-const auditFor = async (profileId: number, userId: string, action: 'delete_virtual_key' | 'unassign_user' | 'create_virtual_key') =>
-  (await t.client.GET('/api/access-profiles/{id}/audit-logs', { params: { path: { id: profileId }, query: { user_id: userId, action } } })).data!.audit_logs.map(decoded);
+const deleteKey = (userId: string, vkId: string) =>
+  t.client.DELETE('/api/users/{user_id}/virtual-keys/{vk_id}', { params: { path: { user_id: userId, vk_id: vkId } } });
+const auditFor = async (
+  profileId: number,
+  userId: string,
+  action: 'delete_virtual_key' | 'unassign_user' | 'create_virtual_key',
+) =>
+  (
+    await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+      params: { path: { id: profileId }, query: { user_id: userId, action } },
+    })
+  ).data!.audit_logs.map(decoded);
 
 describe('default key names', () => {
   it('When keys are created without a name, then each takes <user_id>-<n> from n = its key count + 1 on, skipping names already taken', async () => {
@@ -41,7 +50,9 @@ describe('default key names', () => {
   it('When a user without keys joins a template, then the key that comes with the copy is <user_id>-1', async () => {
     const p = await createProfile(t);
     const [user] = await usersHoldingCopies(t, p.id, 1);
-    const detach = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
+    const detach = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', {
+      params: { path: { user_id: user!, profile_id: p.id } },
+    });
     expect(detach.data!.deleted_vk_names).toEqual([`${user}-1`]);
   });
 });
@@ -52,7 +63,12 @@ describe('creating a key with no body at all', () => {
     const [user] = await usersHoldingCopies(t, p.id, 1);
     const res = await t.client.POST('/api/users/{user_id}/virtual-keys', { params: { path: { user_id: user! } } });
     expect(res.response.status, JSON.stringify(res.error)).toBe(201);
-    expect(res.data!.virtual_key).toMatchObject({ name: `${user}-2`, description: null, access_profile_id: p.id, user_id: user });
+    expect(res.data!.virtual_key).toMatchObject({
+      name: `${user}-2`,
+      description: null,
+      access_profile_id: p.id,
+      user_id: user,
+    });
   });
 
   it('When a user holds no copy at all, then it answers 404 naming user_id and saying a key needs a copy', async () => {
@@ -60,7 +76,10 @@ describe('creating a key with no body at all', () => {
     await t.client.POST('/api/users', { body: { id: user } });
     const res = await t.client.POST('/api/users/{user_id}/virtual-keys', { params: { path: { user_id: user } } });
     const env = expectEnvelope(res.error, 404, 'user_access_profile_not_found', res.response);
-    expect(env.error).toMatchObject({ param: 'user_id', message: `User '${user}' holds no access profile; a virtual key needs one.` });
+    expect(env.error).toMatchObject({
+      param: 'user_id',
+      message: `User '${user}' holds no access profile; a virtual key needs one.`,
+    });
   });
 });
 
@@ -71,7 +90,10 @@ describe('names already taken', () => {
     expect((await newKey(user!, { name: 'dup' })).response.status).toBe(201);
     const res = await newKey(user!, { name: '  dup ' });
     const env = expectEnvelope(res.error, 409, 'virtual_key_name_taken', res.response);
-    expect(env.error).toMatchObject({ param: 'name', message: `User '${user}' already has a virtual key named 'dup'.` });
+    expect(env.error).toMatchObject({
+      param: 'name',
+      message: `User '${user}' already has a virtual key named 'dup'.`,
+    });
     expect((await copyOf(t, user!, p.id)).virtual_key_ids).toHaveLength(2);
   });
 });
@@ -83,13 +105,22 @@ describe('which copy a key belongs to', () => {
     const role = (await t.client.POST('/api/roles', { body: { name: uniqueName('role') } })).data!.role;
     const user = uniqueName('two-copies');
     await t.client.POST('/api/users', { body: { id: user, role_ids: [role.id] } });
-    for (const p of [older, newer]) await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [role.id], apply_to_existing: true } });
+    for (const p of [older, newer])
+      await t.client.POST('/api/access-profiles/{id}/roles', {
+        params: { path: { id: p.id } },
+        body: { role_ids: [role.id], apply_to_existing: true },
+      });
 
     const plain = await newKey(user, { name: 'plain' });
     expect(plain.data!.virtual_key.access_profile_id).toBe(newer.id);
     const aimed = await newKey(user, { name: 'aimed', access_profile_id: older.id, description: 'for the older one' });
     expect(aimed.response.status, JSON.stringify(aimed.error)).toBe(201);
-    expect(aimed.data!.virtual_key).toMatchObject({ name: 'aimed', access_profile_id: older.id, description: 'for the older one', user_id: user });
+    expect(aimed.data!.virtual_key).toMatchObject({
+      name: 'aimed',
+      access_profile_id: older.id,
+      description: 'for the older one',
+      user_id: user,
+    });
     expect(plain.data!.virtual_key.description).toBeNull();
 
     expect((await copyOf(t, user, older.id)).virtual_key_ids).toContain(aimed.data!.virtual_key.id);
@@ -97,7 +128,9 @@ describe('which copy a key belongs to', () => {
     expect((await copyOf(t, user, older.id)).virtual_key_ids).not.toContain(plain.data!.virtual_key.id);
 
     const created = await auditFor(older.id, user, 'create_virtual_key');
-    expect(created).toEqual([expect.objectContaining({ new_values: { virtual_key_id: aimed.data!.virtual_key.id, name: 'aimed' } })]);
+    expect(created).toEqual([
+      expect.objectContaining({ new_values: { virtual_key_id: aimed.data!.virtual_key.id, name: 'aimed' } }),
+    ]);
   });
 
   it('When access_profile_id names a template the user holds no copy of, then it answers 404 naming profile_id and creates no key', async () => {
@@ -121,7 +154,12 @@ describe('which copy a key belongs to', () => {
 
 describe('what the listing shows', () => {
   it('When a key is created, then its value starts with the prefix the copy shows masked, and the copy shows its parent and state', async () => {
-    const p = await createProfile(t, { provider_configs: [{ provider_name: 'openai', rate_limit: { request_max_limit: 3, request_reset_duration: '1d' } }, { provider_name: 'anthropic' }] });
+    const p = await createProfile(t, {
+      provider_configs: [
+        { provider_name: 'openai', rate_limit: { request_max_limit: 3, request_reset_duration: '1d' } },
+        { provider_name: 'anthropic' },
+      ],
+    });
     const [user] = await usersHoldingCopies(t, p.id, 1);
     const vk = (await newKey(user!, { name: 'shown' })).data!.virtual_key;
     expect(vk.masked_value).toBe(`${vk.value.slice(0, 12)}…`);
@@ -130,7 +168,14 @@ describe('what the listing shows', () => {
     expect(Object.keys(copy.virtual_key_values)).toEqual(copy.virtual_key_ids);
     expect(copy.virtual_key_values[vk.id]).toBe(vk.masked_value);
     for (const v of Object.values(copy.virtual_key_values)) expect(v).toMatch(/^sk-bf-[A-Za-z0-9]{6}…$/);
-    expect(copy).toMatchObject({ user_id: user, parent_profile_id: p.id, parent_version: 2, name: p.name, is_active: true, expires_at: null });
+    expect(copy).toMatchObject({
+      user_id: user,
+      parent_profile_id: p.id,
+      parent_version: 2,
+      name: p.name,
+      is_active: true,
+      expires_at: null,
+    });
     expect(copy.provider_configs[0]!.rate_limit).toMatchObject({ request_max_limit: 3 });
     expect(copy.provider_configs[1]!).not.toHaveProperty('rate_limit');
     expect(copy).not.toHaveProperty('rate_limit');
@@ -141,12 +186,20 @@ describe('what the listing shows', () => {
     const user = uniqueName('pager');
     await t.client.POST('/api/users', { body: { id: user, role_ids: [role.id] } });
     const templates = [await createProfile(t), await createProfile(t), await createProfile(t)];
-    for (const p of templates) await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: p.id } }, body: { role_ids: [role.id], apply_to_existing: true } });
-    const page = await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: user }, query: { limit: 2, offset: 1 } } });
+    for (const p of templates)
+      await t.client.POST('/api/access-profiles/{id}/roles', {
+        params: { path: { id: p.id } },
+        body: { role_ids: [role.id], apply_to_existing: true },
+      });
+    const page = await t.client.GET('/api/users/{user_id}/access-profiles', {
+      params: { path: { user_id: user }, query: { limit: 2, offset: 1 } },
+    });
     expect(page.response.status).toBe(200);
     expect(page.data).toMatchObject({ count: 2, total_count: 3, limit: 2, offset: 1 });
     expect(page.data!.access_profiles).toHaveLength(2);
-    const ghost = await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: 'no-such-user' } } });
+    const ghost = await t.client.GET('/api/users/{user_id}/access-profiles', {
+      params: { path: { user_id: 'no-such-user' } },
+    });
     expectEnvelope(ghost.error, 404, 'user_not_found', ghost.response);
   });
 });
@@ -159,30 +212,44 @@ describe('a copy whose keys are all gone', () => {
     expect((await deleteKey(user!, copy.virtual_key_ids[0]!)).response.status).toBe(200);
     const keyless = await copyOf(t, user!, p.id);
     expect(keyless).toMatchObject({ virtual_key_ids: [], virtual_key_values: {} });
-    const one = await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
+    const one = await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', {
+      params: { path: { user_id: user!, profile_id: p.id } },
+    });
     expect(one.data!.access_profile).toEqual(keyless);
-    const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
+    const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', {
+      params: { path: { user_id: user!, profile_id: p.id } },
+    });
     expect(res.data).toMatchObject({ deleted_vk_count: 0, deleted_vk_names: [] });
   });
 });
 
 describe('a key that silently stays', () => {
-  it.skipIf(process.env.TEST_STORE === 'postgres')('When the store skips the removal of one key of the copy, then detaching answers 409 virtual_key_removal_failed naming it, and nothing is detached', async () => {
-    const p = await createProfile(t);
-    const [user] = await usersHoldingCopies(t, p.id, 1);
-    const stuck = `stuck-${uniqueName('k')}`;
-    await newKey(user!, { name: stuck });
-    // Another component's trigger drops the DELETE without an error: the row stays, zero rows changed.
-    await t.db.run(`CREATE TRIGGER keep_stuck BEFORE DELETE ON virtual_keys WHEN OLD.name = '${stuck}' BEGIN SELECT RAISE(IGNORE); END`);
-    try {
-      const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
-      const env = expectEnvelope(res.error, 409, 'virtual_key_removal_failed', res.response);
-      expect(env.error).toMatchObject({ param: 'profile_id', message: `Virtual key '${stuck}' could not be removed; nothing was detached.` });
-      expect((await copyOf(t, user!, p.id)).virtual_key_ids).toHaveLength(2);
-    } finally {
-      await t.db.run('DROP TRIGGER keep_stuck');
-    }
-  });
+  it.skipIf(process.env.TEST_STORE === 'postgres')(
+    'When the store skips the removal of one key of the copy, then detaching answers 409 virtual_key_removal_failed naming it, and nothing is detached',
+    async () => {
+      const p = await createProfile(t);
+      const [user] = await usersHoldingCopies(t, p.id, 1);
+      const stuck = `stuck-${uniqueName('k')}`;
+      await newKey(user!, { name: stuck });
+      // Another component's trigger drops the DELETE without an error: the row stays, zero rows changed.
+      await t.db.run(
+        `CREATE TRIGGER keep_stuck BEFORE DELETE ON virtual_keys WHEN OLD.name = '${stuck}' BEGIN SELECT RAISE(IGNORE); END`,
+      );
+      try {
+        const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', {
+          params: { path: { user_id: user!, profile_id: p.id } },
+        });
+        const env = expectEnvelope(res.error, 409, 'virtual_key_removal_failed', res.response);
+        expect(env.error).toMatchObject({
+          param: 'profile_id',
+          message: `Virtual key '${stuck}' could not be removed; nothing was detached.`,
+        });
+        expect((await copyOf(t, user!, p.id)).virtual_key_ids).toHaveLength(2);
+      } finally {
+        await t.db.run('DROP TRIGGER keep_stuck');
+      }
+    },
+  );
 });
 
 describe('deleting keys and detaching copies', () => {
@@ -194,11 +261,20 @@ describe('deleting keys and detaching copies', () => {
     expect(res.response.status).toBe(200);
     expect(res.data!.message).toContain("'short-lived'");
     expect((await copyOf(t, user!, p.id)).virtual_key_ids).not.toContain(vk.id);
-    expect(await auditFor(p.id, user!, 'delete_virtual_key')).toEqual([expect.objectContaining({ access_profile_id: p.id, previous_values: { virtual_key_id: vk.id, name: 'short-lived' }, new_values: null })]);
+    expect(await auditFor(p.id, user!, 'delete_virtual_key')).toEqual([
+      expect.objectContaining({
+        access_profile_id: p.id,
+        previous_values: { virtual_key_id: vk.id, name: 'short-lived' },
+        new_values: null,
+      }),
+    ]);
     const ghost = await deleteKey('no-such-user', vk.id);
     expectEnvelope(ghost.error, 404, 'user_not_found', ghost.response);
     const again = await deleteKey(user!, vk.id);
-    expect(expectEnvelope(again.error, 404, 'virtual_key_not_found', again.response).error).toMatchObject({ param: 'vk_id', message: `User '${user}' has no virtual key '${vk.id}'.` });
+    expect(expectEnvelope(again.error, 404, 'virtual_key_not_found', again.response).error).toMatchObject({
+      param: 'vk_id',
+      message: `User '${user}' has no virtual key '${vk.id}'.`,
+    });
   });
 
   it('When a copy is detached, then its keys go with it and the audit entry lists the copy and every key', async () => {
@@ -206,15 +282,27 @@ describe('deleting keys and detaching copies', () => {
     const [user] = await usersHoldingCopies(t, p.id, 1);
     const copy = await copyOf(t, user!, p.id);
     const extra = (await newKey(user!, { name: 'extra' })).data!.virtual_key;
-    const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
+    const res = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', {
+      params: { path: { user_id: user!, profile_id: p.id } },
+    });
     expect(res.response.status, JSON.stringify(res.error)).toBe(200);
     expect(res.data).toMatchObject({ deleted_vk_count: 2 });
     const [entry] = await auditFor(p.id, user!, 'unassign_user');
-    expect(entry).toMatchObject({ previous_values: { user_access_profile_id: copy.id, virtual_key_ids: expect.arrayContaining([copy.virtual_key_ids[0], extra.id]) }, new_values: null });
+    expect(entry).toMatchObject({
+      previous_values: {
+        user_access_profile_id: copy.id,
+        virtual_key_ids: expect.arrayContaining([copy.virtual_key_ids[0], extra.id]),
+      },
+      new_values: null,
+    });
     expect((entry!.previous_values as { virtual_key_ids: string[] }).virtual_key_ids).toHaveLength(2);
-    const gone = await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: user!, profile_id: p.id } } });
+    const gone = await t.client.GET('/api/users/{user_id}/access-profiles/{profile_id}', {
+      params: { path: { user_id: user!, profile_id: p.id } },
+    });
     expectEnvelope(gone.error, 404, 'user_access_profile_not_found', gone.response);
-    const ghost = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', { params: { path: { user_id: 'no-such-user', profile_id: p.id } } });
+    const ghost = await t.client.DELETE('/api/users/{user_id}/access-profiles/{profile_id}', {
+      params: { path: { user_id: 'no-such-user', profile_id: p.id } },
+    });
     expectEnvelope(ghost.error, 404, 'user_not_found', ghost.response);
   });
 });

@@ -13,7 +13,10 @@ const schema = newSchemaName('faults');
 class ToggleProxy {
   private server: Server | null = null;
   private sockets = new Set<Socket>();
-  constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
   up(): Promise<void> {
     this.server = createServer((client) => {
       const upstream = connect(this.target.port, this.target.host);
@@ -44,7 +47,11 @@ beforeAll(async () => {
   const viaProxy = new URL(postgresUrl());
   viaProxy.host = `127.0.0.1:${proxy.port}`;
   viaProxy.searchParams.set('schema', schema);
-  server = await startServerProcess({ DATABASE_URL: viaProxy.toString(), ADMIN_API_KEY: ADMIN, PG_CONNECT_TIMEOUT_MS: '1000' });
+  server = await startServerProcess({
+    DATABASE_URL: viaProxy.toString(),
+    ADMIN_API_KEY: ADMIN,
+    PG_CONNECT_TIMEOUT_MS: '1000',
+  });
 }, 60_000);
 afterAll(async () => {
   await server?.stop();
@@ -61,7 +68,9 @@ describe('PostgreSQL outage', () => {
     let n = 0;
     const load = (async () => {
       while (!stop) {
-        const r = await api.POST('/api/access-profiles', { body: { name: `fault-${n++}`, budgets: [{ max_limit: 5, reset_duration: '1d' }] } });
+        const r = await api.POST('/api/access-profiles', {
+          body: { name: `fault-${n++}`, budgets: [{ max_limit: 5, reset_duration: '1d' }] },
+        });
         statuses.push(r.response.status);
         if (r.error) codes.add(r.error.error.code);
       }
@@ -70,7 +79,9 @@ describe('PostgreSQL outage', () => {
     await proxy.down();
     await new Promise((r) => setTimeout(r, 1500));
     const health = await fetch(`${server.url}/health`).catch((e: unknown) => {
-      throw new Error(`the server stopped answering (exit ${server.child.exitCode}); its output:\n${server.output()}`, { cause: e });
+      throw new Error(`the server stopped answering (exit ${server.child.exitCode}); its output:\n${server.output()}`, {
+        cause: e,
+      });
     });
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: 'unavailable', store: { kind: 'postgres', reachable: false } });
@@ -91,15 +102,22 @@ describe('PostgreSQL outage', () => {
   });
 
   it('When the outage is over, then every profile has exactly its version snapshots and audit entries (no half-written change)', async () => {
-    const check = await withPostgres((c) => c.query(`
+    const check = await withPostgres((c) =>
+      c.query(`
       SELECT p.id, p.version,
         (SELECT COUNT(*) FROM ${schema}.profile_versions v WHERE v.access_profile_id = p.id) AS versions,
         (SELECT COUNT(*) FROM ${schema}.audit_logs a WHERE a.access_profile_id = p.id) AS audits
-      FROM ${schema}.access_profiles p`));
+      FROM ${schema}.access_profiles p`),
+    );
     expect(check.rows.length).toBeGreaterThan(0);
-    for (const row of check.rows) expect([Number(row.versions), Number(row.audits)]).toEqual([Number(row.version), Number(row.version)]);
+    for (const row of check.rows)
+      expect([Number(row.versions), Number(row.audits)]).toEqual([Number(row.version), Number(row.version)]);
     // The template count is the sum of its shards.
-    const counter = await withPostgres((c) => c.query(`SELECT SUM(value) AS value FROM ${schema}.counters WHERE name = 'access_profiles' OR name LIKE 'access\\_profiles:%'`));
+    const counter = await withPostgres((c) =>
+      c.query(
+        `SELECT SUM(value) AS value FROM ${schema}.counters WHERE name = 'access_profiles' OR name LIKE 'access\\_profiles:%'`,
+      ),
+    );
     expect(Number(counter.rows[0].value)).toBe(check.rows.length);
   });
 });

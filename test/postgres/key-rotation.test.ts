@@ -33,14 +33,21 @@ describe('two instances rotating at once', () => {
       templates.push(p);
     }
     const due = new Date(Math.max(...templates.map((p) => new Date(p.next_rotation_at!).getTime())) + 1000);
-    const runs = await Promise.all([rotateDueKeys(t.db, due, 2), rotateDueKeys(other, due, 2), rotateDueKeys(t.db, due, 2), rotateDueKeys(other, due, 2)]);
+    const runs = await Promise.all([
+      rotateDueKeys(t.db, due, 2),
+      rotateDueKeys(other, due, 2),
+      rotateDueKeys(t.db, due, 2),
+      rotateDueKeys(other, due, 2),
+    ]);
     expect(runs.reduce((n, r) => n + r.profiles, 0)).toBe(6);
     expect(runs.reduce((n, r) => n + r.keys, 0)).toBe(18);
     const perKey = await t.db.all<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM audit_logs WHERE action = 'rotate_virtual_key' GROUP BY new_values");
+      "SELECT COUNT(*) AS n FROM audit_logs WHERE action = 'rotate_virtual_key' GROUP BY new_values",
+    );
     expect(perKey.map((r) => Number(r.n))).toEqual(Array(18).fill(1));
     const summaries = await t.db.all<{ access_profile_id: number; n: number }>(
-      "SELECT access_profile_id, COUNT(*) AS n FROM audit_logs WHERE action = 'rotate_virtual_keys' GROUP BY access_profile_id");
+      "SELECT access_profile_id, COUNT(*) AS n FROM audit_logs WHERE action = 'rotate_virtual_keys' GROUP BY access_profile_id",
+    );
     expect(summaries.map((r) => Number(r.n))).toEqual(Array(6).fill(1));
   });
 });

@@ -16,20 +16,33 @@ describe('PostgreSQL store upgraded from schema version 2', () => {
     await withPostgres(async (c) => {
       await c.query(`CREATE SCHEMA ${schema}`);
       await c.query(`SET search_path = ${schema}`);
-      await c.query('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      await c.query(
+        'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
       for (const m of postgresMigrations.filter((x) => x.version <= 2)) {
         for (const statement of m.statements) await c.query(statement);
-        await c.query('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+        await c.query('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
       }
       await c.query("INSERT INTO counters (name, value) VALUES ('provider_config_ids', 41)");
     });
 
     const db = await openDatabase({ databaseUrl: schemaUrl(schema), pg: pgOptions });
     try {
-      const created = await createProfile(db, {
-        name: 'after the upgrade',
-        provider_configs: [{ provider_name: 'openai', allowed_models: ['gpt-4o'] }, { provider_name: 'anthropic', all_models_allowed: true }],
-      } as never, { actor: 'test', requestId: 'migration-test' });
+      const created = await createProfile(
+        db,
+        {
+          name: 'after the upgrade',
+          provider_configs: [
+            { provider_name: 'openai', allowed_models: ['gpt-4o'] },
+            { provider_name: 'anthropic', all_models_allowed: true },
+          ],
+        } as never,
+        { actor: 'test', requestId: 'migration-test' },
+      );
       const ids = created.provider_configs.map((p) => p.id).sort((a, b) => a - b);
       expect(ids).toEqual([42, 43]);
       const versions = await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');

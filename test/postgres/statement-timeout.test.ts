@@ -18,20 +18,25 @@ afterAll(async () => {
 
 describe('PostgreSQL statement timeout', () => {
   it('When a change waits past PG_STATEMENT_TIMEOUT_MS on a locked row, then it answers 503 with Retry-After and the profile is unchanged', async () => {
-    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('locked') } })).data!.access_profile;
+    const p = (await t.client.POST('/api/access-profiles', { body: { name: uniqueName('locked') } })).data!
+      .access_profile;
     const holder = new pg.Client({ connectionString: postgresUrl() });
     await holder.connect();
     try {
       await holder.query('BEGIN');
       await holder.query(`SELECT id FROM ${schema}.access_profiles WHERE id = $1 FOR UPDATE`, [p.id]);
-      const res = await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: { description: 'blocked' } });
+      const res = await t.client.PUT('/api/access-profiles/{id}', {
+        params: { path: { id: p.id } },
+        body: { description: 'blocked' },
+      });
       expectEnvelope(res.error, 503, 'store_unavailable', res.response);
       expect(Number(res.response.headers.get('retry-after'))).toBeGreaterThan(0);
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       await holder.end();
     }
-    const after = (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile;
+    const after = (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!
+      .access_profile;
     expect([after.version, after.description]).toEqual([1, null]);
   });
 });

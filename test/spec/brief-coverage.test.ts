@@ -16,9 +16,14 @@ const BRIEF: Record<string, string> = {
   'POST /api/access-profiles/{id}/versions/{version}/restore': 'beyond the vendor: restore',
   'GET /api/access-profiles/{id}/audit-logs': 'audit of one profile',
   'GET /api/access-profiles/audit-logs': 'audit of all profiles',
-  'GET /api/roles': 'directory', 'POST /api/roles': 'directory', 'DELETE /api/roles/{role_id}': 'directory',
-  'GET /api/users': 'directory', 'POST /api/users': 'directory', 'GET /api/users/{user_id}': 'directory',
-  'PUT /api/users/{user_id}': 'directory', 'DELETE /api/users/{user_id}': 'directory',
+  'GET /api/roles': 'directory',
+  'POST /api/roles': 'directory',
+  'DELETE /api/roles/{role_id}': 'directory',
+  'GET /api/users': 'directory',
+  'POST /api/users': 'directory',
+  'GET /api/users/{user_id}': 'directory',
+  'PUT /api/users/{user_id}': 'directory',
+  'DELETE /api/users/{user_id}': 'directory',
   'POST /api/access-profiles/{id}/roles': 'attach roles',
   'DELETE /api/access-profiles/{id}/roles/{role_id}': 'detach role',
   'GET /api/users/{user_id}/access-profiles': "a user's copies",
@@ -28,17 +33,25 @@ const BRIEF: Record<string, string> = {
   'PUT /api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override': 'budget override',
   'DELETE /api/users/{user_id}/access-profiles/{profile_id}/budgets/{budget_id}/override': 'remove override',
   'POST /api/users/{user_id}/virtual-keys': 'issue a virtual key',
-  'POST /api/users/{user_id}/access-profiles/{profile_id}/virtual-keys': "the vendor's deprecated path for issuing a key (issue 14)",
+  'POST /api/users/{user_id}/access-profiles/{profile_id}/virtual-keys':
+    "the vendor's deprecated path for issuing a key (issue 14)",
   'DELETE /api/users/{user_id}/virtual-keys/{vk_id}': 'delete a virtual key',
-  'GET /api/api-keys': 'management keys', 'POST /api/api-keys': 'management keys',
-  'GET /api/api-keys/{id}': 'management keys', 'PUT /api/api-keys/{id}': 'management keys', 'DELETE /api/api-keys/{id}': 'management keys',
+  'GET /api/api-keys': 'management keys',
+  'POST /api/api-keys': 'management keys',
+  'GET /api/api-keys/{id}': 'management keys',
+  'PUT /api/api-keys/{id}': 'management keys',
+  'DELETE /api/api-keys/{id}': 'management keys',
   'GET /health': 'liveness and store',
   'GET /livez': 'operations: liveness probe (issue 10)',
   'GET /readyz': 'operations: readiness probe (issue 10)',
 };
 
-const doc = JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
-const inSpec = Object.entries(doc.paths).flatMap(([p, item]) => ['get', 'post', 'put', 'delete', 'patch'].filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${p}`));
+const doc = JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as {
+  paths: Record<string, Record<string, unknown>>;
+};
+const inSpec = Object.entries(doc.paths).flatMap(([p, item]) =>
+  ['get', 'post', 'put', 'delete', 'patch'].filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${p}`),
+);
 
 describe('coverage of the brief', () => {
   it('When the spec is compared with the brief, then every brief operation is in the spec', () => {

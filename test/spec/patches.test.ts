@@ -8,10 +8,14 @@ import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);
 const { applyOpenApiMetadata } = require('express-openapi-validator/dist/middlewares/openapi.metadata.js') as {
-  applyOpenApiMetadata: (context: unknown, responseApiDoc: unknown) => (req: FakeRequest, res: unknown, next: (e?: unknown) => void) => void;
+  applyOpenApiMetadata: (
+    context: unknown,
+    responseApiDoc: unknown,
+  ) => (req: FakeRequest, res: unknown, next: (e?: unknown) => void) => void;
 };
 
-const eov = (file: string) => readFileSync(new URL(`../../node_modules/express-openapi-validator/dist/${file}`, import.meta.url), 'utf8');
+const eov = (file: string) =>
+  readFileSync(new URL(`../../node_modules/express-openapi-validator/dist/${file}`, import.meta.url), 'utf8');
 
 // Routes in the order the validator keeps them. The literal `/things/latest` comes after the
 // parameterized `/things/:id`, so a lookup that tried literals first would answer differently.
@@ -25,9 +29,30 @@ const ROUTES: Array<[expressRoute: string, openApiRoute: string]> = [
 ];
 
 const PATHS = [
-  '/things', '/things/', '/THINGS', '/things/latest', '/things/latest/', '/things/LATEST', '/things/42', '/things/42/',
-  '/things/a%20b', '/things/%E0%A4%A', '/things/%2F', '/mixed/case', '/Mixed/Case', '/MIXED/CASE/', '/things/1/parts/2',
-  '/things/1/parts/', '/about', '/about//', '/About', '/\u212About', '/things/\u212A', '/nothing', '/', '',
+  '/things',
+  '/things/',
+  '/THINGS',
+  '/things/latest',
+  '/things/latest/',
+  '/things/LATEST',
+  '/things/42',
+  '/things/42/',
+  '/things/a%20b',
+  '/things/%E0%A4%A',
+  '/things/%2F',
+  '/mixed/case',
+  '/Mixed/Case',
+  '/MIXED/CASE/',
+  '/things/1/parts/2',
+  '/things/1/parts/',
+  '/about',
+  '/about//',
+  '/About',
+  '/\u212About',
+  '/things/\u212A',
+  '/nothing',
+  '/',
+  '',
 ];
 
 interface FakeRequest {
@@ -47,7 +72,12 @@ function context() {
   for (const [expressRoute, openApiRoute] of ROUTES) {
     const get = { operationId: openApiRoute };
     paths[openApiRoute] = { get };
-    expressRouteMap[expressRoute] = { basePath: '', _expressRoute: expressRoute, _openApiRoute: openApiRoute, GET: get };
+    expressRouteMap[expressRoute] = {
+      basePath: '',
+      _expressRoute: expressRoute,
+      _openApiRoute: openApiRoute,
+      GET: get,
+    };
   }
   return {
     apiDoc: { paths },
@@ -56,14 +86,21 @@ function context() {
     ignoreUndocumented: false,
     useRequestUrl: false,
     serial: 0,
-    routePair: (route: string) => ({ expressRoute: route, openApiRoute: (expressRouteMap[route] as { _openApiRoute: string })._openApiRoute }),
+    routePair: (route: string) => ({
+      expressRoute: route,
+      openApiRoute: (expressRouteMap[route] as { _openApiRoute: string })._openApiRoute,
+    }),
     shouldIgnoreRoute: () => false,
     isManagedRoute: () => true,
   };
 }
 
 /** Upstream's lookup (5.6.2): every route's matcher, in order, the first match wins. */
-function linearLookup(path: string, strict: boolean, sensitive: boolean): { openApiRoute: string; pathParams: Record<string, string> } | 'malformed' | null {
+function linearLookup(
+  path: string,
+  strict: boolean,
+  sensitive: boolean,
+): { openApiRoute: string; pathParams: Record<string, string> } | 'malformed' | null {
   for (const [expressRoute, openApiRoute] of ROUTES) {
     const { regexp, keys } = pathToRegexp(expressRoute, { sensitive, strict } as never);
     const m = regexp.exec(path);
@@ -78,9 +115,18 @@ function linearLookup(path: string, strict: boolean, sensitive: boolean): { open
   return null;
 }
 
-function patchedLookup(path: string, strict: boolean, sensitive: boolean, middleware = applyOpenApiMetadata(context(), null)) {
+function patchedLookup(
+  path: string,
+  strict: boolean,
+  sensitive: boolean,
+  middleware = applyOpenApiMetadata(context(), null),
+) {
   const req: FakeRequest = {
-    path, baseUrl: '', url: path, originalUrl: `${path}?q=1`, method: 'GET',
+    path,
+    baseUrl: '',
+    url: path,
+    originalUrl: `${path}?q=1`,
+    method: 'GET',
     app: { enabled: (s) => (s === 'strict routing' ? strict : s === 'case sensitive routing' ? sensitive : false) },
   };
   try {
@@ -101,7 +147,11 @@ function patchedLookup(path: string, strict: boolean, sensitive: boolean, middle
 
 describe('dependency patches', () => {
   it('When the project is installed, then every patch of express-openapi-validator is applied', () => {
-    expect(readdirSync(new URL('../../patches/', import.meta.url)).filter((f) => f.endsWith('.patch')).sort()).toEqual([
+    expect(
+      readdirSync(new URL('../../patches/', import.meta.url))
+        .filter((f) => f.endsWith('.patch'))
+        .sort(),
+    ).toEqual([
       'express-openapi-validator+5.6.2+001+keyed-route-lookup.patch',
       'express-openapi-validator+5.6.2+002+context-once-loaded.patch',
       'express-openapi-validator+5.6.2+003+one-mutator-per-operation.patch',
@@ -121,14 +171,20 @@ describe('dependency patches', () => {
       it(`When routing is ${strict ? 'strict' : 'not strict'} and ${sensitive ? 'case sensitive' : 'case insensitive'}, then the keyed lookup finds what the linear scan finds, for every path`, () => {
         const middleware = applyOpenApiMetadata(context(), null);
         for (const path of PATHS) {
-          expect({ path, found: patchedLookup(path, strict, sensitive, middleware) }).toEqual({ path, found: linearLookup(path, strict, sensitive) });
+          expect({ path, found: patchedLookup(path, strict, sensitive, middleware) }).toEqual({
+            path,
+            found: linearLookup(path, strict, sensitive),
+          });
         }
       });
     }
   }
 
   it('When a parameterized route comes before a literal one that also matches, then the earlier route wins, as before', () => {
-    expect(patchedLookup('/things/latest', true, true)).toEqual({ openApiRoute: '/things/{id}', pathParams: { id: 'latest' } });
+    expect(patchedLookup('/things/latest', true, true)).toEqual({
+      openApiRoute: '/things/{id}',
+      pathParams: { id: 'latest' },
+    });
     expect(patchedLookup('/about', true, true)).toEqual({ openApiRoute: '/about', pathParams: {} });
   });
 });
@@ -145,10 +201,17 @@ describe('the patched validator on our spec (components compiled once, shared by
     app.use(specValidator(loadSpec(), { validateRequests: true, validateResponses: true }, pino({ level: 'silent' })));
     const answers = new Map<string, unknown>();
     app.get('/api/roles', (req, res) => void res.json(answers.get(req.path)));
-    app.get('/api/access-profiles/:id', (req, res) => void res.json(answers.get('/api/access-profiles/{id}')));
-    app.use((err: { status?: number; code?: string }, _req: unknown, res: { status: (s: number) => { json: (b: unknown) => void } }, _next: unknown) => {
-      res.status(err.status ?? 500).json({ code: err.code ?? null });
-    });
+    app.get('/api/access-profiles/:id', (_req, res) => void res.json(answers.get('/api/access-profiles/{id}')));
+    app.use(
+      (
+        err: { status?: number; code?: string },
+        _req: unknown,
+        res: { status: (s: number) => { json: (b: unknown) => void } },
+        _next: unknown,
+      ) => {
+        res.status(err.status ?? 500).json({ code: err.code ?? null });
+      },
+    );
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -161,7 +224,12 @@ describe('the patched validator on our spec (components compiled once, shared by
       answers.set('/api/access-profiles/{id}', { access_profile: { id: 1 } });
       const profileInvalid = await get('/api/access-profiles/1');
       const requestInvalid = await get('/api/access-profiles/abc');
-      expect({ rolesValid, rolesInvalid, profileInvalid, requestInvalid }).toEqual({ rolesValid: 200, rolesInvalid: 500, profileInvalid: 500, requestInvalid: 400 });
+      expect({ rolesValid, rolesInvalid, profileInvalid, requestInvalid }).toEqual({
+        rolesValid: 200,
+        rolesInvalid: 500,
+        profileInvalid: 500,
+        requestInvalid: 400,
+      });
     } finally {
       server.close();
     }

@@ -10,9 +10,22 @@ type Json = Record<string, any>;
 const doc = JSON.parse(readFileSync(new URL('../../generated/openapi.json', import.meta.url), 'utf8')) as Json;
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;
 const operations = Object.entries(doc.paths as Json).flatMap(([path, item]) =>
-  METHODS.filter((m) => item[m]).map((m) => ({ path, method: m, op: item[m] as Json, shared: (item.parameters ?? []) as Json[] })),
+  METHODS.filter((m) => item[m]).map((m) => ({
+    path,
+    method: m,
+    op: item[m] as Json,
+    shared: (item.parameters ?? []) as Json[],
+  })),
 );
-const deref = (o: Json): Json => (o?.$ref ? deref(o.$ref.split('/').slice(1).reduce((a: Json, k: string) => a[k], doc)) : o);
+const deref = (o: Json): Json =>
+  o?.$ref
+    ? deref(
+        o.$ref
+          .split('/')
+          .slice(1)
+          .reduce((a: Json, k: string) => a[k], doc),
+      )
+    : o;
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 // ajv-formats is CommonJS with a default export: NodeNext sees the module object.
@@ -22,28 +35,44 @@ ajv.addSchema({ ...doc, $id: 'doc' });
 const validatorFor = (schema: Json) => (schema.$ref ? ajv.getSchema(`doc${schema.$ref}`)! : ajv.compile(schema));
 
 describe('spec invariants', () => {
-  it.each(operations.map((o) => [o.op.operationId, o] as const))('When the error answers of %s are read, then each 404 and 409 example is named after its code, and the first is the operation\'s own', (_, { op }) => {
-    for (const status of ['404', '409']) {
-      const response = op.responses[status] ? deref(op.responses[status]) : undefined;
-      if (!response) continue;
-      const examples = Object.entries(deref(response.content['application/json']).examples as Json).map(([name, e]) => [name, deref(e as Json).value] as const);
-      expect(examples.length, `${op.operationId} ${status}`).toBeGreaterThan(0);
-      for (const [name, value] of examples) expect([name, value.status_code], `${op.operationId} ${status}`).toEqual([value.error.code, Number(status)]);
-    }
-  });
+  it.each(operations.map((o) => [o.op.operationId, o] as const))(
+    "When the error answers of %s are read, then each 404 and 409 example is named after its code, and the first is the operation's own",
+    (_, { op }) => {
+      for (const status of ['404', '409']) {
+        const response = op.responses[status] ? deref(op.responses[status]) : undefined;
+        if (!response) continue;
+        const examples = Object.entries(deref(response.content['application/json']).examples as Json).map(
+          ([name, e]) => [name, deref(e as Json).value] as const,
+        );
+        expect(examples.length, `${op.operationId} ${status}`).toBeGreaterThan(0);
+        for (const [name, value] of examples)
+          expect([name, value.status_code], `${op.operationId} ${status}`).toEqual([value.error.code, Number(status)]);
+      }
+    },
+  );
 
-  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('When %s is read, then every status the server can send it is documented', (_name, { op }) => {
-    const codes = Object.keys(op.responses);
-    const secured = !(Array.isArray(op.security) && op.security.length === 0);
-    const expected = ['405', '408', '431', '500', ...(secured ? ['401', '403', '429'] : []), ...(op.requestBody ? ['400', '413', '415'] : [])];
-    expect(codes).toEqual(expect.arrayContaining(expected));
-    for (const [code, r] of Object.entries(op.responses as Json)) {
-      const headers = deref(r).headers ?? {};
-      expect(deref(headers['X-Request-Id'] ?? {}).required, `${code} X-Request-Id`).toBe(true);
-      if (code === '401') expect(deref(headers['WWW-Authenticate'] ?? {}).required, 'WWW-Authenticate').toBe(true);
-      if (code === '429') expect(deref(headers['Retry-After'] ?? {}).required, 'Retry-After').toBe(true);
-    }
-  });
+  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))(
+    'When %s is read, then every status the server can send it is documented',
+    (_name, { op }) => {
+      const codes = Object.keys(op.responses);
+      const secured = !(Array.isArray(op.security) && op.security.length === 0);
+      const expected = [
+        '405',
+        '408',
+        '431',
+        '500',
+        ...(secured ? ['401', '403', '429'] : []),
+        ...(op.requestBody ? ['400', '413', '415'] : []),
+      ];
+      expect(codes).toEqual(expect.arrayContaining(expected));
+      for (const [code, r] of Object.entries(op.responses as Json)) {
+        const headers = deref(r).headers ?? {};
+        expect(deref(headers['X-Request-Id'] ?? {}).required, `${code} X-Request-Id`).toBe(true);
+        if (code === '401') expect(deref(headers['WWW-Authenticate'] ?? {}).required, 'WWW-Authenticate').toBe(true);
+        if (code === '429') expect(deref(headers['Retry-After'] ?? {}).required, 'Retry-After').toBe(true);
+      }
+    },
+  );
 
   it('When an integer is a request id, offset or version, then its maximum is 2^53-1 (what every store holds exactly)', () => {
     for (const name of ['ProfileId', 'RoleId', 'TemplateProfileId', 'Version', 'Offset']) {
@@ -58,27 +87,38 @@ describe('spec invariants', () => {
     expect(operations.length).toBeGreaterThanOrEqual(36);
   });
 
-  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))('When reading %s, then it is documented, secured and exemplified', (_name, { op, path }) => {
-    expect(op.summary, 'summary').toBeTruthy();
-    expect(op.description, 'description').toBeTruthy();
-    expect(op.tags?.length, 'tag').toBeGreaterThan(0);
-    const codes = Object.keys(op.responses);
-    expect(codes.some((c) => c.startsWith('4')), '4xx').toBe(true);
-    expect(codes.some((c) => c.startsWith('5')), '5xx').toBe(true);
-    if (['/health', '/livez', '/readyz'].includes(path)) {
-      expect(op.security).toEqual([]);
-    } else {
-      expect(op.security ?? doc.security).toEqual([{ bearerAuth: [] }]);
-      expect(op['x-required-permission']).toMatch(/^(AccessProfiles|APIKeys|Roles|Users):(View|Create|Update|Delete)$/);
-      expect(op.description).toContain(op['x-required-permission']);
-    }
-    for (const [code, r] of Object.entries(op.responses as Json)) {
-      const content = deref(r as Json).content?.['application/json'];
-      if (content) expect(Object.keys(content.examples ?? {}).length, `examples of ${code}`).toBeGreaterThan(0);
-    }
-    const body = op.requestBody?.content?.['application/json'];
-    if (body) expect(Object.keys(body.examples ?? {}).length, 'request examples').toBeGreaterThan(0);
-  });
+  it.each(operations.map((o) => [`${o.method.toUpperCase()} ${o.path}`, o] as const))(
+    'When reading %s, then it is documented, secured and exemplified',
+    (_name, { op, path }) => {
+      expect(op.summary, 'summary').toBeTruthy();
+      expect(op.description, 'description').toBeTruthy();
+      expect(op.tags?.length, 'tag').toBeGreaterThan(0);
+      const codes = Object.keys(op.responses);
+      expect(
+        codes.some((c) => c.startsWith('4')),
+        '4xx',
+      ).toBe(true);
+      expect(
+        codes.some((c) => c.startsWith('5')),
+        '5xx',
+      ).toBe(true);
+      if (['/health', '/livez', '/readyz'].includes(path)) {
+        expect(op.security).toEqual([]);
+      } else {
+        expect(op.security ?? doc.security).toEqual([{ bearerAuth: [] }]);
+        expect(op['x-required-permission']).toMatch(
+          /^(AccessProfiles|APIKeys|Roles|Users):(View|Create|Update|Delete)$/,
+        );
+        expect(op.description).toContain(op['x-required-permission']);
+      }
+      for (const [code, r] of Object.entries(op.responses as Json)) {
+        const content = deref(r as Json).content?.['application/json'];
+        if (content) expect(Object.keys(content.examples ?? {}).length, `examples of ${code}`).toBeGreaterThan(0);
+      }
+      const body = op.requestBody?.content?.['application/json'];
+      if (body) expect(Object.keys(body.examples ?? {}).length, 'request examples').toBeGreaterThan(0);
+    },
+  );
 
   it('When every example is checked against its schema (JSON Schema 2020-12), then all are valid', () => {
     const failures: string[] = [];
@@ -90,11 +130,14 @@ describe('spec invariants', () => {
       const name = `${method.toUpperCase()} ${path}`;
       for (const [code, r] of Object.entries(op.responses as Json)) {
         const content = deref(r as Json).content?.['application/json'];
-        for (const [ex, e] of Object.entries((content?.examples ?? {}) as Json)) check(`${name} ${code} ${ex}`, content.schema, deref(e as Json).value);
+        for (const [ex, e] of Object.entries((content?.examples ?? {}) as Json))
+          check(`${name} ${code} ${ex}`, content.schema, deref(e as Json).value);
       }
       const body = op.requestBody?.content?.['application/json'];
-      for (const [ex, e] of Object.entries((body?.examples ?? {}) as Json)) check(`${name} request ${ex}`, body.schema, deref(e as Json).value);
-      for (const p of [...shared, ...(op.parameters ?? [])].map(deref)) if (p.example !== undefined) check(`${name} parameter ${p.name}`, p.schema, p.example);
+      for (const [ex, e] of Object.entries((body?.examples ?? {}) as Json))
+        check(`${name} request ${ex}`, body.schema, deref(e as Json).value);
+      for (const p of [...shared, ...(op.parameters ?? [])].map(deref))
+        if (p.example !== undefined) check(`${name} parameter ${p.name}`, p.schema, p.example);
     }
     expect(failures).toEqual([]);
   });

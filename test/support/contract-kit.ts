@@ -6,11 +6,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface KitRun { code: number | null; stdout: string; stderr: string }
+export interface KitRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 export function runContractKit(args: string[], env: Record<string, string> = {}): Promise<KitRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['contract-kit/bin.mjs', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['contract-kit/bin.mjs', ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -31,24 +39,34 @@ export function summaryOf(run: KitRun): { passed: number; failed: number; skippe
  * A deliberately broken target: an HTTP proxy to `upstream` that passes everything through but lets
  * `alter` rewrite JSON response bodies (method and path given), to prove the kit catches a violation.
  */
-export async function startAlteringProxy(upstream: string, alter: (method: string, path: string, body: any) => any): Promise<{ url: string; close(): Promise<void> }> {
+export async function startAlteringProxy(
+  upstream: string,
+  alter: (method: string, path: string, body: any) => any,
+): Promise<{ url: string; close(): Promise<void> }> {
   const target = new URL(upstream);
   const server: Server = createServer((req, res) => {
-    const up = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
-      const chunks: Buffer[] = [];
-      upRes.on('data', (c: Buffer) => chunks.push(c));
-      upRes.on('end', () => {
-        let body = Buffer.concat(chunks);
-        const headers = { ...upRes.headers };
-        if (String(headers['content-type']).includes('json') && body.length) {
-          body = Buffer.from(JSON.stringify(alter(req.method!, new URL(req.url!, 'http://x').pathname, JSON.parse(body.toString('utf8')))));
-          headers['content-length'] = String(body.length);
-          delete headers['transfer-encoding'];
-        }
-        res.writeHead(upRes.statusCode!, headers);
-        res.end(body);
-      });
-    });
+    const up = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (upRes) => {
+        const chunks: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => chunks.push(c));
+        upRes.on('end', () => {
+          let body = Buffer.concat(chunks);
+          const headers = { ...upRes.headers };
+          if (String(headers['content-type']).includes('json') && body.length) {
+            body = Buffer.from(
+              JSON.stringify(
+                alter(req.method!, new URL(req.url!, 'http://x').pathname, JSON.parse(body.toString('utf8'))),
+              ),
+            );
+            headers['content-length'] = String(body.length);
+            delete headers['transfer-encoding'];
+          }
+          res.writeHead(upRes.statusCode!, headers);
+          res.end(body);
+        });
+      },
+    );
     up.on('error', (e) => {
       res.writeHead(502);
       res.end(String(e));

@@ -3,14 +3,24 @@ import { expect } from 'vitest';
 import type { ErrorEnvelope } from '../../client/index.js';
 
 const ERROR_TYPES = [
-  'invalid_request_error', 'authentication_error', 'permission_error', 'not_found_error', 'conflict_error',
-  'precondition_failed_error', 'rate_limit_error', 'api_error', 'service_unavailable_error',
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'conflict_error',
+  'precondition_failed_error',
+  'rate_limit_error',
+  'api_error',
+  'service_unavailable_error',
 ];
 
 /** Asserts `body` is the API's error envelope (spec: ErrorEnvelope) for `status` (and `code`, when given); returns it typed. */
 export function expectEnvelope(body: unknown, status: number, code?: string, response?: Response): ErrorEnvelope {
   const env = body as ErrorEnvelope;
-  expect(env, `expected an error envelope, got ${JSON.stringify(body)}`).toMatchObject({ is_bifrost_error: true, status_code: status });
+  expect(env, `expected an error envelope, got ${JSON.stringify(body)}`).toMatchObject({
+    is_bifrost_error: true,
+    status_code: status,
+  });
   expect(typeof env.event_id).toBe('string');
   expect(env.event_id.length).toBeGreaterThan(0);
   expect(ERROR_TYPES).toContain(env.error.type);

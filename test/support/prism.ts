@@ -5,7 +5,11 @@ import { freePort } from './processes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface PrismProcess { baseUrl: string; startupMs: number; stop(): Promise<void> }
+export interface PrismProcess {
+  baseUrl: string;
+  startupMs: number;
+  stop(): Promise<void>;
+}
 
 /** `prism mock` (or `prism proxy <upstream>`) with --errors, so any contract violation is loud. */
 export async function startPrism(upstream?: string): Promise<PrismProcess> {
@@ -24,7 +28,9 @@ export async function startPrism(upstream?: string): Promise<PrismProcess> {
     try {
       await fetch(`${baseUrl}/health`);
       break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (performance.now() - started > 30_000) throw new Error(`prism did not start in 30 s:\n${output}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -33,10 +39,11 @@ export async function startPrism(upstream?: string): Promise<PrismProcess> {
   return {
     baseUrl,
     startupMs,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

@@ -37,7 +37,13 @@ function buildOnce(): void {
   }
 }
 
-export interface ProcessExit { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 /** Runs the built server until it exits by itself (a start-up that must fail), at most `timeoutMs`. */
 export async function runServerToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<ProcessExit> {
@@ -53,7 +59,9 @@ export async function runServerToExit(env: Record<string, string>, timeoutMs = 2
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (c, s) => resolve([c, s])));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once('exit', (c, s) => resolve([c, s])),
+  );
   clearTimeout(timer);
   return { code, signal, stdout, stderr, ms: performance.now() - started };
 }
@@ -76,7 +84,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
     try {
       if ((await fetch(`${url}/health`)).ok) break;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() - started > 30_000) throw new Error(`server did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -87,10 +97,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     readyMs,
     output: () => out,
     peakRssMb: () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve(child.exitCode);
-      child.once('exit', (code) => resolve(code));
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
   };
 }

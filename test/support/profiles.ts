@@ -29,8 +29,16 @@ export async function editStoredProfile(t: TestServer, id: number, edit: (conten
 }
 
 /** Simulates gateway usage on a user's copy: edits its stored content JSON. */
-export async function editStoredCopy(t: TestServer, userId: string, profileId: number, edit: (content: UserCopy) => void): Promise<void> {
-  const row = await t.db.get<{ id: number; content: string }>('SELECT id, content FROM user_access_profiles WHERE user_id = ? AND parent_profile_id = ?', [userId, profileId]);
+export async function editStoredCopy(
+  t: TestServer,
+  userId: string,
+  profileId: number,
+  edit: (content: UserCopy) => void,
+): Promise<void> {
+  const row = await t.db.get<{ id: number; content: string }>(
+    'SELECT id, content FROM user_access_profiles WHERE user_id = ? AND parent_profile_id = ?',
+    [userId, profileId],
+  );
   const content = JSON.parse(row!.content) as UserCopy;
   edit(content);
   await t.db.run('UPDATE user_access_profiles SET content = ? WHERE id = ?', [JSON.stringify(content), row!.id]);
@@ -40,8 +48,12 @@ export async function editStoredCopy(t: TestServer, userId: string, profileId: n
 export async function usersHoldingCopies(t: TestServer, profileId: number, count = 1): Promise<string[]> {
   const role = (await t.client.POST('/api/roles', { body: { name: uniqueName('role') } })).data!.role;
   const users = Array.from({ length: count }, (_, i) => uniqueName(`user${i}`));
-  for (const id of users) expect((await t.client.POST('/api/users', { body: { id, role_ids: [role.id] } })).response.status).toBe(201);
-  const attached = await t.client.POST('/api/access-profiles/{id}/roles', { params: { path: { id: profileId } }, body: { role_ids: [role.id], apply_to_existing: true } });
+  for (const id of users)
+    expect((await t.client.POST('/api/users', { body: { id, role_ids: [role.id] } })).response.status).toBe(201);
+  const attached = await t.client.POST('/api/access-profiles/{id}/roles', {
+    params: { path: { id: profileId } },
+    body: { role_ids: [role.id], apply_to_existing: true },
+  });
   expect(attached.data?.users_applied, JSON.stringify(attached.error)).toBe(count);
   return users;
 }
@@ -60,6 +72,9 @@ export const propagate = (t: TestServer, id: number, body: S['PropagateRequest']
 /** Asserts `at` lies between `before` and `after` (a window started during the call). */
 export function expectStartedDuring(at: string | null | undefined, before: number, after: number): void {
   const t = Date.parse(at ?? '');
-  expect(t, `${at} not in [${new Date(before).toISOString()}, ${new Date(after).toISOString()}]`).toBeGreaterThanOrEqual(before);
+  expect(
+    t,
+    `${at} not in [${new Date(before).toISOString()}, ${new Date(after).toISOString()}]`,
+  ).toBeGreaterThanOrEqual(before);
   expect(t).toBeLessThanOrEqual(after);
 }

@@ -23,8 +23,12 @@ export async function expectEncodingsAccepted(baseUrl: string, apiKey: string): 
   const api = createAccessProfilesClient({ baseUrl, apiKey });
   for (const search of ['Team 1', 'R&D (EU)', 'Équipe', 'a+b', '100% sure']) {
     const res = await api.GET('/api/access-profiles', { params: { query: { search } } });
-    expect(res.response.status, `typed client search ${JSON.stringify(search)}: ${JSON.stringify(res.error)}`).toBe(200);
+    expect(res.response.status, `typed client search ${JSON.stringify(search)}: ${JSON.stringify(res.error)}`).toBe(
+      200,
+    );
   }
-  const audit = await api.GET('/api/access-profiles/audit-logs', { params: { query: { user_id: 'alice@example.com' } } });
+  const audit = await api.GET('/api/access-profiles/audit-logs', {
+    params: { query: { user_id: 'alice@example.com' } },
+  });
   expect(audit.response.status).toBe(200);
 }

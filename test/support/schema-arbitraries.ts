@@ -30,13 +30,32 @@ export interface Schema {
   default?: unknown;
 }
 
-interface Parameter { name: string; in: string; required?: boolean; schema: Schema; $ref?: string }
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema: Schema;
+  $ref?: string;
+}
 interface Doc {
-  paths: Record<string, Record<string, { operationId?: string; parameters?: Parameter[]; requestBody?: { content: Record<string, { schema: Schema }> } } | Parameter[]>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      | {
+          operationId?: string;
+          parameters?: Parameter[];
+          requestBody?: { content: Record<string, { schema: Schema }> };
+        }
+      | Parameter[]
+    >
+  >;
   components: { schemas: Record<string, Schema>; parameters: Record<string, Parameter> };
 }
 
-export const spec = JSON.parse(readFileSync(fileURLToPath(new URL('../../generated/openapi.json', import.meta.url)), 'utf8')) as Doc;
+export const spec = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../generated/openapi.json', import.meta.url)), 'utf8'),
+) as Doc;
 
 export function deref(s: Schema): Schema {
   let cur = s;
@@ -47,7 +66,8 @@ export function deref(s: Schema): Schema {
 function operation(operationId: string) {
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(item)) {
-      if (!Array.isArray(op) && op.operationId === operationId) return { path, method, op, shared: (item.parameters as Parameter[] | undefined) ?? [] };
+      if (!Array.isArray(op) && op.operationId === operationId)
+        return { path, method, op, shared: (item.parameters as Parameter[] | undefined) ?? [] };
     }
   }
   throw new Error(`no operation ${operationId}`);
@@ -78,7 +98,7 @@ export function allowedTypes(schema: Schema): Set<JsonType> | undefined {
     for (const b of s.oneOf ?? s.anyOf!) {
       const t = allowedTypes(b);
       if (!t) return undefined;
-      t.forEach((x) => out.add(x));
+      for (const x of t) out.add(x);
     }
     return out;
   }
@@ -119,7 +139,9 @@ function stringArb(s: Schema): fc.Arbitrary<string> {
   const min = s.minLength ?? 0;
   const max = Math.min(s.maxLength ?? MAX_STRING, Math.max(min, MAX_STRING));
   if (s.format === 'date-time') {
-    return fc.date({ min: new Date(Date.now() + 86_400_000), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+    return fc
+      .date({ min: new Date(Date.now() + 86_400_000), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString());
   }
   if (s.pattern) {
     const re = new RegExp(s.pattern, 'u');
@@ -138,8 +160,10 @@ export function validArb(schema: Schema): fc.Arbitrary<unknown> {
   const types = Array.isArray(s.type) ? s.type : s.type ? [s.type] : ['string'];
   if (types.length > 1) return fc.oneof(...types.map((t) => validArb({ ...s, type: t })));
   switch (types[0]) {
-    case 'null': return fc.constant(null);
-    case 'boolean': return fc.boolean();
+    case 'null':
+      return fc.constant(null);
+    case 'boolean':
+      return fc.boolean();
     case 'integer': {
       const min = s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + 1 : -1_000_000);
       const max = Math.min(s.maximum ?? 1_000_000, 2 ** 31 - 1);
@@ -148,33 +172,49 @@ export function validArb(schema: Schema): fc.Arbitrary<unknown> {
     case 'number': {
       const min = s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum : -1_000_000);
       const max = s.maximum ?? 1_000_000;
-      return fc.double({ min, max, noNaN: true, noDefaultInfinity: true, minExcluded: s.exclusiveMinimum !== undefined }).map((n) => Math.round(n * 100) / 100 || Math.max(min + 0.01, 0.01));
+      return fc
+        .double({ min, max, noNaN: true, noDefaultInfinity: true, minExcluded: s.exclusiveMinimum !== undefined })
+        .map((n) => Math.round(n * 100) / 100 || Math.max(min + 0.01, 0.01));
     }
-    case 'string': return stringArb(s);
+    case 'string':
+      return stringArb(s);
     case 'array': {
       const item = validArb(s.items ?? {});
-      const constraints = { minLength: s.minItems ?? 0, maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? MAX_ITEMS, MAX_ITEMS)) };
-      return s.uniqueItems ? fc.uniqueArray(item, { ...constraints, selector: (v) => JSON.stringify(v) }) : fc.array(item, constraints);
+      const constraints = {
+        minLength: s.minItems ?? 0,
+        maxLength: Math.max(s.minItems ?? 0, Math.min(s.maxItems ?? MAX_ITEMS, MAX_ITEMS)),
+      };
+      return s.uniqueItems
+        ? fc.uniqueArray(item, { ...constraints, selector: (v) => JSON.stringify(v) })
+        : fc.array(item, constraints);
     }
     case 'object': {
       const props = s.properties ?? {};
       const model: Record<string, fc.Arbitrary<unknown>> = {};
       for (const [k, v] of Object.entries(props)) model[k] = validArb(v);
-      const rec = fc.record(model, { requiredKeys: (s.required ?? []).filter((k) => k in props) }) as fc.Arbitrary<Record<string, unknown>>;
+      const rec = fc.record(model, { requiredKeys: (s.required ?? []).filter((k) => k in props) }) as fc.Arbitrary<
+        Record<string, unknown>
+      >;
       return s.minProperties ? rec.filter((o) => Object.keys(o).length >= s.minProperties!) : rec;
     }
-    default: return fc.constant(null);
+    default:
+      return fc.constant(null);
   }
 }
 
 // ---- mutations ----
-interface Node { path: (string | number)[]; value: unknown; schema: Schema /* as the parent declares it */ }
+interface Node {
+  path: (string | number)[];
+  value: unknown;
+  schema: Schema /* as the parent declares it */;
+}
 
 function nodes(value: unknown, schema: Schema, path: (string | number)[] = [], out: Node[] = []): Node[] {
   out.push({ path, value, schema });
   const s = branchFor(schema, value);
-  if (Array.isArray(value) && s.items) value.forEach((v, i) => nodes(v, s.items!, [...path, i], out));
-  else if (value && typeof value === 'object' && s.properties) {
+  if (Array.isArray(value) && s.items) {
+    for (const [i, v] of value.entries()) nodes(v, s.items, [...path, i], out);
+  } else if (value && typeof value === 'object' && s.properties) {
     for (const [k, v] of Object.entries(value)) if (s.properties[k]) nodes(v, s.properties[k]!, [...path, k], out);
   }
   return out;
@@ -197,8 +237,31 @@ const deep = (depth: number, kind: number): unknown => {
   return v;
 };
 
-export type Mutation = 'wrongType' | 'missingRequired' | 'unknownField' | 'hugeString' | 'shortString' | 'patternViolation' | 'outOfRange' | 'enumViolation' | 'tooManyItems' | 'deepNesting' | 'emptyObject';
-export const MUTATIONS: Mutation[] = ['wrongType', 'missingRequired', 'unknownField', 'hugeString', 'shortString', 'patternViolation', 'outOfRange', 'enumViolation', 'tooManyItems', 'deepNesting', 'emptyObject'];
+export type Mutation =
+  | 'wrongType'
+  | 'missingRequired'
+  | 'unknownField'
+  | 'hugeString'
+  | 'shortString'
+  | 'patternViolation'
+  | 'outOfRange'
+  | 'enumViolation'
+  | 'tooManyItems'
+  | 'deepNesting'
+  | 'emptyObject';
+export const MUTATIONS: Mutation[] = [
+  'wrongType',
+  'missingRequired',
+  'unknownField',
+  'hugeString',
+  'shortString',
+  'patternViolation',
+  'outOfRange',
+  'enumViolation',
+  'tooManyItems',
+  'deepNesting',
+  'emptyObject',
+];
 
 const WRONG_TYPE_SAMPLES: unknown[] = [123, 1.5, true, 'str', [], {}, null, -7, [1, 'a'], { k: 'v' }];
 
@@ -206,32 +269,67 @@ const WRONG_TYPE_SAMPLES: unknown[] = [123, 1.5, true, 'str', [], {}, null, -7, 
  * Applies one mutation, chosen by `pick`, to a node chosen by `at`, that makes the value invalid for the
  * schema; returns null when that mutation does not apply anywhere (the caller picks again).
  */
-export function mutate(valid: unknown, root: Schema, mutation: Mutation, at: number, pick: number): { value: unknown; path: string; mutation: Mutation } | null {
+export function mutate(
+  valid: unknown,
+  root: Schema,
+  mutation: Mutation,
+  at: number,
+  pick: number,
+): { value: unknown; path: string; mutation: Mutation } | null {
   const all = nodes(valid, root);
-  const label = (p: (string | number)[]) => p.map((x) => (typeof x === 'number' ? `[${x}]` : `.${x}`)).join('').replace(/^\./, '') || '<root>';
+  const label = (p: (string | number)[]) =>
+    p
+      .map((x) => (typeof x === 'number' ? `[${x}]` : `.${x}`))
+      .join('')
+      .replace(/^\./, '') || '<root>';
   for (let k = 0; k < all.length; k++) {
     const node = all[(at + k) % all.length]!;
     const declared = deref(node.schema);
     const s = branchFor(node.schema, node.value);
     const types = allowedTypes(node.schema);
-    const apply = (fn: (v: unknown) => unknown) => ({ value: setAt(valid, node.path, fn), path: label(node.path), mutation });
+    const apply = (fn: (v: unknown) => unknown) => ({
+      value: setAt(valid, node.path, fn),
+      path: label(node.path),
+      mutation,
+    });
     switch (mutation) {
       case 'wrongType': {
         if (!types) break;
-        const wrong = WRONG_TYPE_SAMPLES.filter((x) => !accepts(types, x) && !(declared.enum && declared.enum.includes(x)));
+        const wrong = WRONG_TYPE_SAMPLES.filter((x) => !accepts(types, x) && !declared.enum?.includes(x));
         if (wrong.length) return apply(() => wrong[pick % wrong.length]);
         break;
       }
       case 'missingRequired': {
         const obj = node.value as Record<string, unknown>;
         const req = (s.required ?? []).filter((r) => obj && typeof obj === 'object' && !Array.isArray(obj) && r in obj);
-        if (req.length) return apply((v) => { const o = { ...(v as Record<string, unknown>) }; delete o[req[pick % req.length]!]; return o; });
+        if (req.length)
+          return apply((v) => {
+            const o = { ...(v as Record<string, unknown>) };
+            delete o[req[pick % req.length]!];
+            return o;
+          });
         break;
       }
       case 'unknownField': {
-        if (node.value && typeof node.value === 'object' && !Array.isArray(node.value) && s.additionalProperties === false) {
-          const key = ['__fuzz', 'version', 'is_active', 'created_at', 'current_usage', 'scope', 'key', 'prefix', 'Name'][pick % 9]!;
-          if (!(key in (s.properties ?? {}))) return apply((v) => ({ ...(v as object), [key]: WRONG_TYPE_SAMPLES[pick % WRONG_TYPE_SAMPLES.length] }));
+        if (
+          node.value &&
+          typeof node.value === 'object' &&
+          !Array.isArray(node.value) &&
+          s.additionalProperties === false
+        ) {
+          const key = [
+            '__fuzz',
+            'version',
+            'is_active',
+            'created_at',
+            'current_usage',
+            'scope',
+            'key',
+            'prefix',
+            'Name',
+          ][pick % 9]!;
+          if (!(key in (s.properties ?? {})))
+            return apply((v) => ({ ...(v as object), [key]: WRONG_TYPE_SAMPLES[pick % WRONG_TYPE_SAMPLES.length] }));
         }
         break;
       }
@@ -243,16 +341,20 @@ export function mutate(valid: unknown, root: Schema, mutation: Mutation, at: num
         break;
       }
       case 'shortString': {
-        if (typeof node.value === 'string' && (s.minLength ?? 0) > 0 && !s.enum) return apply(() => ''.padEnd((s.minLength ?? 1) - 1, 'x'));
+        if (typeof node.value === 'string' && (s.minLength ?? 0) > 0 && !s.enum)
+          return apply(() => ''.padEnd((s.minLength ?? 1) - 1, 'x'));
         break;
       }
       case 'patternViolation': {
         if (typeof node.value === 'string' && s.pattern && !s.format) {
           const re = new RegExp(s.pattern, 'u');
-          const candidates = [' ', '   ', '-lead', 'a,b', 'sp ace', '.dot', 'ünï', '\t\n'].filter((c) => !re.test(c) && c.length >= (s.minLength ?? 0) && c.length <= (s.maxLength ?? Infinity));
+          const candidates = [' ', '   ', '-lead', 'a,b', 'sp ace', '.dot', 'ünï', '\t\n'].filter(
+            (c) => !re.test(c) && c.length >= (s.minLength ?? 0) && c.length <= (s.maxLength ?? Infinity),
+          );
           if (candidates.length) return apply(() => candidates[pick % candidates.length]);
         }
-        if (typeof node.value === 'string' && s.format === 'date-time') return apply(() => ['tomorrow', '2026-13-01T00:00:00Z', '2026-01-01', ''][pick % 4]);
+        if (typeof node.value === 'string' && s.format === 'date-time')
+          return apply(() => ['tomorrow', '2026-13-01T00:00:00Z', '2026-01-01', ''][pick % 4]);
         break;
       }
       case 'outOfRange': {
@@ -261,7 +363,8 @@ export function mutate(valid: unknown, root: Schema, mutation: Mutation, at: num
           if (s.minimum !== undefined) options.push(s.minimum - 1, s.minimum - 0.5);
           if (s.exclusiveMinimum !== undefined) options.push(s.exclusiveMinimum, s.exclusiveMinimum - 1);
           if (s.maximum !== undefined) options.push(s.maximum + 1, 1e308);
-          if (deref(node.schema).type === 'integer' || (Array.isArray(s.type) && s.type.includes('integer'))) options.push(2.5);
+          if (deref(node.schema).type === 'integer' || (Array.isArray(s.type) && s.type.includes('integer')))
+            options.push(2.5);
           if (options.length) return apply(() => options[pick % options.length]);
         }
         break;
@@ -287,7 +390,13 @@ export function mutate(valid: unknown, root: Schema, mutation: Mutation, at: num
         break;
       }
       case 'emptyObject': {
-        if (node.value && typeof node.value === 'object' && !Array.isArray(node.value) && ((s.required?.length ?? 0) > 0 || (s.minProperties ?? 0) > 0)) return apply(() => ({}));
+        if (
+          node.value &&
+          typeof node.value === 'object' &&
+          !Array.isArray(node.value) &&
+          ((s.required?.length ?? 0) > 0 || (s.minProperties ?? 0) > 0)
+        )
+          return apply(() => ({}));
         break;
       }
     }
@@ -296,7 +405,10 @@ export function mutate(valid: unknown, root: Schema, mutation: Mutation, at: num
 }
 
 /** Invalid values of `schema`: one mutation of a valid value. */
-export function invalidArb(schema: Schema, mutations: Mutation[] = MUTATIONS): fc.Arbitrary<{ value: unknown; path: string; mutation: Mutation }> {
+export function invalidArb(
+  schema: Schema,
+  mutations: Mutation[] = MUTATIONS,
+): fc.Arbitrary<{ value: unknown; path: string; mutation: Mutation }> {
   return fc
     .tuple(validArb(schema), fc.constantFrom(...mutations), fc.nat(), fc.nat())
     .map(([valid, mutation, at, pick]) => mutate(valid, schema, mutation, at, pick))

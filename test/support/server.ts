@@ -75,7 +75,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   };
   const server = await startServer(loadConfig(env));
   const key = adminKey ?? server.generatedAdminKey ?? '';
-  const clientWith = (apiKey?: string) => createAccessProfilesClient({ baseUrl: server.url, ...(apiKey ? { apiKey } : {}) });
+  const clientWith = (apiKey?: string) =>
+    createAccessProfilesClient({ baseUrl: server.url, ...(apiKey ? { apiKey } : {}) });
   return {
     url: server.url,
     adminKey: key,
@@ -111,7 +112,15 @@ export function uniqueName(prefix = 'profile'): string {
 }
 
 /** Rows in the tables a template change writes: for "state unchanged" checks. */
-export async function storeCounts(db: Database): Promise<{ profiles: number; versions: number; audit: number; apiKeys: number }> {
-  const n = async (table: string) => Number((await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n);
-  return { profiles: await n('access_profiles'), versions: await n('profile_versions'), audit: await n('audit_logs'), apiKeys: await n('api_keys') };
+export async function storeCounts(
+  db: Database,
+): Promise<{ profiles: number; versions: number; audit: number; apiKeys: number }> {
+  const n = async (table: string) =>
+    Number((await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n);
+  return {
+    profiles: await n('access_profiles'),
+    versions: await n('profile_versions'),
+    audit: await n('audit_logs'),
+    apiKeys: await n('api_keys'),
+  };
 }

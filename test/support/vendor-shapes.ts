@@ -23,17 +23,28 @@ const num = { type: 'number' } as const;
 const bool = { type: 'boolean' } as const;
 const dateTime = { type: 'string', format: 'date-time' } as const;
 const nullable = (s: object) => ({ anyOf: [s, { type: 'null' }] });
-const obj = (properties: Record<string, object>, required: string[] = Object.keys(properties)) => ({ type: 'object', properties, required });
+const obj = (properties: Record<string, object>, required: string[] = Object.keys(properties)) => ({
+  type: 'object',
+  properties,
+  required,
+});
 const arr = (items: object) => ({ type: 'array', items });
 
 const budgetDuration = { enum: ['1h', '1d', '1w', '1M', '1Q', '1Y'] };
 const rateDuration = { enum: ['1h', '1d', '1w', '1M', '1Y'] };
 
-const Budget = obj({
-  id: str, max_limit: num, reset_duration: budgetDuration,
-  reset_config: obj({ quarter_start_month: { type: 'integer', minimum: 1, maximum: 12 } }),
-  scope: str, current_usage: num, last_reset: dateTime,
-}, ['id', 'max_limit', 'reset_duration', 'scope', 'current_usage', 'last_reset']);
+const Budget = obj(
+  {
+    id: str,
+    max_limit: num,
+    reset_duration: budgetDuration,
+    reset_config: obj({ quarter_start_month: { type: 'integer', minimum: 1, maximum: 12 } }),
+    scope: str,
+    current_usage: num,
+    last_reset: dateTime,
+  },
+  ['id', 'max_limit', 'reset_duration', 'scope', 'current_usage', 'last_reset'],
+);
 
 const RateLimit = obj({
   id: str,
@@ -47,41 +58,121 @@ const RateLimit = obj({
   request_current_usage: num,
 });
 
-const ProviderConfig = obj({
-  id: int, provider_name: str, all_models_allowed: bool, allowed_models: arr(str), budgets: arr(Budget), rate_limit: RateLimit,
-}, ['id', 'provider_name', 'all_models_allowed', 'allowed_models', 'budgets']);
+const ProviderConfig = obj(
+  {
+    id: int,
+    provider_name: str,
+    all_models_allowed: bool,
+    allowed_models: arr(str),
+    budgets: arr(Budget),
+    rate_limit: RateLimit,
+  },
+  ['id', 'provider_name', 'all_models_allowed', 'allowed_models', 'budgets'],
+);
 
-export const AccessProfile = obj({
-  id: int, name: str, description: nullable(str), is_active: bool, version: int, tags: arr(str),
-  provider_configs: arr(ProviderConfig), budgets: arr(Budget), rate_limit: RateLimit, calendar_aligned: bool,
-  mcp_tool_groups: arr(obj({ tool_group_id: int })), mcp_servers: arr(obj({ mcp_server_id: str })),
-  mcp_tool_overrides: arr(obj({ mcp_client_id: str, tool_name: str, action: { enum: ['include', 'exclude'] } })),
-  auto_rotation_interval: int, next_rotation_at: nullable(dateTime), last_rotation_at: nullable(dateTime),
-  created_at: dateTime, updated_at: dateTime,
-}, ['id', 'name', 'description', 'is_active', 'version', 'tags', 'provider_configs', 'budgets', 'calendar_aligned', 'auto_rotation_interval', 'mcp_tool_groups', 'mcp_servers', 'mcp_tool_overrides', 'created_at', 'updated_at']);
+export const AccessProfile = obj(
+  {
+    id: int,
+    name: str,
+    description: nullable(str),
+    is_active: bool,
+    version: int,
+    tags: arr(str),
+    provider_configs: arr(ProviderConfig),
+    budgets: arr(Budget),
+    rate_limit: RateLimit,
+    calendar_aligned: bool,
+    mcp_tool_groups: arr(obj({ tool_group_id: int })),
+    mcp_servers: arr(obj({ mcp_server_id: str })),
+    mcp_tool_overrides: arr(obj({ mcp_client_id: str, tool_name: str, action: { enum: ['include', 'exclude'] } })),
+    auto_rotation_interval: int,
+    next_rotation_at: nullable(dateTime),
+    last_rotation_at: nullable(dateTime),
+    created_at: dateTime,
+    updated_at: dateTime,
+  },
+  [
+    'id',
+    'name',
+    'description',
+    'is_active',
+    'version',
+    'tags',
+    'provider_configs',
+    'budgets',
+    'calendar_aligned',
+    'auto_rotation_interval',
+    'mcp_tool_groups',
+    'mcp_servers',
+    'mcp_tool_overrides',
+    'created_at',
+    'updated_at',
+  ],
+);
 
 const RoleAttachment = obj({ id: int, access_profile_id: int, role_id: int, role_name: str, is_default: bool });
-const Version = obj({ id: int, access_profile_id: int, version: int, name: str, description: nullable(str), snapshot: str, changed_by: str, created_at: dateTime });
+const Version = obj({
+  id: int,
+  access_profile_id: int,
+  version: int,
+  name: str,
+  description: nullable(str),
+  snapshot: str,
+  changed_by: str,
+  created_at: dateTime,
+});
 const AuditLog = obj({
-  id: int, access_profile_id: nullable(int), user_id: nullable(str), actor: str, action: str,
-  previous_values: nullable(str), new_values: nullable(str), metadata: nullable(str), created_at: dateTime,
+  id: int,
+  access_profile_id: nullable(int),
+  user_id: nullable(str),
+  actor: str,
+  action: str,
+  previous_values: nullable(str),
+  new_values: nullable(str),
+  metadata: nullable(str),
+  created_at: dateTime,
 });
 const UserAccessProfile = obj({
-  id: int, user_id: str, parent_profile_id: nullable(int), name: str, is_active: bool, expires_at: nullable(dateTime),
-  virtual_key_ids: arr(str), virtual_key_values: { type: 'object', additionalProperties: str },
+  id: int,
+  user_id: str,
+  parent_profile_id: nullable(int),
+  name: str,
+  is_active: bool,
+  expires_at: nullable(dateTime),
+  virtual_key_ids: arr(str),
+  virtual_key_values: { type: 'object', additionalProperties: str },
 });
-const OverriddenBudget = obj({
-  ...Budget.properties,
-  override_amount: nullable(num), override_cycles_remaining: nullable(int), override_cycles_total: nullable(int),
-}, [...Budget.required, 'override_amount', 'override_cycles_remaining', 'override_cycles_total']);
+const OverriddenBudget = obj(
+  {
+    ...Budget.properties,
+    override_amount: nullable(num),
+    override_cycles_remaining: nullable(int),
+    override_cycles_total: nullable(int),
+  },
+  [...Budget.required, 'override_amount', 'override_cycles_remaining', 'override_cycles_total'],
+);
 
 export const vendorShapes = {
   AccessProfileResponse: obj({ access_profile: AccessProfile }),
   AccessProfileDetailResponse: obj({ access_profile: AccessProfile, roles: arr(RoleAttachment), user_count: int }),
-  AccessProfileListResponse: obj({ access_profiles: arr(AccessProfile), count: int, total_count: int, limit: int, offset: int }),
+  AccessProfileListResponse: obj({
+    access_profiles: arr(AccessProfile),
+    count: int,
+    total_count: int,
+    limit: int,
+    offset: int,
+  }),
   MessageResponse: obj({ message: str }),
   AttachRolesResponse: obj({ message: str, users_applied: int }),
-  PropagateResponse: obj({ affected_users: int, failed_users: int, skipped_users: int, user_ids: arr(str), fields: arr(str), applied: bool, vk_sync_errors: arr(str) }),
+  PropagateResponse: obj({
+    affected_users: int,
+    failed_users: int,
+    skipped_users: int,
+    user_ids: arr(str),
+    fields: arr(str),
+    applied: bool,
+    vk_sync_errors: arr(str),
+  }),
   VersionListResponse: obj({ versions: arr(Version) }),
   VersionResponse: obj({ version: Version }),
   AuditLogListResponse: obj({ audit_logs: arr(AuditLog), total_count: int }),
@@ -89,17 +180,26 @@ export const vendorShapes = {
   DetachUserProfileResponse: obj({ message: str, deleted_vk_names: arr(str), deleted_vk_count: int }),
   AddVirtualKeyResponse: obj({ virtual_key: obj({ id: str, name: str, value: str }) }),
   BudgetOverrideResponse: obj({ budget: OverriddenBudget, effective_max_limit: num }),
-  BifrostError: obj({
-    is_bifrost_error: bool, status_code: int, event_id: str, type: str,
-    error: obj({ type: str, code: str, message: str, param: str, event_id: str }, ['message']),
-  }, ['is_bifrost_error', 'status_code', 'error']),
+  BifrostError: obj(
+    {
+      is_bifrost_error: bool,
+      status_code: int,
+      event_id: str,
+      type: str,
+      error: obj({ type: str, code: str, message: str, param: str, event_id: str }, ['message']),
+    },
+    ['is_bifrost_error', 'status_code', 'error'],
+  ),
 } as const;
 
 export type VendorShape = keyof typeof vendorShapes;
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
-const validators = Object.fromEntries(Object.entries(vendorShapes).map(([k, s]) => [k, ajv.compile(s)])) as Record<VendorShape, ReturnType<typeof ajv.compile>>;
+const validators = Object.fromEntries(Object.entries(vendorShapes).map(([k, s]) => [k, ajv.compile(s)])) as Record<
+  VendorShape,
+  ReturnType<typeof ajv.compile>
+>;
 
 /** The ways `body` breaks the vendor's `shape` (empty when a vendor client would read it). */
 export function vendorViolations(shape: VendorShape, body: unknown): string[] {

@@ -1,20 +1,30 @@
 // Type tests of the typed client, checked by `tsc` in `npm test` (an `@ts-expect-error` that stops
 // erroring fails the type check): misspelt fields are compile errors, not silently sent.
-import { ApiError, createAccessProfilesClient, paginate, versionSnapshot, type components } from '../../client/index.js';
+import {
+  ApiError,
+  createAccessProfilesClient,
+  paginate,
+  versionSnapshot,
+  type components,
+} from '../../client/index.js';
 
 const api = createAccessProfilesClient({ baseUrl: 'http://127.0.0.1:1' });
 
 export async function typeTests(): Promise<void> {
   // A correct call compiles, and its data is typed.
-  const created = await api.POST('/api/access-profiles', { body: { name: 'x', budgets: [{ max_limit: 1, reset_duration: '1M' }] } });
+  const created = await api.POST('/api/access-profiles', {
+    body: { name: 'x', budgets: [{ max_limit: 1, reset_duration: '1M' }] },
+  });
   const id: number | undefined = created.data?.access_profile.id;
 
   // @ts-expect-error a misspelt optional body field (bugdets) once the required ones are present
   await api.POST('/api/access-profiles', { body: { name: 'x', bugdets: [] } });
   // @ts-expect-error a misspelt field in an update body
   await api.PUT('/api/access-profiles/{id}', { params: { path: { id: 1 } }, body: { nmae: 'y' } });
-  // @ts-expect-error a misspelt field inside a nested item
-  await api.POST('/api/access-profiles', { body: { name: 'x', budgets: [{ max_limit: 1, reset_duration: '1M', resetDuration: '1M' }] } });
+  await api.POST('/api/access-profiles', {
+    // @ts-expect-error a misspelt field inside a nested item
+    body: { name: 'x', budgets: [{ max_limit: 1, reset_duration: '1M', resetDuration: '1M' }] },
+  });
   // @ts-expect-error a misspelt query parameter
   await api.GET('/api/access-profiles', { params: { query: { serach: 'x' } } });
   // @ts-expect-error a wrong enum value
@@ -47,7 +57,8 @@ export async function typeTests(): Promise<void> {
     const code: components['schemas']['ErrorCode'] = missing.error.error.code;
     // @ts-expect-error not a code of this API
     const typo: components['schemas']['NotFoundCode'] = 'acess_profile_not_found';
-    void code; void typo;
+    void code;
+    void typo;
   }
   const err = new ApiError(404, null);
   // @ts-expect-error ApiError.code is the enum (plus unknown_error), not any string

@@ -6,12 +6,33 @@ import { listPage, pageParams } from '../paging.js';
 const withEtag = (profile: templates.AccessProfile) => ({ ETag: templates.etagOf(profile.version) });
 
 export const accessProfileHandlers: HandlerGroup<
-  'listAccessProfiles' | 'createAccessProfile' | 'getAccessProfile' | 'updateAccessProfile' | 'deleteAccessProfile' | 'activateAccessProfile' | 'deactivateAccessProfile' | 'cloneAccessProfile'
+  | 'listAccessProfiles'
+  | 'createAccessProfile'
+  | 'getAccessProfile'
+  | 'updateAccessProfile'
+  | 'deleteAccessProfile'
+  | 'activateAccessProfile'
+  | 'deactivateAccessProfile'
+  | 'cloneAccessProfile'
 > = {
   async listAccessProfiles({ app, query }) {
     const page = pageParams(query);
-    const tags = query.tags ? [...new Set(query.tags.split(',').map((t) => t.trim()).filter(Boolean))] : undefined;
-    const { items, total } = await templates.listProfiles(app.db, { search: query.search, tags, isActive: query.is_active }, page.limit, page.offset);
+    const tags = query.tags
+      ? [
+          ...new Set(
+            query.tags
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+          ),
+        ]
+      : undefined;
+    const { items, total } = await templates.listProfiles(
+      app.db,
+      { search: query.search, tags, isActive: query.is_active },
+      page.limit,
+      page.offset,
+    );
     return { status: 200, body: listPage('access_profiles', items, total, page) };
   },
   async createAccessProfile(ctx) {

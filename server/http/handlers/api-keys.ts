@@ -3,7 +3,9 @@ import * as keys from '../../domain/api-keys.js';
 import type { HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
-export const apiKeyHandlers: HandlerGroup<'listApiKeys' | 'createApiKey' | 'getApiKey' | 'updateApiKey' | 'deleteApiKey'> = {
+export const apiKeyHandlers: HandlerGroup<
+  'listApiKeys' | 'createApiKey' | 'getApiKey' | 'updateApiKey' | 'deleteApiKey'
+> = {
   async listApiKeys({ app, query }) {
     const page = pageParams(query);
     const { items, total } = await keys.listApiKeys(app.db, page.limit, page.offset);

@@ -15,7 +15,12 @@ const uptime = (app: AppContext) => Math.round((Date.now() - app.startedAt) / 10
 export const healthHandlers: HandlerGroup<'getHealth' | 'getLiveness' | 'getReadiness'> = {
   async getHealth({ app }) {
     const store = await storeStatus(app);
-    const body = { status: store.reachable ? 'ok' as const : 'unavailable' as const, store, version: app.version, uptime_seconds: uptime(app) };
+    const body = {
+      status: store.reachable ? ('ok' as const) : ('unavailable' as const),
+      store,
+      version: app.version,
+      uptime_seconds: uptime(app),
+    };
     return store.reachable ? { status: 200, body } : { status: 503, body };
   },
   async getLiveness({ app }) {
@@ -23,8 +28,10 @@ export const healthHandlers: HandlerGroup<'getHealth' | 'getLiveness' | 'getRead
   },
   async getReadiness({ app }) {
     const store = await storeStatus(app);
-    if (app.lifecycle.draining) return { status: 503, body: { status: 'draining', store }, headers: { 'Retry-After': '1' } };
-    if (!store.reachable) return { status: 503, body: { status: 'unavailable', store }, headers: { 'Retry-After': '1' } };
+    if (app.lifecycle.draining)
+      return { status: 503, body: { status: 'draining', store }, headers: { 'Retry-After': '1' } };
+    if (!store.reachable)
+      return { status: 503, body: { status: 'unavailable', store }, headers: { 'Retry-After': '1' } };
     return { status: 200, body: { status: 'ready', store } };
   },
 };

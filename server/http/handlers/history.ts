@@ -4,7 +4,13 @@ import { etagOf, restoreVersion } from '../../domain/templates.js';
 import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
-export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAccessProfileVersion' | 'restoreAccessProfileVersion' | 'listAccessProfileAuditLogsById' | 'listAccessProfileAuditLogs'> = {
+export const historyHandlers: HandlerGroup<
+  | 'listAccessProfileVersions'
+  | 'getAccessProfileVersion'
+  | 'restoreAccessProfileVersion'
+  | 'listAccessProfileAuditLogsById'
+  | 'listAccessProfileAuditLogs'
+> = {
   async listAccessProfileVersions({ app, path, query }) {
     const page = pageParams(query);
     const { items, total } = await history.listVersions(app.db, path.id, page.limit, page.offset);
@@ -19,12 +25,22 @@ export const historyHandlers: HandlerGroup<'listAccessProfileVersions' | 'getAcc
   },
   async listAccessProfileAuditLogsById({ app, path, query }) {
     const page = pageParams(query);
-    const { items, total } = await history.listAudit(app.db, { accessProfileId: path.id, action: query.action, userId: query.user_id }, page.limit, page.offset);
+    const { items, total } = await history.listAudit(
+      app.db,
+      { accessProfileId: path.id, action: query.action, userId: query.user_id },
+      page.limit,
+      page.offset,
+    );
     return { status: 200, body: listPage('audit_logs', items, total, page) };
   },
   async listAccessProfileAuditLogs({ app, query }) {
     const page = pageParams(query);
-    const { items, total } = await history.listAudit(app.db, { accessProfileId: query.access_profile_id, action: query.action, userId: query.user_id }, page.limit, page.offset);
+    const { items, total } = await history.listAudit(
+      app.db,
+      { accessProfileId: query.access_profile_id, action: query.action, userId: query.user_id },
+      page.limit,
+      page.offset,
+    );
     return { status: 200, body: listPage('audit_logs', items, total, page) };
   },
 };

@@ -3,10 +3,18 @@ import { attachRoles, detachRole } from '../../domain/attachments.js';
 import { propagate } from '../../domain/propagation.js';
 import { actorOf, type HandlerGroup } from '../operations.js';
 
-export const roleAttachmentHandlers: HandlerGroup<'attachRolesToAccessProfile' | 'detachRoleFromAccessProfile' | 'propagateAccessProfile'> = {
+export const roleAttachmentHandlers: HandlerGroup<
+  'attachRolesToAccessProfile' | 'detachRoleFromAccessProfile' | 'propagateAccessProfile'
+> = {
   async attachRolesToAccessProfile(ctx) {
     const { roles, usersApplied } = await attachRoles(ctx.app.db, ctx.path.id, ctx.body, actorOf(ctx));
-    return { status: 200, body: { message: `Access profile ${ctx.path.id} attached to ${roles} role${roles === 1 ? '' : 's'}.`, users_applied: usersApplied } };
+    return {
+      status: 200,
+      body: {
+        message: `Access profile ${ctx.path.id} attached to ${roles} role${roles === 1 ? '' : 's'}.`,
+        users_applied: usersApplied,
+      },
+    };
   },
   async detachRoleFromAccessProfile(ctx) {
     await detachRole(ctx.app.db, ctx.path.id, ctx.path.role_id, actorOf(ctx));

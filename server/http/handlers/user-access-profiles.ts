@@ -4,7 +4,14 @@ import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
 export const userAccessProfileHandlers: HandlerGroup<
-  'listUserAccessProfiles' | 'getUserAccessProfile' | 'detachUserAccessProfile' | 'updateUserAccessProfileBudgetOverride' | 'deleteUserAccessProfileBudgetOverride' | 'createUserVirtualKey' | 'deleteUserVirtualKey' | 'addUserAccessProfileVirtualKey'
+  | 'listUserAccessProfiles'
+  | 'getUserAccessProfile'
+  | 'detachUserAccessProfile'
+  | 'updateUserAccessProfileBudgetOverride'
+  | 'deleteUserAccessProfileBudgetOverride'
+  | 'createUserVirtualKey'
+  | 'deleteUserVirtualKey'
+  | 'addUserAccessProfileVirtualKey'
 > = {
   async listUserAccessProfiles({ app, path, query }) {
     const page = pageParams(query);
@@ -16,11 +23,25 @@ export const userAccessProfileHandlers: HandlerGroup<
   },
   async detachUserAccessProfile(ctx) {
     const names = await copies.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, actorOf(ctx));
-    return { status: 200, body: { message: `Access profile ${ctx.path.profile_id} detached from user '${ctx.path.user_id}'.`, deleted_vk_names: names, deleted_vk_count: names.length } };
+    return {
+      status: 200,
+      body: {
+        message: `Access profile ${ctx.path.profile_id} detached from user '${ctx.path.user_id}'.`,
+        deleted_vk_names: names,
+        deleted_vk_count: names.length,
+      },
+    };
   },
   async updateUserAccessProfileBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    const budget = await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, ctx.body, actorOf(ctx));
+    const budget = await copies.changeBudgetOverride(
+      ctx.app.db,
+      user_id,
+      profile_id,
+      budget_id,
+      ctx.body,
+      actorOf(ctx),
+    );
     return { status: 200, body: { budget, effective_max_limit: budget.effective_limit } };
   },
   async deleteUserAccessProfileBudgetOverride(ctx) {
@@ -29,10 +50,24 @@ export const userAccessProfileHandlers: HandlerGroup<
     return { status: 200, body: { budget, effective_max_limit: budget.effective_limit } };
   },
   async addUserAccessProfileVirtualKey(ctx) {
-    return { status: 200, body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx), ctx.path.profile_id) } };
+    return {
+      status: 200,
+      body: {
+        virtual_key: await copies.createVirtualKey(
+          ctx.app.db,
+          ctx.path.user_id,
+          ctx.body,
+          actorOf(ctx),
+          ctx.path.profile_id,
+        ),
+      },
+    };
   },
   async createUserVirtualKey(ctx) {
-    return { status: 201, body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx)) } };
+    return {
+      status: 201,
+      body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx)) },
+    };
   },
   async deleteUserVirtualKey(ctx) {
     const name = await copies.deleteVirtualKey(ctx.app.db, ctx.path.user_id, ctx.path.vk_id, actorOf(ctx));

@@ -23,6 +23,11 @@ export const userHandlers: HandlerGroup<'listUsers' | 'createUser' | 'getUser' |
   async deleteUser(ctx) {
     const removed = await directory.deleteUser(ctx.app.db, ctx.path.user_id, actorOf(ctx));
     const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-    return { status: 200, body: { message: `User '${ctx.path.user_id}' deleted with ${plural(removed.copies, 'access profile copy').replace('copys', 'copies')} and ${plural(removed.keys, 'virtual key')}.` } };
+    return {
+      status: 200,
+      body: {
+        message: `User '${ctx.path.user_id}' deleted with ${plural(removed.copies, 'access profile copy').replace('copys', 'copies')} and ${plural(removed.keys, 'virtual key')}.`,
+      },
+    };
   },
 };

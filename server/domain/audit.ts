@@ -1,0 +1,43 @@
+// The audit trail: who changed what, on which template or user copy, with the request that did it.
+// Every use case that writes records its change here, in the same transaction as the change.
+import type { Sql } from '../store/database.js';
+import { auditLogs } from '../store/profiles.js';
+
+/** Who acts: the audit actor ("name (key id)") and the request id. */
+export interface Actor {
+  actor: string;
+  requestId: string;
+}
+
+/** What changed: the action and the values before and after (only the fields that changed). */
+export interface Change {
+  action: string;
+  previous: Record<string, unknown> | null;
+  next: Record<string, unknown> | null;
+  metadata?: Record<string, unknown>;
+}
+
+/** One audit entry: what changed (`change`), on which template and user, by whom, with extra metadata. */
+export interface AuditEntry {
+  /** The template concerned; null once it is gone (a virtual key of a detached copy). */
+  profileId: number | null;
+  /** The user concerned, for user-copy actions. */
+  userId?: string | null;
+  who: Actor;
+  change: Change;
+  extra?: Record<string, unknown>;
+}
+
+/** Records one entry; call it inside the transaction that made the change. */
+export async function audit(tx: Sql, { profileId, userId = null, who, change, extra = {} }: AuditEntry): Promise<void> {
+  await auditLogs.insert(tx, {
+    access_profile_id: profileId,
+    user_id: userId,
+    actor: who.actor,
+    action: change.action,
+    previous_values: change.previous ? JSON.stringify(change.previous) : null,
+    new_values: change.next ? JSON.stringify(change.next) : null,
+    metadata: JSON.stringify({ ...extra, ...change.metadata, request_id: who.requestId }),
+    created_at: new Date().toISOString(),
+  });
+}
