@@ -172,8 +172,7 @@ export async function bootstrapAdminKey(
     return { generated: null, id };
   }
   return db.transaction(async (tx) => {
-    const any = await tx.get('SELECT 1 AS x FROM api_keys LIMIT 1');
-    if (any) return { generated: null, id: null };
+    if (await apiKeys.any(tx)) return { generated: null, id: null };
     const { id, value, prefix } = newApiKeyValue();
     await apiKeys.insert(tx, {
       id,

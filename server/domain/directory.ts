@@ -39,7 +39,7 @@ export async function createRole(db: Database, given: S['RoleCreate']): Promise<
   const taken = () => conflict('role_name_taken', `A role named '${input.name}' already exists.`, 'name');
   try {
     return await db.transaction(async (tx) => {
-      if (await tx.get('SELECT 1 AS x FROM roles WHERE name_key = ?', [input.name.toLowerCase()])) throw taken();
+      if (await roles.nameTaken(tx, input.name.toLowerCase())) throw taken();
       const row = { name: input.name, description: input.description ?? null, created_at: new Date().toISOString() };
       return toRole({ id: await roles.insert(tx, row), ...row }, 0);
     });

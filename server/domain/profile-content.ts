@@ -364,3 +364,8 @@ export function freshCopy(
     mcp_tool_overrides: content.mcp_tool_overrides.map((o) => ({ ...o })),
   };
 }
+
+/** A stored template's or copy's content (the store keeps it as JSON text). */
+export function parseContent(row: { content: string }): ProfileContent {
+  return JSON.parse(row.content) as ProfileContent;
+}

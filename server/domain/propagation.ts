@@ -6,9 +6,15 @@ import { DomainError, notFound } from './errors.js';
 import { providerConfigIds } from '../store/counters.js';
 import type { Database } from '../store/database.js';
 import { copies, type CopyRow } from '../store/directory.js';
-import { parseContent, profiles } from '../store/profiles.js';
+import { profiles } from '../store/profiles.js';
 import { budgetWindowStart } from './budget-windows.js';
-import { freshCopy, type ProfileContent, type ProviderConfigIdSource, type RateLimit } from './profile-content.js';
+import {
+  freshCopy,
+  parseContent,
+  type ProfileContent,
+  type ProviderConfigIdSource,
+  type RateLimit,
+} from './profile-content.js';
 import { audit, type Actor } from './audit.js';
 import type { CopyBudget, CopyContent } from './user-copies.js';
 

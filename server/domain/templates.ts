@@ -3,7 +3,8 @@
 import type { components } from '../../generated/openapi.js';
 import { addToCounter, counterValue, providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
-import { parseContent, profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
+import { attachments, copies } from '../store/directory.js';
+import { profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
 import { audit, type Actor, type Change } from './audit.js';
 import { budgetWindowStart } from './budget-windows.js';
 import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';
@@ -12,6 +13,7 @@ import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
 import {
   buildContent,
   freshCopy,
+  parseContent,
   type Budget,
   type BudgetInput,
   type ContentInput,
@@ -442,10 +444,7 @@ export async function deleteProfile(db: Database, id: number, expected: Expected
   await db.transaction(async (tx) => {
     const row = await loadForChange(tx, db, id);
     checkExpectedVersion(expected, row);
-    const holders = Number(
-      (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [id]))!
-        .n,
-    );
+    const holders = await copies.countOfTemplate(tx, id);
     if (holders > 0)
       throw conflict(
         'access_profile_in_use',
@@ -524,11 +523,8 @@ export async function cloneProfile(
 export async function getProfileDetail(db: Database, id: number) {
   const row = await getProfile(db, id);
   const [roles, holders] = await Promise.all([
-    db.all<{ id: number; access_profile_id: number; role_id: number; role_name: string; is_default: number }>(
-      'SELECT pr.id, pr.access_profile_id, pr.role_id, r.name AS role_name, pr.is_default FROM profile_roles pr JOIN roles r ON r.id = pr.role_id WHERE pr.access_profile_id = ? ORDER BY pr.id',
-      [id],
-    ),
-    db.get<{ n: number }>('SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [id]),
+    attachments.ofProfileWithRoleNames(db, id),
+    copies.countOfTemplate(db, id),
   ]);
   return {
     profile: toApiProfile(row),
@@ -539,7 +535,7 @@ export async function getProfileDetail(db: Database, id: number) {
       role_name: r.role_name,
       is_default: !!Number(r.is_default),
     })),
-    userCount: Number(holders!.n),
+    userCount: holders,
   };
 }
 

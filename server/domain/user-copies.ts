@@ -6,9 +6,9 @@ import { canonicalName, NAME_LIMITS } from './names.js';
 import { providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { copies, users, virtualKeys, type CopyRow, type VirtualKeyRow } from '../store/directory.js';
-import { parseContent, type ProfileRow } from '../store/profiles.js';
+import type { ProfileRow } from '../store/profiles.js';
 import { calendarPeriodStart, windowsSince } from './budget-windows.js';
-import { freshCopy, type Budget, type ProfileContent } from './profile-content.js';
+import { freshCopy, parseContent, type Budget, type ProfileContent } from './profile-content.js';
 import { hashSecret, maskedValue, newVirtualKeyValue } from './secrets.js';
 import { audit, type Actor } from './audit.js';
 

@@ -17,6 +17,8 @@ export const apiKeys = {
   byHash: (db: Sql, hash: string) => db.get<ApiKeyRow>('SELECT * FROM api_keys WHERE key_hash = ?', [hash]),
   byId: (db: Sql, id: string) => db.get<ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?', [id]),
   count: async (db: Sql) => Number((await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM api_keys'))!.n),
+  /** Whether any key exists (cheaper than a count on a large table). */
+  any: async (db: Sql) => (await db.get('SELECT 1 AS x FROM api_keys LIMIT 1')) !== undefined,
   page: (db: Sql, limit: number, offset: number) =>
     db.all<ApiKeyRow>('SELECT * FROM api_keys ORDER BY created_at, id LIMIT ? OFFSET ?', [limit, offset]),
   insert: (db: Sql, r: ApiKeyRow) =>

@@ -49,6 +49,9 @@ const count = async (db: Sql, sql: string, params: SqlValue[] = []) =>
 
 export const roles = {
   byId: (db: Sql, id: number) => db.get<RoleRow>('SELECT * FROM roles WHERE id = ?', [id]),
+  /** Whether a role already has this name, ignoring case (`nameKey` is the lower-cased name). */
+  nameTaken: async (db: Sql, nameKey: string) =>
+    (await db.get('SELECT 1 AS x FROM roles WHERE name_key = ?', [nameKey])) !== undefined,
   page: (db: Sql, limit: number, offset: number) =>
     db.all<RoleRow & { user_count: number }>(
       'SELECT r.*, (SELECT COUNT(*) FROM user_roles ur WHERE ur.role_id = r.id) AS user_count FROM roles r ORDER BY r.id LIMIT ? OFFSET ?',
@@ -132,6 +135,12 @@ export const attachments = {
     ]),
   countForRole: (db: Sql, roleId: number) =>
     count(db, 'SELECT COUNT(*) AS n FROM profile_roles WHERE role_id = ?', [roleId]),
+  /** A template's attachments with each role's name, oldest first. */
+  ofProfileWithRoleNames: (db: Sql, profileId: number) =>
+    db.all<AttachmentRow & { role_name: string }>(
+      'SELECT pr.*, r.name AS role_name FROM profile_roles pr JOIN roles r ON r.id = pr.role_id WHERE pr.access_profile_id = ? ORDER BY pr.id',
+      [profileId],
+    ),
   /** Default profiles of these roles. */
   defaultsOf: async (db: Sql, roleIds: number[]) => {
     if (!roleIds.length) return [] as number[];
@@ -153,6 +162,9 @@ export const attachments = {
 };
 
 export const copies = {
+  /** How many users hold a copy of this template. */
+  countOfTemplate: (db: Sql, parentId: number) =>
+    count(db, 'SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [parentId]),
   of: (db: Sql, userId: string, parentId: number) =>
     db.get<CopyRow>('SELECT * FROM user_access_profiles WHERE user_id = ? AND parent_profile_id = ?', [
       userId,

@@ -1,5 +1,4 @@
 // Rows of templates, their tags, version snapshots and audit entries.
-import type { ProfileContent } from '../domain/profile-content.js';
 import type { Sql, SqlValue } from './database.js';
 
 export interface ProfileRow {
@@ -215,7 +214,3 @@ export const auditLogs = {
     return Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_logs ${w.sql}`, w.params))!.n);
   },
 };
-
-export function parseContent(row: ProfileRow): ProfileContent {
-  return JSON.parse(row.content) as ProfileContent;
-}
