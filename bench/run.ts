@@ -7,7 +7,7 @@ import type { components } from '../generated/openapi.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createProfile } from '../server/domain/templates.js';
+import { createProfile } from '../server/domain/access-profiles.js';
 import type { Database } from '../server/store/database.js';
 import { openDatabase } from '../server/store/open.js';
 import { startServerProcess, type ServerProcess } from '../test/support/processes.js';

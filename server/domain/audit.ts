@@ -1,7 +1,7 @@
 // The audit trail: who changed what, on which template or user copy, with the request that did it.
 // Every use case that writes records its change here, in the same transaction as the change.
 import type { Sql } from '../store/database.js';
-import { auditLogs } from '../store/profiles.js';
+import { auditLogs } from '../store/history.js';
 
 /** Who acts: the audit actor ("name (key id)") and the request id. */
 export interface Actor {

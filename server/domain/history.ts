@@ -2,7 +2,7 @@
 import type { components } from '../../generated/openapi.js';
 import { notFound } from './errors.js';
 import type { Database } from '../store/database.js';
-import { auditLogs, versions, type AuditFilter, type AuditRow, type VersionRow } from '../store/profiles.js';
+import { auditLogs, versions, type AuditFilter, type AuditRow, type VersionRow } from '../store/history.js';
 
 type S = components['schemas'];
 

@@ -3,8 +3,8 @@
 // asks for, and the run that rotates every due template's keys exactly once, whichever instance runs it.
 import type { components } from '../../generated/openapi.js';
 import type { Database, Sql } from '../store/database.js';
-import { virtualKeys } from '../store/directory.js';
-import { profiles, type ProfileRow } from '../store/profiles.js';
+import { virtualKeys } from '../store/virtual-keys.js';
+import { profiles, type ProfileRow } from '../store/access-profiles.js';
 import { parseDateTime } from './date-time.js';
 import type { ProblemDetail } from './errors.js';
 import { hashSecret, newVirtualKeyValue } from './secrets.js';

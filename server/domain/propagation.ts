@@ -5,8 +5,8 @@ import type { components } from '../../generated/openapi.js';
 import { DomainError, notFound } from './errors.js';
 import { providerConfigIds } from '../store/counters.js';
 import type { Database } from '../store/database.js';
-import { copies, type CopyRow } from '../store/directory.js';
-import { profiles } from '../store/profiles.js';
+import { copies, type CopyRow } from '../store/user-access-profiles.js';
+import { profiles } from '../store/access-profiles.js';
 import { budgetWindowStart } from './budget-windows.js';
 import {
   freshCopy,
@@ -16,7 +16,7 @@ import {
   type RateLimit,
 } from './profile-content.js';
 import { audit, type Actor } from './audit.js';
-import type { CopyBudget, CopyContent } from './user-copies.js';
+import type { CopyBudget, CopyContent } from './user-access-profiles.js';
 
 type S = components['schemas'];
 type Field = S['PropagatedField'];

@@ -10,7 +10,7 @@ import {
   type ErrorCode,
   type ProblemDetail,
 } from '../domain/errors.js';
-import { etagOf } from '../domain/templates.js';
+import { etagOf } from '../domain/access-profiles.js';
 import { StoreUnavailableError } from '../store/database.js';
 
 type S = components['schemas'];

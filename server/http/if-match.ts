@@ -1,6 +1,6 @@
 // `If-Match` as RFC 9110 defines it: `*` or a list of entity tags, compared strongly (a weak tag never
 // matches); empty list elements are ignored as the RFC asks; anything else is a 400 rather than a guess.
-import type { ExpectedVersion } from '../domain/templates.js';
+import type { ExpectedVersion } from '../domain/access-profiles.js';
 import { validationError } from './errors.js';
 
 const ENTITY_TAG = /^\s*(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)/;

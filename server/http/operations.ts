@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { Logger } from 'pino';
 import type { Principal } from '../domain/principal.js';
 import type { Metrics } from './metrics.js';
-import type { ExpectedVersion } from '../domain/templates.js';
+import type { ExpectedVersion } from '../domain/access-profiles.js';
 
 export type { Principal };
 

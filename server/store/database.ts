@@ -36,3 +36,8 @@ export class UniqueViolationError extends Error {
     super(`unique violation: ${constraint}`, { cause });
   }
 }
+
+/** The `n` column of a `SELECT COUNT(*) AS n …` statement, as a number. */
+export async function count(db: Sql, sql: string, params: SqlValue[] = []): Promise<number> {
+  return Number((await db.get<{ n: number }>(sql, params))!.n);
+}

@@ -1,7 +1,7 @@
 // Upgrading a PostgreSQL store in place: migration 3 moves provider-config ids from a row of `counters`
 // (which every create locked until it committed) to a SEQUENCE that continues where the counter stopped.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createProfile } from '../../server/domain/templates.js';
+import { createProfile } from '../../server/domain/access-profiles.js';
 import { postgresMigrations } from '../../server/store/migrations/postgres.js';
 import { openDatabase } from '../../server/store/open.js';
 import { dropSchema, newSchemaName, schemaUrl, withPostgres } from '../support/pg-schema.js';

@@ -1,6 +1,6 @@
 // Handlers of versions, restore and audit logs.
 import * as history from '../../domain/history.js';
-import { etagOf, restoreVersion } from '../../domain/templates.js';
+import { etagOf, restoreVersion } from '../../domain/access-profiles.js';
 import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 

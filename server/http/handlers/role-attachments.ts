@@ -1,5 +1,5 @@
 // Handlers of role attachments and propagation.
-import { attachRoles, detachRole } from '../../domain/attachments.js';
+import { attachRoles, detachRole } from '../../domain/role-attachments.js';
 import { propagate } from '../../domain/propagation.js';
 import { actorOf, type HandlerGroup } from '../operations.js';
 

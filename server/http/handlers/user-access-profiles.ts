@@ -1,5 +1,5 @@
 // Handlers of users' copies, budget overrides and virtual keys.
-import * as copies from '../../domain/user-copies.js';
+import * as userAccessProfiles from '../../domain/user-access-profiles.js';
 import { actorOf, type HandlerGroup } from '../operations.js';
 import { listPage, pageParams } from '../paging.js';
 
@@ -15,14 +15,17 @@ export const userAccessProfileHandlers: HandlerGroup<
 > = {
   async listUserAccessProfiles({ app, path, query }) {
     const page = pageParams(query);
-    const { items, total } = await copies.listUserCopies(app.db, path.user_id, page.limit, page.offset);
+    const { items, total } = await userAccessProfiles.listUserCopies(app.db, path.user_id, page.limit, page.offset);
     return { status: 200, body: listPage('access_profiles', items, total, page) };
   },
   async getUserAccessProfile({ app, path }) {
-    return { status: 200, body: { access_profile: await copies.getUserCopy(app.db, path.user_id, path.profile_id) } };
+    return {
+      status: 200,
+      body: { access_profile: await userAccessProfiles.getUserCopy(app.db, path.user_id, path.profile_id) },
+    };
   },
   async detachUserAccessProfile(ctx) {
-    const names = await copies.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, actorOf(ctx));
+    const names = await userAccessProfiles.detachCopy(ctx.app.db, ctx.path.user_id, ctx.path.profile_id, actorOf(ctx));
     return {
       status: 200,
       body: {
@@ -34,7 +37,7 @@ export const userAccessProfileHandlers: HandlerGroup<
   },
   async updateUserAccessProfileBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    const budget = await copies.changeBudgetOverride(
+    const budget = await userAccessProfiles.changeBudgetOverride(
       ctx.app.db,
       user_id,
       profile_id,
@@ -46,14 +49,21 @@ export const userAccessProfileHandlers: HandlerGroup<
   },
   async deleteUserAccessProfileBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    const budget = await copies.changeBudgetOverride(ctx.app.db, user_id, profile_id, budget_id, null, actorOf(ctx));
+    const budget = await userAccessProfiles.changeBudgetOverride(
+      ctx.app.db,
+      user_id,
+      profile_id,
+      budget_id,
+      null,
+      actorOf(ctx),
+    );
     return { status: 200, body: { budget, effective_max_limit: budget.effective_limit } };
   },
   async addUserAccessProfileVirtualKey(ctx) {
     return {
       status: 200,
       body: {
-        virtual_key: await copies.createVirtualKey(
+        virtual_key: await userAccessProfiles.createVirtualKey(
           ctx.app.db,
           ctx.path.user_id,
           ctx.body,
@@ -66,11 +76,13 @@ export const userAccessProfileHandlers: HandlerGroup<
   async createUserVirtualKey(ctx) {
     return {
       status: 201,
-      body: { virtual_key: await copies.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx)) },
+      body: {
+        virtual_key: await userAccessProfiles.createVirtualKey(ctx.app.db, ctx.path.user_id, ctx.body, actorOf(ctx)),
+      },
     };
   },
   async deleteUserVirtualKey(ctx) {
-    const name = await copies.deleteVirtualKey(ctx.app.db, ctx.path.user_id, ctx.path.vk_id, actorOf(ctx));
+    const name = await userAccessProfiles.deleteVirtualKey(ctx.app.db, ctx.path.user_id, ctx.path.vk_id, actorOf(ctx));
     return { status: 200, body: { message: `Virtual key '${name}' deleted.` } };
   },
 };

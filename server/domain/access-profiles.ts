@@ -3,8 +3,10 @@
 import type { components } from '../../generated/openapi.js';
 import { addToCounter, counterValue, providerConfigIds } from '../store/counters.js';
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
-import { attachments, copies } from '../store/directory.js';
-import { profiles, versions, type ProfileFilter, type ProfileRow } from '../store/profiles.js';
+import { attachments } from '../store/role-attachments.js';
+import { copies } from '../store/user-access-profiles.js';
+import { profiles, type ProfileFilter, type ProfileRow } from '../store/access-profiles.js';
+import { versions } from '../store/history.js';
 import { audit, type Actor, type Change } from './audit.js';
 import { budgetWindowStart } from './budget-windows.js';
 import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';

@@ -2,10 +2,11 @@
 import type { components } from '../../generated/openapi.js';
 import { notFound } from './errors.js';
 import type { Database } from '../store/database.js';
-import { attachments, roles } from '../store/directory.js';
+import { attachments } from '../store/role-attachments.js';
+import { roles } from '../store/roles.js';
 import { audit, type Actor } from './audit.js';
-import { activateInTransaction, lockTemplate } from './templates.js';
-import { provisionCopies } from './user-copies.js';
+import { activateInTransaction, lockTemplate } from './access-profiles.js';
+import { provisionCopies } from './user-access-profiles.js';
 
 type S = components['schemas'];
 const BATCH = 500;

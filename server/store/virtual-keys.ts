@@ -1,0 +1,47 @@
+// Rows of virtual keys (hashes only), each bound to a user's copy.
+import { count, type Sql } from './database.js';
+
+export interface VirtualKeyRow {
+  id: string;
+  user_id: string;
+  user_access_profile_id: number;
+  name: string;
+  description: string | null;
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+}
+
+export const virtualKeys = {
+  ofCopies: async (db: Sql, copyIds: number[]) => {
+    const map = new Map<number, VirtualKeyRow[]>(copyIds.map((i) => [i, []]));
+    if (!copyIds.length) return map;
+    const rows = await db.all<VirtualKeyRow>(
+      `SELECT * FROM virtual_keys WHERE user_access_profile_id IN (${copyIds.map(() => '?').join(', ')}) ORDER BY created_at, id`,
+      copyIds,
+    );
+    for (const r of rows) map.get(Number(r.user_access_profile_id))!.push(r);
+    return map;
+  },
+  byId: (db: Sql, userId: string, id: string) =>
+    db.get<VirtualKeyRow>('SELECT * FROM virtual_keys WHERE user_id = ? AND id = ?', [userId, id]),
+  countOfUser: (db: Sql, userId: string) =>
+    count(db, 'SELECT COUNT(*) AS n FROM virtual_keys WHERE user_id = ?', [userId]),
+  nameTaken: async (db: Sql, userId: string, name: string) =>
+    !!(await db.get('SELECT 1 AS x FROM virtual_keys WHERE user_id = ? AND name = ?', [userId, name])),
+  insert: (tx: Sql, r: VirtualKeyRow) =>
+    tx.run(
+      'INSERT INTO virtual_keys (id, user_id, user_access_profile_id, name, description, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [r.id, r.user_id, r.user_access_profile_id, r.name, r.description, r.key_hash, r.prefix, r.created_at],
+    ),
+  delete: (tx: Sql, id: string) => tx.run('DELETE FROM virtual_keys WHERE id = ?', [id]),
+  /** Every key of every copy of a template, in id order. */
+  ofTemplate: (db: Sql, parentId: number) =>
+    db.all<VirtualKeyRow>(
+      'SELECT k.* FROM virtual_keys k JOIN user_access_profiles c ON c.id = k.user_access_profile_id WHERE c.parent_profile_id = ? ORDER BY k.id',
+      [parentId],
+    ),
+  /** A new secret for the key: the old value stops working at once. */
+  replaceSecret: (tx: Sql, id: string, keyHash: string, prefix: string) =>
+    tx.run('UPDATE virtual_keys SET key_hash = ?, prefix = ? WHERE id = ?', [keyHash, prefix, id]),
+};
