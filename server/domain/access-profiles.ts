@@ -9,7 +9,13 @@ import { profiles, type ProfileFilter, type ProfileRow } from '../store/access-p
 import { versions } from '../store/history.js';
 import { audit, type Actor, type Change } from './audit.js';
 import { budgetWindowStart } from './budget-windows.js';
-import { conflict, DomainError, invalid, notFound as notFoundError } from './errors.js';
+import {
+  accessProfileNotFound as notFound,
+  conflict,
+  DomainError,
+  invalid,
+  notFound as notFoundError,
+} from './errors.js';
 import { rotationFields, scheduleFor, scheduleOf, type RotationSchedule } from './key-rotation.js';
 import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
 import {
@@ -79,7 +85,6 @@ export function checkExpectedVersion(expected: ExpectedVersion, row: ProfileRow)
   }
 }
 
-const notFound = (id: number) => notFoundError('access_profile_not_found', `Access profile ${id} was not found.`, 'id');
 const nameTaken = (name: string) =>
   conflict('access_profile_name_taken', `An access profile named '${name}' already exists.`, 'name');
 
@@ -196,6 +201,56 @@ const withoutIds = (input: ContentInput): ContentInput => {
 const newProviderConfigs = (input: ContentInput) =>
   (input.provider_configs ?? []).filter((p) => p.id === undefined).length;
 
+/** What a new template is made of, and how its first version is recorded. */
+interface NewTemplate {
+  name: string;
+  description: string | null;
+  content: ProfileContent;
+  rotation: RotationSchedule;
+  at: string;
+  who: Actor;
+  change: { action: 'create' | 'clone'; extra: Record<string, unknown> };
+}
+
+/**
+ * Writes a new, inactive template at version 1: its row and tags, the template count, the version-1
+ * snapshot and the audit entry. Create and clone both end here.
+ */
+async function insertTemplate(tx: Sql, t: NewTemplate): Promise<AccessProfile> {
+  const row: ProfileRow = {
+    id: 0,
+    name: t.name,
+    description: t.description,
+    is_active: 0,
+    version: 1,
+    content: JSON.stringify(t.content),
+    created_at: t.at,
+    updated_at: t.at,
+    ...rotationColumns(t.rotation),
+    last_rotation_at: null,
+  };
+  row.id = await profiles.insert(tx, row);
+  await profiles.replaceTags(tx, row.id, t.content.tags);
+  await addToCounter(tx, 'access_profiles', 1);
+  const api = toApiProfile(row, t.content);
+  await versions.insert(tx, {
+    access_profile_id: row.id,
+    version: 1,
+    name: row.name,
+    description: row.description,
+    snapshot: JSON.stringify(api),
+    changed_by: t.who.actor,
+    created_at: t.at,
+  });
+  await audit(tx, {
+    profileId: row.id,
+    who: t.who,
+    change: { action: t.change.action, previous: null, next: api },
+    extra: t.change.extra,
+  });
+  return api;
+}
+
 export async function createProfile(db: Database, given: CreateInput, who: Actor): Promise<AccessProfile> {
   const input = { ...given, name: canonicalName(given.name, NAME_LIMITS.profile) };
   const now = new Date();
@@ -208,36 +263,14 @@ export async function createProfile(db: Database, given: CreateInput, who: Actor
       const rotation = scheduleFor(input, null, now, problems);
       if (problems.length) throw invalid(problems);
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
-      const row: ProfileRow = {
-        id: 0,
+      const api = await insertTemplate(tx, {
         name: input.name,
         description: input.description ?? null,
-        is_active: 0,
-        version: 1,
-        content: JSON.stringify(content),
-        created_at: at,
-        updated_at: at,
-        ...rotationColumns(rotation),
-        last_rotation_at: null,
-      };
-      row.id = await profiles.insert(tx, row);
-      await profiles.replaceTags(tx, row.id, content.tags);
-      await addToCounter(tx, 'access_profiles', 1);
-      const api = toApiProfile(row, content);
-      await versions.insert(tx, {
-        access_profile_id: row.id,
-        version: 1,
-        name: row.name,
-        description: row.description,
-        snapshot: JSON.stringify(api),
-        changed_by: who.actor,
-        created_at: at,
-      });
-      await audit(tx, {
-        profileId: row.id,
+        content,
+        rotation,
+        at,
         who,
-        change: { action: 'create', previous: null, next: api },
-        extra: { version: 1 },
+        change: { action: 'create', extra: { version: 1 } },
       });
       return api;
     });
@@ -483,36 +516,14 @@ export async function cloneProfile(
       const content = freshCopy(sourceContent, now, ids);
       // The clone keeps the source's rotation interval; its own schedule starts now.
       const rotation = scheduleFor({ auto_rotation_interval: Number(source.rotation_interval_ns ?? 0) }, null, now, []);
-      const row: ProfileRow = {
-        id: 0,
+      const api = await insertTemplate(tx, {
         name: input.name,
         description: input.description === undefined ? source.description : input.description,
-        is_active: 0,
-        version: 1,
-        content: JSON.stringify(content),
-        created_at: at,
-        updated_at: at,
-        ...rotationColumns(rotation),
-        last_rotation_at: null,
-      };
-      row.id = await profiles.insert(tx, row);
-      await profiles.replaceTags(tx, row.id, content.tags);
-      await addToCounter(tx, 'access_profiles', 1);
-      const api = toApiProfile(row, content);
-      await versions.insert(tx, {
-        access_profile_id: row.id,
-        version: 1,
-        name: row.name,
-        description: row.description,
-        snapshot: JSON.stringify(api),
-        changed_by: who.actor,
-        created_at: at,
-      });
-      await audit(tx, {
-        profileId: row.id,
+        content,
+        rotation,
+        at,
         who,
-        change: { action: 'clone', previous: null, next: api },
-        extra: { version: 1, cloned_from: id },
+        change: { action: 'clone', extra: { version: 1, cloned_from: id } },
       });
       return api;
     });

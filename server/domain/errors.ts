@@ -70,3 +70,8 @@ export const forbidden = (
   param: string,
   details: ProblemDetail[] = [],
 ): DomainError => new DomainError('forbidden', code, message, { param, details });
+
+/** The one 404 for a template id that names no template. */
+export function accessProfileNotFound(id: number): DomainError {
+  return notFound('access_profile_not_found', `Access profile ${id} was not found.`, 'id');
+}

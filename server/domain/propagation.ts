@@ -2,7 +2,7 @@
 // provider) and reset_duration, rate limits by owner: a matched item keeps the copy's id, usage,
 // window and override (usage zeroed with reset_usage); template items without a match are new.
 import type { components } from '../../generated/openapi.js';
-import { DomainError, notFound } from './errors.js';
+import { accessProfileNotFound, DomainError } from './errors.js';
 import { providerConfigIds } from '../store/counters.js';
 import type { Database } from '../store/database.js';
 import { copies, type CopyRow } from '../store/user-access-profiles.js';
@@ -109,7 +109,7 @@ export async function propagate(
   who: Actor,
 ): Promise<S['PropagateResult']> {
   const template = await profiles.byId(db, profileId);
-  if (!template) throw notFound('access_profile_not_found', `Access profile ${profileId} was not found.`, 'id');
+  if (!template) throw accessProfileNotFound(profileId);
   const templateContent = parseContent(template);
   const fields = input.fields;
   const dryRun = input.dry_run ?? false;
