@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { createProfile } from '../support/profiles.js';
 import { decoded } from '../support/audit.js';
 import { expectEncodingsAccepted } from '../support/query-encodings.js';
 
@@ -17,9 +18,7 @@ afterAll(async () => {
 });
 
 async function create(body: Partial<ProfileCreate> = {}) {
-  const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName(), ...body } });
-  expect(res.response.status, JSON.stringify(res.error)).toBe(201);
-  return res.data!.access_profile;
+  return createProfile(t, { name: uniqueName(), ...body });
 }
 
 const FULL: Omit<ProfileCreate, 'name'> = {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { createProfile } from '../support/profiles.js';
 
 type Profile = components['schemas']['AccessProfile'];
 
@@ -16,9 +17,7 @@ afterAll(async () => {
 });
 
 async function create(): Promise<Profile> {
-  const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('cc') } });
-  expect(res.response.status).toBe(201);
-  return res.data!.access_profile;
+  return createProfile(t, { name: uniqueName('cc') });
 }
 const put = (id: number, body: components['schemas']['AccessProfileUpdate'], ifMatch?: string) =>
   t.client.PUT('/api/access-profiles/{id}', {

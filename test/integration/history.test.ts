@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { createProfile } from '../support/profiles.js';
 import { decoded } from '../support/audit.js';
 
 type S = components['schemas'];
@@ -20,9 +21,7 @@ afterAll(async () => {
 });
 
 async function create(body: Partial<S['AccessProfileCreate']> = {}): Promise<Profile> {
-  const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('hist'), ...body } });
-  expect(res.response.status, JSON.stringify(res.error)).toBe(201);
-  return res.data!.access_profile;
+  return createProfile(t, { name: uniqueName('hist'), ...body });
 }
 const update = async (id: number, body: S['AccessProfileUpdate']) => {
   const res = await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id } }, body });

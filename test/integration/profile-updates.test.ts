@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { createProfile } from '../support/profiles.js';
 
 type S = components['schemas'];
 type Profile = S['AccessProfile'];
@@ -17,9 +18,7 @@ afterAll(async () => {
 });
 
 async function create(body: Partial<S['AccessProfileCreate']> = {}): Promise<Profile> {
-  const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('upd'), ...body } });
-  expect(res.response.status, JSON.stringify(res.error)).toBe(201);
-  return res.data!.access_profile;
+  return createProfile(t, { name: uniqueName('upd'), ...body });
 }
 
 const update = (id: number, body: S['AccessProfileUpdate'], ifMatch?: string) =>

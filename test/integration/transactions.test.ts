@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { createProfile } from '../support/profiles.js';
 
 type Profile = components['schemas']['AccessProfile'];
 
@@ -53,9 +54,7 @@ async function snapshot() {
 }
 
 async function create(body: Partial<components['schemas']['AccessProfileCreate']> = {}): Promise<Profile> {
-  const res = await t.client.POST('/api/access-profiles', { body: { name: uniqueName('tx'), ...body } });
-  expect(res.response.status, JSON.stringify(res.error)).toBe(201);
-  return res.data!.access_profile;
+  return createProfile(t, { name: uniqueName('tx'), ...body });
 }
 
 const FULL = {
