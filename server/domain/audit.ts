@@ -28,9 +28,8 @@ export interface AuditEntry {
   extra?: Record<string, unknown>;
 }
 
-/** Records one entry; call it inside the transaction that made the change. */
-export async function audit(tx: Sql, { profileId, userId = null, who, change, extra = {} }: AuditEntry): Promise<void> {
-  await auditLogs.insert(tx, {
+function toRow({ profileId, userId = null, who, change, extra = {} }: AuditEntry, at: string) {
+  return {
     access_profile_id: profileId,
     user_id: userId,
     actor: who.actor,
@@ -38,6 +37,20 @@ export async function audit(tx: Sql, { profileId, userId = null, who, change, ex
     previous_values: change.previous ? JSON.stringify(change.previous) : null,
     new_values: change.next ? JSON.stringify(change.next) : null,
     metadata: JSON.stringify({ ...extra, ...change.metadata, request_id: who.requestId }),
-    created_at: new Date().toISOString(),
-  });
+    created_at: at,
+  };
+}
+
+/** Records one entry; call it inside the transaction that made the change. */
+export async function audit(tx: Sql, entry: AuditEntry): Promise<void> {
+  await auditLogs.insert(tx, toRow(entry, new Date().toISOString()));
+}
+
+/** Records up to BATCH_ROWS entries in one statement, in the order given (bulk provisioning). */
+export async function auditMany(tx: Sql, entries: AuditEntry[]): Promise<void> {
+  const at = new Date().toISOString();
+  await auditLogs.insertMany(
+    tx,
+    entries.map((e) => toRow(e, at)),
+  );
 }

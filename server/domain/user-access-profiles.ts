@@ -4,7 +4,7 @@ import type { components } from '../../generated/openapi.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { canonicalName, NAME_LIMITS } from './names.js';
 import { providerConfigIds } from '../store/counters.js';
-import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
+import { BATCH_ROWS, UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { copies, type CopyRow } from '../store/user-access-profiles.js';
 import { users } from '../store/users.js';
 import { virtualKeys, type VirtualKeyRow } from '../store/virtual-keys.js';
@@ -12,7 +12,7 @@ import type { ProfileRow } from '../store/access-profiles.js';
 import { calendarPeriodStart, windowsSince } from './budget-windows.js';
 import { freshCopy, parseContent, type Budget, type ProfileContent } from './profile-content.js';
 import { hashSecret, maskedValue, newVirtualKeyValue } from './secrets.js';
-import { audit, type Actor } from './audit.js';
+import { audit, auditMany, type Actor } from './audit.js';
 
 type S = components['schemas'];
 
@@ -111,9 +111,14 @@ async function issueKey(tx: Sql, userId: string, copyId: number, name: string, d
 
 /** `<user_id>-<n>`: the first free default name for a user's next key. */
 async function defaultKeyName(tx: Sql, userId: string): Promise<string> {
-  for (let n = (await virtualKeys.countOfUser(tx, userId)) + 1; ; n++) {
+  return firstFreeKeyName(userId, (await virtualKeys.namesOfUsers(tx, [userId])).get(userId)!);
+}
+
+/** From n = the user's key count + 1 on, the first `<user_id>-<n>` not among `taken` (their key names). */
+function firstFreeKeyName(userId: string, taken: Set<string>): string {
+  for (let n = taken.size + 1; ; n++) {
     const name = `${userId}-${n}`;
-    if (!(await virtualKeys.nameTaken(tx, userId, name))) return name;
+    if (!taken.has(name)) return name;
   }
 }
 
@@ -136,31 +141,63 @@ export async function provisionCopies(
   const ids = await providerConfigIds(tx, content.provider_configs.length * todo.length);
   const now = new Date();
   const at = now.toISOString();
-  for (const userId of todo) {
-    const copyContent = freshCopy(content, now, ids);
-    const copyId = await copies.insert(tx, {
-      user_id: userId,
-      parent_profile_id: template.id,
-      parent_version: Number(template.version),
-      name: template.name,
-      is_active: 1,
-      expires_at: null,
-      content: JSON.stringify(copyContent),
-      created_at: at,
-      updated_at: at,
+  // In chunks of BATCH_ROWS users: a few statements per chunk instead of four round trips per user
+  // (10,000 users took 10 s on PostgreSQL one statement at a time).
+  for (let start = 0; start < todo.length; start += BATCH_ROWS) {
+    const chunk = todo.slice(start, start + BATCH_ROWS);
+    const copyIds = await copies.insertMany(
+      tx,
+      chunk.map((userId) => ({
+        user_id: userId,
+        parent_profile_id: template.id,
+        parent_version: Number(template.version),
+        name: template.name,
+        is_active: 1,
+        expires_at: null,
+        content: JSON.stringify(freshCopy(content, now, ids)),
+        created_at: at,
+        updated_at: at,
+      })),
+    );
+    const taken = await virtualKeys.namesOfUsers(tx, chunk);
+    const keys = chunk.map((userId) => {
+      const key = newVirtualKeyValue();
+      return {
+        key,
+        row: {
+          id: key.id,
+          user_id: userId,
+          user_access_profile_id: copyIds.get(userId)!,
+          name: firstFreeKeyName(userId, taken.get(userId)!),
+          description: null,
+          key_hash: hashSecret(key.value),
+          prefix: key.prefix,
+          created_at: at,
+        },
+      };
     });
-    const key = await issueKey(tx, userId, copyId, await defaultKeyName(tx, userId), null, at);
-    await audit(tx, {
-      profileId: template.id,
-      userId,
-      who,
-      change: {
-        action: 'assign_user',
-        previous: null,
-        next: { user_access_profile_id: copyId, parent_version: Number(template.version), virtual_key_id: key.id },
-      },
-      extra: via,
-    });
+    await virtualKeys.insertMany(
+      tx,
+      keys.map((k) => k.row),
+    );
+    await auditMany(
+      tx,
+      keys.map(({ row }) => ({
+        profileId: template.id,
+        userId: row.user_id,
+        who,
+        change: {
+          action: 'assign_user',
+          previous: null,
+          next: {
+            user_access_profile_id: row.user_access_profile_id,
+            parent_version: Number(template.version),
+            virtual_key_id: row.id,
+          },
+        },
+        extra: via,
+      })),
+    );
   }
   return todo;
 }

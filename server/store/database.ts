@@ -41,3 +41,15 @@ export class UniqueViolationError extends Error {
 export async function count(db: Sql, sql: string, params: SqlValue[] = []): Promise<number> {
   return Number((await db.get<{ n: number }>(sql, params))!.n);
 }
+
+/** Rows per multi-row INSERT: well under SQLite's and PostgreSQL's limits on bound parameters. */
+export const BATCH_ROWS = 500;
+
+/**
+ * `INSERT INTO table (columns) VALUES (…), (…), …` for up to BATCH_ROWS rows (callers chunk), with
+ * an optional RETURNING clause: one round trip instead of one per row.
+ */
+export function insertRowsSql(table: string, columns: readonly string[], rows: number, returning = ''): string {
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${returning ? ` RETURNING ${returning}` : ''}`;
+}

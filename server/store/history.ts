@@ -1,5 +1,5 @@
 // Rows of the history: version snapshots and audit log entries.
-import type { Sql, SqlValue } from './database.js';
+import { insertRowsSql, type Sql, type SqlValue } from './database.js';
 
 export interface VersionRow {
   id: number;
@@ -73,6 +73,24 @@ function auditWhere(f: AuditFilter): { sql: string; params: SqlValue[] } {
 }
 
 export const auditLogs = {
+  /** Inserts up to BATCH_ROWS entries in one statement, in the order given. */
+  insertMany: async (tx: Sql, rows: Omit<AuditRow, 'id'>[]) => {
+    if (!rows.length) return;
+    const columns = [
+      'access_profile_id',
+      'user_id',
+      'actor',
+      'action',
+      'previous_values',
+      'new_values',
+      'metadata',
+      'created_at',
+    ] as const;
+    await tx.run(
+      insertRowsSql('audit_logs', columns, rows.length),
+      rows.flatMap((r) => columns.map((c) => r[c])),
+    );
+  },
   insert: (tx: Sql, r: Omit<AuditRow, 'id'>) =>
     tx.run(
       'INSERT INTO audit_logs (access_profile_id, user_id, actor, action, previous_values, new_values, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',

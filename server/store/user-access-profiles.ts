@@ -1,5 +1,5 @@
 // Rows of user access profiles: each user's own copy of a template.
-import { count, type Sql } from './database.js';
+import { count, insertRowsSql, type Sql } from './database.js';
 
 export interface CopyRow {
   id: number;
@@ -53,6 +53,26 @@ export const copies = {
       [parentId, ...userIds],
     );
     return new Set(rows.map((r) => r.user_id));
+  },
+  /** Inserts copies for distinct users of one template (at most BATCH_ROWS); returns each user's copy id. */
+  insertMany: async (tx: Sql, rows: Omit<CopyRow, 'id'>[]): Promise<Map<string, number>> => {
+    if (!rows.length) return new Map();
+    const columns = [
+      'user_id',
+      'parent_profile_id',
+      'parent_version',
+      'name',
+      'is_active',
+      'expires_at',
+      'content',
+      'created_at',
+      'updated_at',
+    ] as const;
+    const inserted = await tx.all<{ id: number; user_id: string }>(
+      insertRowsSql('user_access_profiles', columns, rows.length, 'id, user_id'),
+      rows.flatMap((r) => columns.map((c) => r[c])),
+    );
+    return new Map(inserted.map((r) => [r.user_id, Number(r.id)]));
   },
   insert: async (tx: Sql, r: Omit<CopyRow, 'id'>) =>
     Number(

@@ -1,5 +1,5 @@
 // Rows of virtual keys (hashes only), each bound to a user's copy.
-import { count, type Sql } from './database.js';
+import { count, insertRowsSql, type Sql } from './database.js';
 
 export interface VirtualKeyRow {
   id: string;
@@ -29,6 +29,35 @@ export const virtualKeys = {
     count(db, 'SELECT COUNT(*) AS n FROM virtual_keys WHERE user_id = ?', [userId]),
   nameTaken: async (db: Sql, userId: string, name: string) =>
     !!(await db.get('SELECT 1 AS x FROM virtual_keys WHERE user_id = ? AND name = ?', [userId, name])),
+  /** The key names each of these users already has. */
+  namesOfUsers: async (db: Sql, userIds: string[]): Promise<Map<string, Set<string>>> => {
+    const names = new Map(userIds.map((u) => [u, new Set<string>()]));
+    if (!userIds.length) return names;
+    const rows = await db.all<{ user_id: string; name: string }>(
+      `SELECT user_id, name FROM virtual_keys WHERE user_id IN (${userIds.map(() => '?').join(', ')})`,
+      userIds,
+    );
+    for (const r of rows) names.get(r.user_id)?.add(r.name);
+    return names;
+  },
+  /** Inserts up to BATCH_ROWS keys in one statement. */
+  insertMany: async (tx: Sql, rows: VirtualKeyRow[]) => {
+    if (!rows.length) return;
+    const columns = [
+      'id',
+      'user_id',
+      'user_access_profile_id',
+      'name',
+      'description',
+      'key_hash',
+      'prefix',
+      'created_at',
+    ] as const;
+    await tx.run(
+      insertRowsSql('virtual_keys', columns, rows.length),
+      rows.flatMap((r) => columns.map((c) => r[c])),
+    );
+  },
   insert: (tx: Sql, r: VirtualKeyRow) =>
     tx.run(
       'INSERT INTO virtual_keys (id, user_id, user_access_profile_id, name, description, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
