@@ -158,14 +158,44 @@ export async function propagate(
     });
   };
 
+  // A page of copies in one transaction: the rows locked, merged and written with one statement each.
+  // Should anything in the page fail, the page is rolled back and redone one copy per transaction, so
+  // one bad copy fails alone (10,000 copies one transaction each took 23 s on PostgreSQL).
+  const applyPage = (page: CopyRow[]): Promise<Array<'affected' | 'skipped'>> =>
+    db.transaction(async (tx) => {
+      const now = new Date();
+      const locked = await copies.lockMany(
+        tx,
+        page.map((c) => Number(c.id)),
+        db.kind === 'postgres',
+      );
+      const ids = fields.includes('provider_configs')
+        ? await providerConfigIds(tx, templateContent.provider_configs.length * page.length)
+        : dryIdSource;
+      const updates: Array<{ id: number; content: string }> = [];
+      const outcomes = page.map((copy): 'affected' | 'skipped' => {
+        const row = locked.get(Number(copy.id));
+        if (!row) return 'skipped';
+        const current = JSON.parse(row.content) as CopyContent;
+        const next = mergeIntoCopy(templateContent, current, fields, resetUsage, now, ids);
+        if (sameFields(next, current, fields)) return 'skipped';
+        updates.push({ id: Number(row.id), content: JSON.stringify(next) });
+        return 'affected';
+      });
+      await copies.updateMany(tx, updates, Number(template.version), now.toISOString());
+      return outcomes;
+    });
+
   for (let after = 0; ; ) {
     const page = await copies.ofParentAfter(db, profileId, after, BATCH, requested);
     if (!page.length) break;
     after = Number(page[page.length - 1]!.id);
-    for (const copy of page) {
+    let outcomes: Array<'affected' | 'skipped'> | null = null;
+    if (!dryRun) outcomes = await applyPage(page).catch(() => null);
+    for (const [i, copy] of page.entries()) {
       seen.add(copy.user_id);
       try {
-        const outcome = await apply(copy);
+        const outcome = outcomes ? outcomes[i]! : await apply(copy);
         if (outcome === 'affected') {
           result.affected_users++;
           result.user_ids.push(copy.user_id);

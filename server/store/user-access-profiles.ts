@@ -98,6 +98,28 @@ export const copies = {
       r.updated_at,
       r.id,
     ]),
+  /** Updates several copies of one template to one version in one statement (at most BATCH_ROWS). */
+  updateMany: async (
+    tx: Sql,
+    rows: Array<Pick<CopyRow, 'id' | 'content'>>,
+    parentVersion: number,
+    updatedAt: string,
+  ) => {
+    if (!rows.length) return;
+    await tx.run(
+      `UPDATE user_access_profiles SET parent_version = ?, updated_at = ?, content = CASE id ${rows.map(() => 'WHEN ? THEN ?').join(' ')} END WHERE id IN (${rows.map(() => '?').join(', ')})`,
+      [parentVersion, updatedAt, ...rows.flatMap((r) => [r.id, r.content]), ...rows.map((r) => r.id)],
+    );
+  },
+  /** These copies, locked for the transaction on PostgreSQL (SQLite serialises writers anyway). */
+  lockMany: async (tx: Sql, ids: number[], forUpdate: boolean): Promise<Map<number, CopyRow>> => {
+    if (!ids.length) return new Map();
+    const rows = await tx.all<CopyRow>(
+      `SELECT * FROM user_access_profiles WHERE id IN (${ids.map(() => '?').join(', ')}) ORDER BY id${forUpdate ? ' FOR UPDATE' : ''}`,
+      ids,
+    );
+    return new Map(rows.map((r) => [Number(r.id), r]));
+  },
   lock: (tx: Sql, id: number, forUpdate: boolean) =>
     tx.get<CopyRow>(`SELECT * FROM user_access_profiles WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]),
   delete: (tx: Sql, id: number) => tx.run('DELETE FROM user_access_profiles WHERE id = ?', [id]),
