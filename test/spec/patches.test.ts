@@ -158,6 +158,7 @@ describe('dependency patches', () => {
       'express-openapi-validator+5.6.2+004+compile-components-once.patch',
       'express-openapi-validator+5.6.2+005+compile-on-load.patch',
       'express-openapi-validator+5.6.2+006+api-spec-validator-only-when-used.patch',
+      'express-openapi-validator+5.6.2+007+response-formats-option.patch',
     ]);
     expect(eov('middlewares/openapi.metadata.js')).toContain('function routeTable(strict, sensitive)');
     expect(eov('openapi.validator.js')).toContain('const withContext = (next, use) =>');
@@ -221,10 +222,24 @@ describe('the patched validator on our spec (components compiled once, shared by
       const rolesValid = await get('/api/roles');
       answers.set('/api/roles', { roles: [{ id: 'not an integer' }], count: 1, total_count: 1, limit: 50, offset: 0 });
       const rolesInvalid = await get('/api/roles');
+      // Answers' formats are checked in 'fast' mode (patch 007): by shape, so not-a-date is refused.
+      const role = { id: 1, name: 'r', description: null, user_count: 0, created_at: 'yesterday' };
+      answers.set('/api/roles', { roles: [role], count: 1, total_count: 1, limit: 50, offset: 0 });
+      const rolesBadDate = await get('/api/roles');
+      answers.set('/api/roles', {
+        roles: [{ ...role, created_at: '2026-12-01T10:00:00.000Z' }],
+        count: 1,
+        total_count: 1,
+        limit: 50,
+        offset: 0,
+      });
+      const rolesGoodDate = await get('/api/roles');
       answers.set('/api/access-profiles/{id}', { access_profile: { id: 1 } });
       const profileInvalid = await get('/api/access-profiles/1');
       const requestInvalid = await get('/api/access-profiles/abc');
-      expect({ rolesValid, rolesInvalid, profileInvalid, requestInvalid }).toEqual({
+      expect({ rolesValid, rolesInvalid, rolesBadDate, rolesGoodDate, profileInvalid, requestInvalid }).toEqual({
+        rolesBadDate: 500,
+        rolesGoodDate: 200,
         rolesValid: 200,
         rolesInvalid: 500,
         profileInvalid: 500,
