@@ -71,6 +71,19 @@ describe('attaching', () => {
     expect(entries).toEqual([expect.objectContaining({ previous_values: { is_active: false }, new_values: { is_active: true }, metadata: expect.objectContaining({ reason: 'role attached' }) })]);
   });
 
+  it('When members\' ids start with digits, capitals or lower case, then apply_to_existing gives every one of them a copy', async () => {
+    const role = await newRole();
+    const members = [`0-${uniqueName('m')}`, `A-${uniqueName('m')}`, `Z-${uniqueName('m')}`, `a-${uniqueName('m')}`];
+    for (const id of members) expect((await t.client.POST('/api/users', { body: { id, role_ids: [role.id] } })).response.status).toBe(201);
+    const p = await createProfile(t);
+    const res = await attach(p.id, { role_ids: [role.id], apply_to_existing: true });
+    expect(res.data).toEqual({ message: `Access profile ${p.id} attached to 1 role.`, users_applied: 4 });
+    for (const u of members) {
+      const copies = (await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: u } } })).data!.access_profiles;
+      expect(copies.map((c) => c.parent_profile_id), u).toEqual([p.id]);
+    }
+  });
+
   it('When a template is attached to two roles with apply_to_existing, then members of both get one copy each, counted once, and the audit entry records it', async () => {
     const a = await newRole();
     const b = await newRole();
