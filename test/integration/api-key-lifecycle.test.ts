@@ -387,6 +387,9 @@ describe('errors that say what is missing', () => {
     const res = await t.clientWith(caller.key).DELETE('/api/api-keys/{id}', { params: { path: { id: target.id } } });
     const env = expectEnvelope(res.error, 403, 'scope_not_held', res.response);
     expect(env.error.param).toBe('id');
+    expect(env.error.message).toBe(
+      'This API key cannot change or delete a key holding scopes it does not hold: Roles:Create, Users:View.',
+    );
     expect(env.error.details).toEqual([
       { param: 'id', message: 'the target key holds Roles:Create, which the calling key does not' },
       { param: 'id', message: 'the target key holds Users:View, which the calling key does not' },

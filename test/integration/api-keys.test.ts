@@ -30,6 +30,20 @@ async function newKey(scopes: Scope[], extra: { expires_at?: string | null; name
 const raw = (path: string, init: RequestInit = {}) => fetch(`${t.url}${path}`, init);
 
 describe('create, list, get', () => {
+  it('When many keys are created, then each value is apk_ and 40 letters or digits from the whole alphabet, and no value or id repeats', async () => {
+    const keys = [];
+    for (let i = 0; i < 25; i++) keys.push(await newKey(['Roles:View']));
+    for (const k of keys) {
+      expect(k.key).toMatch(/^apk_[A-Za-z0-9]{40}$/);
+      expect(k.id).toMatch(/^key_[A-Za-z0-9]{12}$/);
+    }
+    expect(new Set(keys.map((k) => k.key)).size).toBe(keys.length);
+    expect(new Set(keys.map((k) => k.id)).size).toBe(keys.length);
+    // 1,000 random characters: all 62 letters and digits are expected; fewer than 50 would mean a narrowed alphabet.
+    const seen = new Set(keys.flatMap((k) => [...k.key.slice(4)]));
+    expect(seen.size).toBeGreaterThanOrEqual(50);
+  });
+
   it('When a key is created, then its value is shown once, stored hashed, and list/get show only its prefix', async () => {
     const before = await storeCounts(t.db);
     const name = uniqueName('ci');

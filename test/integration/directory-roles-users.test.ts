@@ -74,6 +74,22 @@ describe('roles', () => {
     );
   });
 
+  it('When a role name is taken or a role is unknown, then the 409 and 404 say which name or role, and nothing changes', async () => {
+    const r = await newRole();
+    const before = (await t.client.GET('/api/roles', { params: { query: { limit: 500 } } })).data!.total_count;
+    const dup = await t.client.POST('/api/roles', { body: { name: ` ${r.name} ` } });
+    expect(expectEnvelope(dup.error, 409, 'role_name_taken', dup.response).error).toMatchObject({
+      param: 'name',
+      message: `A role named '${r.name}' already exists.`,
+    });
+    const gone = await t.client.DELETE('/api/roles/{role_id}', { params: { path: { role_id: 987654321 } } });
+    expect(expectEnvelope(gone.error, 404, 'role_not_found', gone.response).error).toMatchObject({
+      param: 'role_id',
+      message: 'Role 987654321 was not found.',
+    });
+    expect((await t.client.GET('/api/roles', { params: { query: { limit: 500 } } })).data!.total_count).toBe(before);
+  });
+
   it('When a role name is only white space, then it answers 400 naming name', async () => {
     const res = await t.client.POST('/api/roles', { body: { name: '  ' } });
     expect(expectEnvelope(res.error, 400, 'validation_failed', res.response).error.param).toBe('name');
@@ -91,6 +107,34 @@ describe('users and their roles', () => {
     ).toEqual([a.id, b.id]);
     const listed = (await t.client.GET('/api/users', { params: { query: { role_id: b.id } } })).data!;
     expect(listed.users).toEqual([user]);
+  });
+
+  it("When a user's roles are replaced by roles given in descending order, then the answer and the read give them ascending", async () => {
+    const a = await newRole();
+    const b = await newRole();
+    const c = await newRole();
+    const { user } = await newUser({ role_ids: [a.id] });
+    const res = await t.client.PUT('/api/users/{user_id}', {
+      params: { path: { user_id: user.id } },
+      body: { role_ids: [c.id, a.id, b.id] },
+    });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    expect(res.data!.user.role_ids).toEqual([a.id, b.id, c.id]);
+    expect(
+      (await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: user.id } } })).data!.user.role_ids,
+    ).toEqual([a.id, b.id, c.id]);
+  });
+
+  it('When a user id is taken, then it answers 409 user_exists naming id and that id, and the user is unchanged', async () => {
+    const { user } = await newUser({ name: 'First' });
+    const res = await t.client.POST('/api/users', { body: { id: user.id, name: 'Second' } });
+    expect(expectEnvelope(res.error, 409, 'user_exists', res.response).error).toMatchObject({
+      param: 'id',
+      message: `A user with id '${user.id}' already exists.`,
+    });
+    expect(
+      (await t.client.GET('/api/users/{user_id}', { params: { path: { user_id: user.id } } })).data!.user.name,
+    ).toBe('First');
   });
 
   it('When the second of two roles does not exist, then it answers 400 naming role_ids[1] with the unknown id', async () => {

@@ -100,7 +100,7 @@ describe('versions', () => {
     expect(audit.data!.audit_logs[0]!.actor).toBe(`editor (${key.data!.api_key.id})`);
   });
 
-  it('When one version is read, then it is that snapshot; an unknown version or profile is a 404', async () => {
+  it('When one version is read, then it is that snapshot; an unknown version or profile is a 404 naming which, and what is missing', async () => {
     const p = await create({ description: 'one' });
     await update(p.id, { description: 'two' });
     const v1 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', {
@@ -112,9 +112,13 @@ describe('versions', () => {
     const v9 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', {
       params: { path: { id: p.id, version: 9 } },
     });
-    expect(expectEnvelope(v9.error, 404, 'version_not_found', v9.response).error.param).toBe('version');
+    const v9env = expectEnvelope(v9.error, 404, 'version_not_found', v9.response);
+    expect(v9env.error.param).toBe('version');
+    expect(v9env.error.message).toBe(`Access profile ${p.id} has no version 9.`);
     const none = await versionsOf(987654321);
-    expectEnvelope(none.error, 404, 'access_profile_not_found', none.response);
+    const noneEnv = expectEnvelope(none.error, 404, 'access_profile_not_found', none.response);
+    expect(noneEnv.error.param).toBe('id');
+    expect(noneEnv.error.message).toBe('Access profile 987654321 has no history.');
     const bad = await fetch(`${t.url}/api/access-profiles/${p.id}/versions/0`, {
       headers: { Authorization: `Bearer ${t.adminKey}` },
     });

@@ -134,4 +134,29 @@ describe('how a list of problems is summed up', () => {
     );
     expect(env.error.details_truncated).toBe(false);
   });
+
+  it('When a body breaks exactly 20 rules, then all 20 are listed and counted; at 21 the list stops at 20 and says there are more', async () => {
+    const unknownFields = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`extra_${String(i).padStart(2, '0')}`, i]));
+    const before = await storeCounts(t.db);
+    const twenty = await t.client.POST('/api/access-profiles', {
+      body: { name: uniqueName(), ...unknownFields(20) } as never,
+    });
+    const env20 = expectEnvelope(twenty.error, 400, 'validation_failed', twenty.response);
+    expect(env20.error.details).toHaveLength(20);
+    expect(env20.error.details_truncated).toBe(false);
+    expect(env20.error.message).toBe(
+      `Request validation failed: ${env20.error.details[0]!.param} ${env20.error.details[0]!.message} (and 19 more problems).`,
+    );
+    const more = await t.client.POST('/api/access-profiles', {
+      body: { name: uniqueName(), ...unknownFields(21) } as never,
+    });
+    const env21 = expectEnvelope(more.error, 400, 'validation_failed', more.response);
+    expect(env21.error.details).toHaveLength(20);
+    expect(env21.error.details_truncated).toBe(true);
+    expect(env21.error.message).toBe(
+      `Request validation failed: ${env21.error.details[0]!.param} ${env21.error.details[0]!.message} (and more problems).`,
+    );
+    expect(await storeCounts(t.db)).toEqual(before);
+  });
 });

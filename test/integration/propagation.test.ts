@@ -12,7 +12,8 @@ import {
   updateProfile,
   usersHoldingCopies,
 } from '../support/profiles.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { expectEnvelope } from '../support/expect.js';
+import { startTestServer, storeCounts, type TestServer } from '../support/server.js';
 import { decoded } from '../support/audit.js';
 
 type S = components['schemas'];
@@ -231,6 +232,24 @@ describe('which fields are propagated', () => {
     });
   });
 
+  it('When only the rate limit is propagated, then the copy takes it and keeps its own budgets and provider configs', async () => {
+    const p = await createProfile(t, TEMPLATE);
+    const [user] = await usersHoldingCopies(t, p.id);
+    const before = await copyOf(t, user!, p.id);
+    const changed = await updateProfile(t, p.id, {
+      budgets: [{ id: p.budgets[0]!.id, max_limit: 300, reset_duration: '1M' }],
+      provider_configs: [{ id: p.provider_configs[0]!.id, provider_name: 'openai', allowed_models: ['gpt-4o-mini'] }],
+      rate_limit: { token_max_limit: 7, token_reset_duration: '1d' },
+    });
+    expect(changed.response.status, JSON.stringify(changed.error)).toBe(200);
+    const result = await propagate(t, p.id, { fields: ['rate_limit'] });
+    expect(result.data).toMatchObject({ affected_users: 1, fields: ['rate_limit'], applied: true });
+    const copy = await copyOf(t, user!, p.id);
+    expect(copy.rate_limit).toMatchObject({ id: before.rate_limit!.id, token_max_limit: 7 });
+    expect(copy.budgets).toEqual(before.budgets);
+    expect(copy.provider_configs).toEqual(before.provider_configs);
+  });
+
   it('When two fields are propagated and only one of them changed, then the copy is affected and takes the change', async () => {
     const p = await createProfile(t, TEMPLATE);
     const [user] = await usersHoldingCopies(t, p.id);
@@ -435,6 +454,41 @@ describe('a copy that cannot be merged', () => {
       affected_users: 1,
       failed_users: 1,
       skipped_users: 0,
+    });
+  });
+});
+
+describe('a template that does not exist', () => {
+  it('When an unknown profile id is propagated, then it answers 404 naming id and that profile, and nothing is written', async () => {
+    const before = await storeCounts(t.db);
+    const res = await propagate(t, 987654321, { fields: ['budgets'] });
+    const env = expectEnvelope(res.error, 404, 'access_profile_not_found', res.response);
+    expect(env.error.param).toBe('id');
+    expect(env.error.message).toBe('Access profile 987654321 was not found.');
+    expect(await storeCounts(t.db)).toEqual(before);
+  });
+});
+
+describe('with request validation turned off (VALIDATE_REQUESTS=false)', () => {
+  let open: TestServer;
+  beforeAll(async () => {
+    open = await startTestServer({ env: { VALIDATE_REQUESTS: 'false' } });
+  });
+  afterAll(async () => open?.close());
+
+  it('When dry_run and reset_usage are left out, then the propagation is applied and usage is kept, as their defaults (false) say', async () => {
+    const p = await createProfile(open, TEMPLATE);
+    const [user] = await usersHoldingCopies(open, p.id);
+    await editStoredCopy(open, user!, p.id, (c) =>
+      Object.assign(c.budgets[0]!, { current_usage: 2, last_reset: OLD_WINDOW }),
+    );
+    await updateProfile(open, p.id, { budgets: [{ id: p.budgets[0]!.id, max_limit: 300, reset_duration: '1M' }] });
+    const result = await propagate(open, p.id, { fields: ['budgets'] });
+    expect(result.data).toMatchObject({ affected_users: 1, applied: true });
+    expect((await copyOf(open, user!, p.id)).budgets[0]).toMatchObject({
+      max_limit: 300,
+      current_usage: 2,
+      last_reset: OLD_WINDOW,
     });
   });
 });

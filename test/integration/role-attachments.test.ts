@@ -62,6 +62,60 @@ describe('attaching', () => {
     expect(joined.data!.provisioned_profile_ids).toEqual([second.id]);
   });
 
+  it('When another template is attached to a role without is_default, then the role keeps its default and a new member gets only that one', async () => {
+    const role = await newRole();
+    const dflt = await createProfile(t);
+    const other = await createProfile(t);
+    await attach(dflt.id, { role_ids: [role.id], is_default: true });
+    const res = await attach(other.id, { role_ids: [role.id] });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    expect(await rolesOf(dflt.id)).toEqual([expect.objectContaining({ role_id: role.id, is_default: true })]);
+    expect(await rolesOf(other.id)).toEqual([expect.objectContaining({ role_id: role.id, is_default: false })]);
+    const joined = await t.client.POST('/api/users', { body: { id: uniqueName('joiner'), role_ids: [role.id] } });
+    expect(joined.data!.provisioned_profile_ids).toEqual([dflt.id]);
+  });
+
+  it('When an inactive template is attached, then it becomes active and its activate entry gives the reason', async () => {
+    const role = await newRole();
+    const p = await createProfile(t);
+    expect(p.is_active).toBe(false);
+    await attach(p.id, { role_ids: [role.id] });
+    expect(
+      (await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } })).data!.access_profile
+        .is_active,
+    ).toBe(true);
+    const entries = (
+      await t.client.GET('/api/access-profiles/{id}/audit-logs', {
+        params: { path: { id: p.id }, query: { action: 'activate' } },
+      })
+    ).data!.audit_logs.map(decoded);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        previous_values: { is_active: false },
+        new_values: { is_active: true },
+        metadata: expect.objectContaining({ reason: 'role attached' }),
+      }),
+    ]);
+  });
+
+  it("When members' ids start with digits, capitals or lower case, then apply_to_existing gives every one of them a copy", async () => {
+    const role = await newRole();
+    const members = [`0-${uniqueName('m')}`, `A-${uniqueName('m')}`, `Z-${uniqueName('m')}`, `a-${uniqueName('m')}`];
+    for (const id of members)
+      expect((await t.client.POST('/api/users', { body: { id, role_ids: [role.id] } })).response.status).toBe(201);
+    const p = await createProfile(t);
+    const res = await attach(p.id, { role_ids: [role.id], apply_to_existing: true });
+    expect(res.data).toEqual({ message: `Access profile ${p.id} attached to 1 role.`, users_applied: 4 });
+    for (const u of members) {
+      const copies = (await t.client.GET('/api/users/{user_id}/access-profiles', { params: { path: { user_id: u } } }))
+        .data!.access_profiles;
+      expect(
+        copies.map((c) => c.parent_profile_id),
+        u,
+      ).toEqual([p.id]);
+    }
+  });
+
   it('When a template is attached to two roles with apply_to_existing, then members of both get one copy each, counted once, and the audit entry records it', async () => {
     const a = await newRole();
     const b = await newRole();
@@ -127,7 +181,10 @@ describe('detaching', () => {
     const role = await newRole();
     const p = await createProfile(t);
     const res = await detach(p.id, role.id);
-    expect(expectEnvelope(res.error, 404, 'role_attachment_not_found', res.response).error.param).toBe('role_id');
+    expect(expectEnvelope(res.error, 404, 'role_attachment_not_found', res.response).error).toMatchObject({
+      param: 'role_id',
+      message: `Access profile ${p.id} is not attached to role ${role.id}.`,
+    });
     const ghost = await detach(987654321, role.id);
     expectEnvelope(ghost.error, 404, 'access_profile_not_found', ghost.response);
   });
