@@ -6,10 +6,12 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?
 export function parseDateTime(value: string): Date | null {
   const m = RFC3339.exec(value);
   if (!m) return null;
-  const [, y, mo, d, h, mi, sec, , oh, om] = m.map(Number) as number[];
+  const [, y, mo, d, h, , sec] = m.map(Number) as number[];
+  // Date.parse refuses what no calendar has (month 0 or 13, day 0, minute 60, second 61, offset +24:00:
+  // "illegal element values", ECMA-262 Date.parse) but rolls a day past the month's end into the next
+  // month and reads 24:00 as the next midnight: those two are refused here.
   const daysInMonth = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
-  if (mo! < 1 || mo! > 12 || d! < 1 || d! > daysInMonth || h! > 23 || mi! > 59 || sec! > 60) return null;
-  if (m[7] && (oh! > 23 || om! > 59)) return null;
+  if (d! > daysInMonth || h! > 23) return null;
   // A leap second (second 60, which RFC 3339 allows) is folded into the next second: JavaScript's clock
   // has no second 60, and refusing a valid date-time would be wrong.
   const t = sec === 60 ? Date.parse(value.replace(/:60(?=[.Zz+-])/, ':59')) + 1000 : Date.parse(value);

@@ -2,12 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { type TestServer, suiteServer } from '../support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
   execFileSync(process.execPath, ['scripts/build-client.mjs'], { stdio: 'pipe' });
-  t = await startTestServer();
+  t = await suiteServer();
 }, 60_000);
 afterAll(async () => t?.close());
 

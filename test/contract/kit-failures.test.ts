@@ -2,12 +2,12 @@
 // operation and the field (and it still removes its data); bad usage exits 2.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runContractKit, startAlteringProxy, summaryOf } from '../support/contract-kit.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { type TestServer, suiteServer } from '../support/server.js';
 
 let server: TestServer;
 let broken: Awaited<ReturnType<typeof startAlteringProxy>>;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await suiteServer();
   // GET /api/access-profiles/{id} answers with a number where the spec says the name is a string.
   broken = await startAlteringProxy(server.url, (method, path, body) => {
     if (method === 'GET' && /^\/api\/access-profiles\/\d+$/.test(path) && body?.access_profile)

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../contract-kit/spec.js';
 import { runContractKit, summaryOf } from '../support/contract-kit.js';
 import { startPrism, type PrismProcess } from '../support/prism.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { type TestServer, suiteServer } from '../support/server.js';
 
 let server: TestServer;
 let proxy: PrismProcess;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await suiteServer();
   proxy = await startPrism(server.url);
 }, 60_000);
 afterAll(async () => {

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrism, type PrismProcess } from '../support/prism.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { type TestServer, suiteServer } from '../support/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -24,7 +24,7 @@ let pageUrl = '';
 beforeAll(async () => {
   if (!available) return;
   execFileSync(process.execPath, ['scripts/build-client.mjs'], { stdio: 'pipe' });
-  server = await startTestServer({ env: { CORS_ORIGINS: '*' } });
+  server = await suiteServer({ env: { CORS_ORIGINS: '*' } });
   prism = await startPrism();
   // The page the browser loads: the client bundle, served from its own origin (so CORS is real).
   const bundle = readFileSync(new URL('../../client/dist/browser.js', import.meta.url), 'utf8');

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
-import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 import { createProfile } from '../support/profiles.js';
 import { decoded } from '../support/audit.js';
 import { expectEncodingsAccepted } from '../support/query-encodings.js';
@@ -11,7 +11,7 @@ type ProfileCreate = components['schemas']['AccessProfileCreate'];
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => {
   await t?.close();

@@ -5,13 +5,20 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
-import { startTestServer, storeCounts, tempSqliteUrl, uniqueName, type TestServer } from '../support/server.js';
+import {
+  startTestServer,
+  storeCounts,
+  tempSqliteUrl,
+  uniqueName,
+  type TestServer,
+  suiteServer,
+} from '../support/server.js';
 
 type Scope = components['schemas']['Scope'];
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { expectEnvelope } from '../support/expect.js';
 import { copyOf, createProfile, editStoredCopy, OLD_WINDOW, usersHoldingCopies } from '../support/profiles.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { type TestServer, suiteServer } from '../support/server.js';
 import { decoded } from '../support/audit.js';
 
 type S = components['schemas'];
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

@@ -12,7 +12,7 @@ import {
   type ResetDuration,
 } from '../../server/domain/budget-windows.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
-import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 type Profile = components['schemas']['AccessProfile'];
 
@@ -124,7 +124,7 @@ describe('budget-windows (unit)', () => {
 // ---- through the API ----
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => {
   await t?.close();

@@ -2,11 +2,11 @@
 // no stack traces, no 5xx for bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailParams, expectEnvelope } from '../support/expect.js';
-import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => {
   await t?.close();

@@ -10,13 +10,13 @@ import {
   OLD_WINDOW,
   usersHoldingCopies,
 } from '../support/profiles.js';
-import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 type S = components['schemas'];
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { expectEnvelope } from '../support/expect.js';
 import { invalidArb, queryParameters, requestSchema, validArb, type Mutation } from '../support/schema-arbitraries.js';
-import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 type Profile = components['schemas']['AccessProfile'];
 
 let t: TestServer;
 let target: Profile;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
   const res = await t.client.POST('/api/access-profiles', {
     body: {
       name: uniqueName('fuzz-target'),

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
-import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 import { createProfile } from '../support/profiles.js';
 import { decoded } from '../support/audit.js';
 
@@ -12,7 +12,7 @@ type Profile = S['AccessProfile'];
 let t: TestServer;
 let adminKeyId: string;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
   const keys = await t.client.GET('/api/api-keys');
   adminKeyId = keys.data!.api_keys.find((k) => k.name === 'admin')!.id;
 });

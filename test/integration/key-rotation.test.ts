@@ -6,7 +6,7 @@ import { hashSecret } from '../../server/domain/secrets.js';
 import { decoded } from '../support/audit.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { copyOf, createProfile, usersHoldingCopies } from '../support/profiles.js';
-import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { startTestServer, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 const HOUR_NS = 3_600_000_000_000;
 const DAY_NS = 24 * HOUR_NS;
@@ -15,7 +15,7 @@ const DAY_MS = 86_400_000;
 let t: TestServer;
 beforeAll(async () => {
   // The server's own scheduler is off: these tests run the rotation with a clock of their choosing.
-  t = await startTestServer({ env: { ROTATION_CHECK_MS: '0' } });
+  t = await suiteServer({ env: { ROTATION_CHECK_MS: '0' } });
 });
 afterAll(async () => t?.close());
 

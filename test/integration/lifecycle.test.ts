@@ -3,11 +3,11 @@
 // keys, a fail-closed detach, and finally deleting the template.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
-import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

@@ -3,11 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { createProfile, editStoredProfile, OLD_WINDOW, updateProfile } from '../support/profiles.js';
-import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { startTestServer, storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

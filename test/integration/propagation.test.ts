@@ -13,14 +13,14 @@ import {
   usersHoldingCopies,
 } from '../support/profiles.js';
 import { expectEnvelope } from '../support/expect.js';
-import { startTestServer, storeCounts, type TestServer } from '../support/server.js';
+import { startTestServer, storeCounts, type TestServer, suiteServer } from '../support/server.js';
 import { decoded } from '../support/audit.js';
 
 type S = components['schemas'];
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

@@ -3,12 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
 import { createProfile } from '../support/profiles.js';
-import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 import { decoded } from '../support/audit.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

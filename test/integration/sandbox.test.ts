@@ -2,11 +2,11 @@
 // API with the ids the seed names, so examples copied from /docs work in the sandbox.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applySeed, docsSeed, parseSeed } from '../../scripts/sandbox-seed.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { type TestServer, suiteServer } from '../support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

@@ -11,12 +11,12 @@ import {
   updateProfile,
   usersHoldingCopies,
 } from '../support/profiles.js';
-import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 import { decoded } from '../support/audit.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

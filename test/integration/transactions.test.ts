@@ -4,14 +4,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { expectEnvelope } from '../support/expect.js';
-import { startTestServer, storeCounts, uniqueName, type TestServer } from '../support/server.js';
+import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 import { createProfile } from '../support/profiles.js';
 
 type Profile = components['schemas']['AccessProfile'];
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => {
   await t?.close();

@@ -1,11 +1,11 @@
 // Reading one user's copy of a template: the copy with its own usage and masked keys, and the two 404s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
-import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

@@ -3,12 +3,12 @@
 // against the vendor's response shapes (test/support/vendor-shapes.ts). The arrangement of roles and
 // users uses our own typed client: the vendor manages those elsewhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { uniqueName, type TestServer, suiteServer } from '../support/server.js';
 import { vendorViolations, type VendorShape } from '../support/vendor-shapes.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await suiteServer();
 });
 afterAll(async () => t?.close());
 

@@ -7,14 +7,14 @@ import type { Database } from '../../server/store/database.js';
 import { loadConfig } from '../../server/config.js';
 import { dropSchema, newSchemaName, schemaUrl } from '../support/pg-schema.js';
 import { createProfile, usersHoldingCopies } from '../support/profiles.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { type TestServer, suiteServer } from '../support/server.js';
 
 const schema = newSchemaName('rotation');
 let t: TestServer;
 let other: Database;
 
 beforeAll(async () => {
-  t = await startTestServer({ databaseUrl: schemaUrl(schema), env: { ROTATION_CHECK_MS: '0' } });
+  t = await suiteServer({ databaseUrl: schemaUrl(schema), env: { ROTATION_CHECK_MS: '0' } });
   // a second instance's store: its own pool of connections to the same database
   other = await openDatabase(loadConfig({ DATABASE_URL: schemaUrl(schema) }));
 }, 60_000);

@@ -4,12 +4,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
 import { dropSchema, newSchemaName, postgresUrl, schemaUrl } from '../support/pg-schema.js';
-import { startTestServer, uniqueName, type TestServer } from '../support/server.js';
+import { uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
 const schema = newSchemaName('stmt_timeout');
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer({ databaseUrl: schemaUrl(schema), env: { PG_STATEMENT_TIMEOUT_MS: '300' } });
+  t = await suiteServer({ databaseUrl: schemaUrl(schema), env: { PG_STATEMENT_TIMEOUT_MS: '300' } });
 });
 afterAll(async () => {
   await t?.close();

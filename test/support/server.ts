@@ -124,3 +124,24 @@ export async function storeCounts(
     apiKeys: await n('api_keys'),
   };
 }
+
+/**
+ * The server a whole test file shares, started in its `beforeAll`. When it cannot start, every test of
+ * the file fails with the start error (each touches the server), instead of being skipped: a change
+ * that breaks start-up must fail the suite loudly, including under mutation testing, whose runner does
+ * not count skipped tests as failures.
+ */
+export async function suiteServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  try {
+    return await startTestServer(opts);
+  } catch (e) {
+    const failure = new Error(`the test server did not start: ${(e as Error).message}`, { cause: e });
+    return new Proxy({} as TestServer, {
+      get(_target, property) {
+        // Not a thenable: the caller's await gets the proxy itself.
+        if (property === 'then') return undefined;
+        throw failure;
+      },
+    });
+  }
+}
