@@ -14,7 +14,7 @@ export function randomToken(length: number): string {
 }
 
 export function hashSecret(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return createHash('sha256').update(value).digest('hex'); // a string is hashed as UTF-8
 }
 
 export function newApiKeyValue(): { id: string; value: string; prefix: string } {
