@@ -1,16 +1,11 @@
 // Secrets (management keys, virtual keys): random values shown once, stored as SHA-256 hashes.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomInt } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
+/** `length` characters drawn uniformly from ALPHABET (randomInt has no modulo bias). */
 export function randomToken(length: number): string {
-  const bytes = randomBytes(length * 2);
-  let out = '';
-  for (let i = 0; i < bytes.length && out.length < length; i++) {
-    const b = bytes[i]!;
-    if (b < 248) out += ALPHABET[b % 62]; // 248 = 4 * 62: no modulo bias
-  }
-  return out.length === length ? out : out + randomToken(length - out.length);
+  return Array.from({ length }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
 }
 
 export function hashSecret(value: string): string {
