@@ -5,7 +5,7 @@ import { parseDateTime } from './date-time.js';
 import { canonicalName, NAME_LIMITS } from './names.js';
 import type { Principal } from './principal.js';
 import { apiKeys, type ApiKeyRow } from '../store/api-keys.js';
-import type { Database } from '../store/database.js';
+import { UniqueViolationError, type Database } from '../store/database.js';
 import { ALL_SCOPES, type Scope } from './scopes.js';
 import { hashSecret, newApiKeyValue } from './secrets.js';
 
@@ -158,17 +158,24 @@ export async function bootstrapAdminKey(
     const existing = await apiKeys.byHash(db, hash);
     if (existing) return { generated: null, id: existing.id };
     const { id } = newApiKeyValue();
-    await apiKeys.insert(db, {
-      id,
-      name: 'admin',
-      prefix: configured.slice(0, 6),
-      key_hash: hash,
-      scopes: JSON.stringify(ALL_SCOPES),
-      expires_at: null,
-      last_used_at: null,
-      created_at: now,
-      updated_at: now,
-    });
+    try {
+      await apiKeys.insert(db, {
+        id,
+        name: 'admin',
+        prefix: configured.slice(0, 6),
+        key_hash: hash,
+        scopes: JSON.stringify(ALL_SCOPES),
+        expires_at: null,
+        last_used_at: null,
+        created_at: now,
+        updated_at: now,
+      });
+    } catch (e) {
+      // Instances starting together on a new store: another one registered the same key first.
+      const registered = e instanceof UniqueViolationError ? await apiKeys.byHash(db, hash) : undefined;
+      if (!registered) throw e;
+      return { generated: null, id: registered.id };
+    }
     return { generated: null, id };
   }
   return db.transaction(async (tx) => {
