@@ -47,9 +47,15 @@ export const BATCH_ROWS = 500;
 
 /**
  * `INSERT INTO table (columns) VALUES (…), (…), …` for up to BATCH_ROWS rows (callers chunk), with
- * an optional RETURNING clause: one round trip instead of one per row.
+ * an optional RETURNING clause, and its parameters in order: one round trip instead of one per row.
  */
-export function insertRowsSql(table: string, columns: readonly string[], rows: number, returning = ''): string {
+export function multiRowInsert<R, C extends keyof R & string>(
+  table: string,
+  columns: readonly C[],
+  rows: readonly R[],
+  returning = '',
+): [sql: string, params: SqlValue[]] {
   const tuple = `(${columns.map(() => '?').join(', ')})`;
-  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}${returning ? ` RETURNING ${returning}` : ''}`;
+  const sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}${returning ? ` RETURNING ${returning}` : ''}`;
+  return [sql, rows.flatMap((r) => columns.map((c) => r[c] as SqlValue))];
 }

@@ -1,5 +1,5 @@
 // Rows of the history: version snapshots and audit log entries.
-import { insertRowsSql, type Sql, type SqlValue } from './database.js';
+import { multiRowInsert, type Sql, type SqlValue } from './database.js';
 
 export interface VersionRow {
   id: number;
@@ -86,10 +86,7 @@ export const auditLogs = {
       'metadata',
       'created_at',
     ] as const;
-    await tx.run(
-      insertRowsSql('audit_logs', columns, rows.length),
-      rows.flatMap((r) => columns.map((c) => r[c])),
-    );
+    await tx.run(...multiRowInsert('audit_logs', columns, rows));
   },
   insert: (tx: Sql, r: Omit<AuditRow, 'id'>) =>
     tx.run(

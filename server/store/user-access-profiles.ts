@@ -1,5 +1,5 @@
 // Rows of user access profiles: each user's own copy of a template.
-import { count, insertRowsSql, type Sql } from './database.js';
+import { count, multiRowInsert, type Sql } from './database.js';
 
 export interface CopyRow {
   id: number;
@@ -69,8 +69,7 @@ export const copies = {
       'updated_at',
     ] as const;
     const inserted = await tx.all<{ id: number; user_id: string }>(
-      insertRowsSql('user_access_profiles', columns, rows.length, 'id, user_id'),
-      rows.flatMap((r) => columns.map((c) => r[c])),
+      ...multiRowInsert('user_access_profiles', columns, rows, 'id, user_id'),
     );
     return new Map(inserted.map((r) => [r.user_id, Number(r.id)]));
   },

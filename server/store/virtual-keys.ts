@@ -1,5 +1,5 @@
 // Rows of virtual keys (hashes only), each bound to a user's copy.
-import { count, insertRowsSql, type Sql } from './database.js';
+import { count, multiRowInsert, type Sql } from './database.js';
 
 export interface VirtualKeyRow {
   id: string;
@@ -53,10 +53,7 @@ export const virtualKeys = {
       'prefix',
       'created_at',
     ] as const;
-    await tx.run(
-      insertRowsSql('virtual_keys', columns, rows.length),
-      rows.flatMap((r) => columns.map((c) => r[c])),
-    );
+    await tx.run(...multiRowInsert('virtual_keys', columns, rows));
   },
   insert: (tx: Sql, r: VirtualKeyRow) =>
     tx.run(
