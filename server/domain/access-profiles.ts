@@ -5,7 +5,7 @@ import { addToCounter, counterValue, providerConfigIds } from '../store/counters
 import { UniqueViolationError, type Database, type Sql } from '../store/database.js';
 import { attachments } from '../store/role-attachments.js';
 import { copies } from '../store/user-access-profiles.js';
-import { profiles, type ProfileFilter, type ProfileRow } from '../store/access-profiles.js';
+import { profiles, type ProfileFilter, type ProfileRecord } from '../store/access-profiles.js';
 import { versions } from '../store/history.js';
 import { audit, type Actor, type Change } from './audit.js';
 import { budgetWindowStart } from './budget-windows.js';
@@ -21,7 +21,6 @@ import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
 import {
   buildContent,
   freshCopy,
-  parseContent,
   type Budget,
   type BudgetInput,
   type ContentInput,
@@ -33,14 +32,14 @@ import {
 type S = components['schemas'];
 export type AccessProfile = S['AccessProfile'];
 
-export function toApiProfile(row: ProfileRow, content: ProfileContent = parseContent(row)): AccessProfile {
-  const { rate_limit, ...rest } = content;
+export function toApiProfile(row: ProfileRecord): AccessProfile {
+  const { rate_limit, ...rest } = row.content;
   const profile: AccessProfile = {
-    id: Number(row.id),
+    id: row.id,
     name: row.name,
     description: row.description,
-    is_active: !!Number(row.is_active),
-    version: Number(row.version),
+    is_active: row.is_active,
+    version: row.version,
     ...rest,
     ...rotationFields(row),
     created_at: row.created_at,
@@ -68,9 +67,9 @@ export const etagOf = (version: number) => `"${version}"`;
 export type ExpectedVersion = { any: true } | { versions: number[] } | undefined;
 
 /** A stale version unless the expectation names the current one. */
-export function checkExpectedVersion(expected: ExpectedVersion, row: ProfileRow): void {
+export function checkExpectedVersion(expected: ExpectedVersion, row: ProfileRecord): void {
   if (expected === undefined || 'any' in expected) return;
-  const current = Number(row.version);
+  const current = row.version;
   if (!expected.versions.includes(current)) {
     throw new DomainError(
       'stale_version',
@@ -92,7 +91,7 @@ function isNameClash(e: unknown): boolean {
   return e instanceof UniqueViolationError && /access_profiles[._]name_key/.test(e.constraint);
 }
 
-async function loadForChange(tx: Sql, db: Database, id: number): Promise<ProfileRow> {
+async function loadForChange(tx: Sql, db: Database, id: number): Promise<ProfileRecord> {
   const row = await profiles.lockById(tx, id, db.kind === 'postgres');
   if (!row) throw notFound(id);
   return row;
@@ -101,16 +100,15 @@ async function loadForChange(tx: Sql, db: Database, id: number): Promise<Profile
 /** Writes a new version of the profile with its snapshot and audit entry. */
 async function writeVersion(
   tx: Sql,
-  row: ProfileRow,
-  content: ProfileContent,
+  row: ProfileRecord,
   tagsChanged: boolean,
   change: Change,
   who: Actor,
   now: string,
 ): Promise<AccessProfile> {
   await profiles.update(tx, row);
-  if (tagsChanged) await profiles.replaceTags(tx, row.id, content.tags);
-  const api = toApiProfile(row, content);
+  if (tagsChanged) await profiles.replaceTags(tx, row.id, row.content.tags);
+  const api = toApiProfile(row);
   await versions.insert(tx, {
     access_profile_id: row.id,
     version: row.version,
@@ -148,7 +146,7 @@ export async function listProfiles(db: Database, filter: ProfileFilter, limit: n
   return { items: rows.map((r) => toApiProfile(r)), total };
 }
 
-export async function getProfile(db: Sql, id: number): Promise<ProfileRow> {
+export async function getProfile(db: Sql, id: number): Promise<ProfileRecord> {
   const row = await profiles.byId(db, id);
   if (!row) throw notFound(id);
   return row;
@@ -217,13 +215,13 @@ interface NewTemplate {
  * snapshot and the audit entry. Create and clone both end here.
  */
 async function insertTemplate(tx: Sql, t: NewTemplate): Promise<AccessProfile> {
-  const row: ProfileRow = {
+  const row: ProfileRecord = {
     id: 0,
     name: t.name,
     description: t.description,
-    is_active: 0,
+    is_active: false,
     version: 1,
-    content: JSON.stringify(t.content),
+    content: t.content,
     created_at: t.at,
     updated_at: t.at,
     ...rotationColumns(t.rotation),
@@ -232,7 +230,7 @@ async function insertTemplate(tx: Sql, t: NewTemplate): Promise<AccessProfile> {
   row.id = await profiles.insert(tx, row);
   await profiles.replaceTags(tx, row.id, t.content.tags);
   await addToCounter(tx, 'access_profiles', 1);
-  const api = toApiProfile(row, t.content);
+  const api = toApiProfile(row);
   await versions.insert(tx, {
     access_profile_id: row.id,
     version: 1,
@@ -288,7 +286,7 @@ async function applyChange(
   who: Actor,
   action: string,
   change: (
-    row: ProfileRow,
+    row: ProfileRecord,
     content: ProfileContent,
     tx: Sql,
   ) => Promise<{
@@ -306,14 +304,14 @@ async function applyChange(
     return await db.transaction(async (tx) => {
       const row = await loadForChange(tx, db, id);
       checkExpectedVersion(expected, row);
-      const before = parseContent(row);
+      const before = row.content;
       const next = await change(row, before, tx);
       attemptedName = next.name;
       const rotation = next.rotation ?? scheduleOf(row);
       const beforeView = {
         name: row.name,
         description: row.description,
-        is_active: !!Number(row.is_active),
+        is_active: row.is_active,
         ...before,
         ...rotationView(scheduleOf(row)),
       };
@@ -325,16 +323,16 @@ async function applyChange(
         ...rotationView(rotation),
       };
       const { previous, next: after } = diff(beforeView, afterView);
-      if (Object.keys(after).length === 0) return toApiProfile(row, before);
+      if (Object.keys(after).length === 0) return toApiProfile(row);
       if (next.name.toLowerCase() !== row.name.toLowerCase() && (await profiles.nameTaken(tx, next.name, id)))
         throw nameTaken(next.name);
-      const updated: ProfileRow = {
+      const updated: ProfileRecord = {
         ...row,
         name: next.name,
         description: next.description,
-        is_active: next.isActive ? 1 : 0,
-        version: Number(row.version) + 1,
-        content: JSON.stringify(next.content),
+        is_active: next.isActive,
+        version: row.version + 1,
+        content: next.content,
         updated_at: now,
         ...rotationColumns(rotation),
       };
@@ -342,7 +340,6 @@ async function applyChange(
       return writeVersion(
         tx,
         updated,
-        next.content,
         tagsChanged,
         { action, previous, next: after, ...(next.metadata ? { metadata: next.metadata } : {}) },
         who,
@@ -374,7 +371,7 @@ export function updateProfile(
     return {
       name: input.name ?? row.name,
       description: input.description === undefined ? row.description : input.description,
-      isActive: !!Number(row.is_active),
+      isActive: row.is_active,
       content,
       rotation,
     };
@@ -492,7 +489,7 @@ export async function deleteProfile(db: Database, id: number, expected: Expected
       profileId: id,
       who,
       change: { action: 'delete', previous: toApiProfile(row), next: null },
-      extra: { version: Number(row.version) },
+      extra: { version: row.version },
     });
   });
 }
@@ -510,12 +507,11 @@ export async function cloneProfile(
     return await db.transaction(async (tx) => {
       const source = await profiles.byId(tx, id);
       if (!source) throw notFound(id);
-      const sourceContent = parseContent(source);
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
-      const ids = await providerConfigIds(tx, sourceContent.provider_configs.length);
-      const content = freshCopy(sourceContent, now, ids);
+      const ids = await providerConfigIds(tx, source.content.provider_configs.length);
+      const content = freshCopy(source.content, now, ids);
       // The clone keeps the source's rotation interval; its own schedule starts now.
-      const rotation = scheduleFor({ auto_rotation_interval: Number(source.rotation_interval_ns ?? 0) }, null, now, []);
+      const rotation = scheduleFor({ auto_rotation_interval: source.rotation_interval_ns }, null, now, []);
       const api = await insertTemplate(tx, {
         name: input.name,
         description: input.description === undefined ? source.description : input.description,
@@ -542,30 +538,34 @@ export async function getProfileDetail(db: Database, id: number) {
   return {
     profile: toApiProfile(row),
     roles: roles.map((r) => ({
-      id: Number(r.id),
-      access_profile_id: Number(r.access_profile_id),
-      role_id: Number(r.role_id),
+      id: r.id,
+      access_profile_id: r.access_profile_id,
+      role_id: r.role_id,
       role_name: r.role_name,
-      is_default: !!Number(r.is_default),
+      is_default: r.is_default,
     })),
     userCount: holders,
   };
 }
 
 /** Locks a template for a change made by another use case (attach, propagate) in the caller's transaction. */
-export async function lockTemplate(tx: Sql, db: Database, id: number): Promise<ProfileRow> {
+export async function lockTemplate(tx: Sql, db: Database, id: number): Promise<ProfileRecord> {
   return loadForChange(tx, db, id);
 }
 
 /** Activates a locked template inside the caller's transaction: a new version, snapshot and audit entry. */
-export async function activateInTransaction(tx: Sql, row: ProfileRow, who: Actor, reason: string): Promise<ProfileRow> {
-  if (Number(row.is_active)) return row;
+export async function activateInTransaction(
+  tx: Sql,
+  row: ProfileRecord,
+  who: Actor,
+  reason: string,
+): Promise<ProfileRecord> {
+  if (row.is_active) return row;
   const now = new Date().toISOString();
-  const updated: ProfileRow = { ...row, is_active: 1, version: Number(row.version) + 1, updated_at: now };
+  const updated: ProfileRecord = { ...row, is_active: true, version: row.version + 1, updated_at: now };
   await writeVersion(
     tx,
     updated,
-    parseContent(row),
     false,
     { action: 'activate', previous: { is_active: false }, next: { is_active: true }, metadata: { reason } },
     who,

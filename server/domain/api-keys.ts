@@ -4,18 +4,18 @@ import { conflict, forbidden, invalid, notFound as notFoundError } from './error
 import { parseDateTime } from './date-time.js';
 import { canonicalName, NAME_LIMITS } from './names.js';
 import type { Principal } from './principal.js';
-import { apiKeys, type ApiKeyRow } from '../store/api-keys.js';
+import { apiKeys, type ApiKeyRecord } from '../store/api-keys.js';
 import { UniqueViolationError, type Database } from '../store/database.js';
 import { ALL_SCOPES, type Scope } from './scopes.js';
 import { hashSecret, newApiKeyValue } from './secrets.js';
 
 type S = components['schemas'];
 
-export const toApiKey = (r: ApiKeyRow): S['ApiKey'] => ({
+export const toApiKey = (r: ApiKeyRecord): S['ApiKey'] => ({
   id: r.id,
   name: r.name,
   prefix: r.prefix,
-  scopes: JSON.parse(r.scopes) as Scope[],
+  scopes: r.scopes,
   expires_at: r.expires_at,
   last_used_at: r.last_used_at,
   created_at: r.created_at,
@@ -23,8 +23,8 @@ export const toApiKey = (r: ApiKeyRow): S['ApiKey'] => ({
 });
 
 /** A key may only change or delete keys no more powerful than itself (else it could demote or expire the admin). */
-function checkManage(principal: Principal, target: ApiKeyRow): void {
-  const lacking = (JSON.parse(target.scopes) as Scope[]).filter((s) => !principal.scopes.has(s));
+function checkManage(principal: Principal, target: ApiKeyRecord): void {
+  const lacking = target.scopes.filter((s) => !principal.scopes.has(s));
   if (lacking.length)
     throw forbidden(
       'scope_not_held',
@@ -82,12 +82,12 @@ export async function createApiKey(
   }
   const { id, value, prefix } = newApiKeyValue();
   const now = new Date().toISOString();
-  const row: ApiKeyRow = {
+  const row: ApiKeyRecord = {
     id,
     name: canonicalName(input.name, NAME_LIMITS.apiKey),
     prefix,
     key_hash: hashSecret(value),
-    scopes: JSON.stringify(input.scopes),
+    scopes: input.scopes,
     expires_at: expiresAt,
     last_used_at: null,
     created_at: now,
@@ -118,10 +118,10 @@ export async function updateApiKey(db: Database, principal: Principal, id: strin
     checkManage(principal, row);
     // Granting scopes to a key that outlives the caller would hand them past the caller's own expiry.
     if (input.scopes && expiresAt === undefined) checkExpiryWithin(principal, row.expires_at);
-    const next: ApiKeyRow = {
+    const next: ApiKeyRecord = {
       ...row,
       name: input.name === undefined ? row.name : canonicalName(input.name, NAME_LIMITS.apiKey),
-      scopes: input.scopes ? JSON.stringify(input.scopes) : row.scopes,
+      scopes: input.scopes ?? row.scopes,
       expires_at: expiresAt === undefined ? row.expires_at : expiresAt,
       updated_at: new Date().toISOString(),
     };
@@ -164,7 +164,7 @@ export async function bootstrapAdminKey(
         name: 'admin',
         prefix: configured.slice(0, 6),
         key_hash: hash,
-        scopes: JSON.stringify(ALL_SCOPES),
+        scopes: ALL_SCOPES,
         expires_at: null,
         last_used_at: null,
         created_at: now,
@@ -186,7 +186,7 @@ export async function bootstrapAdminKey(
       name: 'admin',
       prefix,
       key_hash: hashSecret(value),
-      scopes: JSON.stringify(ALL_SCOPES),
+      scopes: ALL_SCOPES,
       expires_at: null,
       last_used_at: null,
       created_at: now,

@@ -2,14 +2,14 @@
 import type { components } from '../../generated/openapi.js';
 import { notFound } from './errors.js';
 import type { Database } from '../store/database.js';
-import { auditLogs, versions, type AuditFilter, type AuditRow, type VersionRow } from '../store/history.js';
+import { auditLogs, versions, type AuditFilter, type AuditRecord, type VersionRecord } from '../store/history.js';
 
 type S = components['schemas'];
 
-const toVersion = (r: VersionRow): S['ProfileVersion'] => ({
-  id: Number(r.id),
-  access_profile_id: Number(r.access_profile_id),
-  version: Number(r.version),
+const toVersion = (r: VersionRecord): S['ProfileVersion'] => ({
+  id: r.id,
+  access_profile_id: r.access_profile_id,
+  version: r.version,
   name: r.name,
   description: r.description,
   snapshot: r.snapshot,
@@ -20,9 +20,9 @@ const toVersion = (r: VersionRow): S['ProfileVersion'] => ({
 /** Rows written before every change carried its key (none on a current store) name no actor. */
 const UNKNOWN_ACTOR = 'unknown';
 
-const toAudit = (r: AuditRow): S['AuditLog'] => ({
-  id: Number(r.id),
-  access_profile_id: r.access_profile_id === null ? null : Number(r.access_profile_id),
+const toAudit = (r: AuditRecord): S['AuditLog'] => ({
+  id: r.id,
+  access_profile_id: r.access_profile_id,
   user_id: r.user_id,
   actor: r.actor ?? UNKNOWN_ACTOR,
   action: r.action as S['AuditAction'],

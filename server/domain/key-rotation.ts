@@ -4,7 +4,7 @@
 import type { components } from '../../generated/openapi.js';
 import type { Database, Sql } from '../store/database.js';
 import { virtualKeys } from '../store/virtual-keys.js';
-import { profiles, type ProfileRow } from '../store/access-profiles.js';
+import { profiles, type ProfileRecord } from '../store/access-profiles.js';
 import { parseDateTime } from './date-time.js';
 import type { ProblemDetail } from './errors.js';
 import { hashSecret, newVirtualKeyValue } from './secrets.js';
@@ -110,8 +110,8 @@ export function scheduleFor(
   return { intervalNs, nextRotationAt: next };
 }
 
-export const scheduleOf = (row: ProfileRow): RotationSchedule => ({
-  intervalNs: Number(row.rotation_interval_ns ?? 0),
+export const scheduleOf = (row: ProfileRecord): RotationSchedule => ({
+  intervalNs: row.rotation_interval_ns,
   nextRotationAt: row.next_rotation_at ?? null,
 });
 
@@ -159,12 +159,12 @@ async function rotateTemplateIfDue(db: Database, id: number, now: Date, run: Rot
   const keys = await db.transaction(async (tx) => {
     const row = await profiles.lockDueForRotation(tx, id, at, db.kind === 'postgres');
     if (!row) return null; // another instance holds or ran it, or the schedule changed meanwhile
-    const rotated = await rotateKeysOfTemplate(tx, Number(row.id), at);
+    const rotated = await rotateKeysOfTemplate(tx, row.id, at);
     const schedule = scheduleOf(row);
     const next = nextAfter(row.next_rotation_at!, schedule.intervalNs, now);
-    await profiles.setRotation(tx, Number(row.id), schedule.intervalNs, next, at);
+    await profiles.setRotation(tx, row.id, schedule.intervalNs, next, at);
     await audit(tx, {
-      profileId: Number(row.id),
+      profileId: row.id,
       who: ROTATION_ACTOR,
       change: {
         action: 'rotate_virtual_keys',
@@ -202,9 +202,9 @@ async function rotateKeysOfTemplate(tx: Sql, profileId: number, at: string): Pro
 }
 
 export const rotationFields = (
-  row: ProfileRow,
+  row: ProfileRecord,
 ): Pick<S['AccessProfile'], 'auto_rotation_interval' | 'next_rotation_at' | 'last_rotation_at'> => ({
-  auto_rotation_interval: Number(row.rotation_interval_ns ?? 0),
+  auto_rotation_interval: row.rotation_interval_ns,
   next_rotation_at: row.next_rotation_at ?? null,
   last_rotation_at: row.last_rotation_at ?? null,
 });

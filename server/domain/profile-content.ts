@@ -4,6 +4,9 @@ import type { components } from '../../generated/openapi.js';
 import type { ProblemDetail } from './errors.js';
 import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
 import { randomToken } from './secrets.js';
+import type { ProfileContent } from '../store/content.js';
+
+export type { ProfileContent };
 
 type S = components['schemas'];
 export type Budget = S['Budget'];
@@ -12,17 +15,6 @@ export type ProviderConfig = S['ProviderConfig'];
 export type BudgetInput = S['BudgetInput'];
 export type RateLimitInput = S['RateLimitInput'];
 export type ProviderConfigInput = S['ProviderConfigInput'];
-
-export interface ProfileContent {
-  tags: string[];
-  provider_configs: ProviderConfig[];
-  budgets: Budget[];
-  rate_limit: RateLimit | null;
-  calendar_aligned: boolean;
-  mcp_tool_groups: S['McpToolGroupLink'][];
-  mcp_servers: S['McpServerLink'][];
-  mcp_tool_overrides: S['McpToolOverride'][];
-}
 
 export type ContentInput = Partial<{
   tags: string[];
@@ -363,9 +355,4 @@ export function freshCopy(
     mcp_servers: content.mcp_servers.map((s) => ({ ...s })),
     mcp_tool_overrides: content.mcp_tool_overrides.map((o) => ({ ...o })),
   };
-}
-
-/** A stored template's or copy's content (the store keeps it as JSON text). */
-export function parseContent(row: { content: string }): ProfileContent {
-  return JSON.parse(row.content) as ProfileContent;
 }

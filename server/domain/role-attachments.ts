@@ -33,7 +33,7 @@ export async function attachRoles(
       if (isDefault) await attachments.clearDefault(tx, roleId);
       await attachments.upsert(tx, profileId, roleId, isDefault, at);
     }
-    // The brief: a template is inactive until a role is attached.
+    // A template is inactive until a role is attached: attaching the first one activates it.
     template = await activateInTransaction(tx, template, who, 'role attached');
     let usersApplied = 0;
     if (input.apply_to_existing) {
@@ -82,7 +82,7 @@ export async function detachRole(db: Database, profileId: number, roleId: number
       who,
       change: {
         action: 'detach_role',
-        previous: { role_id: roleId, is_default: !!Number(attachment.is_default) },
+        previous: { role_id: roleId, is_default: attachment.is_default },
         next: null,
       },
     });

@@ -12,7 +12,7 @@ const toRole = (
   r: { id: number; name: string; description: string | null; created_at: string },
   userCount: number,
 ): S['Role'] => ({
-  id: Number(r.id),
+  id: r.id,
   name: r.name,
   description: r.description,
   user_count: userCount,
@@ -20,7 +20,7 @@ const toRole = (
 });
 export async function listRoles(db: Database, limit: number, offset: number) {
   const [rows, total] = await Promise.all([roles.page(db, limit, offset), roles.count(db)]);
-  return { items: rows.map((r) => toRole(r, Number(r.user_count))), total };
+  return { items: rows.map((r) => toRole(r, r.user_count)), total };
 }
 
 export async function createRole(db: Database, given: S['RoleCreate']): Promise<S['Role']> {

@@ -5,27 +5,19 @@ import { conflict, invalid, notFound } from './errors.js';
 import { canonicalName, NAME_LIMITS } from './names.js';
 import { providerConfigIds } from '../store/counters.js';
 import { BATCH_ROWS, UniqueViolationError, type Database, type Sql } from '../store/database.js';
-import { copies, type CopyRow } from '../store/user-access-profiles.js';
+import { copies, type CopyRecord } from '../store/user-access-profiles.js';
 import { users } from '../store/users.js';
-import { virtualKeys, type VirtualKeyRow } from '../store/virtual-keys.js';
-import type { ProfileRow } from '../store/access-profiles.js';
+import { virtualKeys, type VirtualKeyRecord } from '../store/virtual-keys.js';
+import type { ProfileRecord } from '../store/access-profiles.js';
 import { calendarPeriodStart, windowsSince } from './budget-windows.js';
-import { freshCopy, parseContent, type Budget, type ProfileContent } from './profile-content.js';
+import type { CopyBudget, StoredOverride } from '../store/content.js';
+import { freshCopy, type Budget } from './profile-content.js';
 import { hashSecret, maskedValue, newVirtualKeyValue } from './secrets.js';
 import { audit, auditMany, type Actor } from './audit.js';
 
 type S = components['schemas'];
 
-/** An override as stored on a copy's budget; `remaining_cycles` is derived when served. */
-export interface StoredOverride {
-  override_amount: number;
-  mode: 'cycles' | 'forever';
-  cycles: number | null;
-  anchored_at: string;
-  created_at: string;
-}
-export type CopyBudget = Budget & { override?: StoredOverride | null };
-export type CopyContent = ProfileContent & { budgets: CopyBudget[] };
+export type { CopyBudget, CopyContent, StoredOverride } from '../store/content.js';
 
 export const userNotFound = (id: string) => notFound('user_not_found', `User '${id}' was not found.`, 'user_id');
 const copyNotFound = (userId: string, profileId: number) =>
@@ -61,16 +53,16 @@ export function toUserBudget(b: CopyBudget, calendarAligned: boolean, now = new 
   };
 }
 
-export function toApiCopy(row: CopyRow, keys: VirtualKeyRow[]): S['UserAccessProfile'] {
-  const content = JSON.parse(row.content) as CopyContent;
+export function toApiCopy(row: CopyRecord, keys: VirtualKeyRecord[]): S['UserAccessProfile'] {
+  const content = row.content;
   const now = new Date();
   const copy: S['UserAccessProfile'] = {
-    id: Number(row.id),
+    id: row.id,
     user_id: row.user_id,
-    parent_profile_id: Number(row.parent_profile_id),
-    parent_version: Number(row.parent_version),
+    parent_profile_id: row.parent_profile_id,
+    parent_version: row.parent_version,
     name: row.name,
-    is_active: !!Number(row.is_active),
+    is_active: row.is_active,
     expires_at: row.expires_at,
     virtual_key_ids: keys.map((k) => k.id),
     virtual_key_values: Object.fromEntries(keys.map((k) => [k.id, maskedValue(k.prefix)])),
@@ -78,7 +70,7 @@ export function toApiCopy(row: CopyRow, keys: VirtualKeyRow[]): S['UserAccessPro
       const { budgets, rate_limit, ...rest } = p;
       return {
         ...rest,
-        budgets: (budgets as CopyBudget[]).map((b) => toUserBudget(b, content.calendar_aligned, now)),
+        budgets: budgets.map((b) => toUserBudget(b, content.calendar_aligned, now)),
         ...(rate_limit ? { rate_limit } : {}),
       };
     }),
@@ -128,7 +120,7 @@ function firstFreeKeyName(userId: string, taken: Set<string>): string {
  */
 export async function provisionCopies(
   tx: Sql,
-  template: ProfileRow,
+  template: ProfileRecord,
   userIds: string[],
   who: Actor,
   via: Record<string, unknown>,
@@ -137,7 +129,7 @@ export async function provisionCopies(
   const holders = await copies.holdersAmong(tx, template.id, userIds);
   const todo = userIds.filter((u) => !holders.has(u));
   if (!todo.length) return [];
-  const content = parseContent(template);
+  const content = template.content;
   const ids = await providerConfigIds(tx, content.provider_configs.length * todo.length);
   const now = new Date();
   const at = now.toISOString();
@@ -150,11 +142,11 @@ export async function provisionCopies(
       chunk.map((userId) => ({
         user_id: userId,
         parent_profile_id: template.id,
-        parent_version: Number(template.version),
+        parent_version: template.version,
         name: template.name,
-        is_active: 1,
+        is_active: true,
         expires_at: null,
-        content: JSON.stringify(freshCopy(content, now, ids)),
+        content: freshCopy(content, now, ids),
         created_at: at,
         updated_at: at,
       })),
@@ -191,7 +183,7 @@ export async function provisionCopies(
           previous: null,
           next: {
             user_access_profile_id: row.user_access_profile_id,
-            parent_version: Number(template.version),
+            parent_version: template.version,
             virtual_key_id: row.id,
           },
         },
@@ -210,9 +202,9 @@ export async function listUserCopies(db: Database, userId: string, limit: number
   ]);
   const keys = await virtualKeys.ofCopies(
     db,
-    rows.map((r) => Number(r.id)),
+    rows.map((r) => r.id),
   );
-  return { items: rows.map((r) => toApiCopy(r, keys.get(Number(r.id)) ?? [])), total };
+  return { items: rows.map((r) => toApiCopy(r, keys.get(r.id) ?? [])), total };
 }
 
 /** One user's copy of one template. */
@@ -220,13 +212,13 @@ export async function getUserCopy(db: Database, userId: string, profileId: numbe
   await requireUser(db, userId);
   const copy = await copies.of(db, userId, profileId);
   if (!copy) throw copyNotFound(userId, profileId);
-  const keys = await virtualKeys.ofCopies(db, [Number(copy.id)]);
-  return toApiCopy(copy, keys.get(Number(copy.id)) ?? []);
+  const keys = await virtualKeys.ofCopies(db, [copy.id]);
+  return toApiCopy(copy, keys.get(copy.id) ?? []);
 }
 
 /** Removes one copy with every virtual key it produced, in one transaction: all of it or nothing. */
-export async function removeCopy(tx: Sql, copy: CopyRow, who: Actor): Promise<string[]> {
-  const keys = (await virtualKeys.ofCopies(tx, [Number(copy.id)])).get(Number(copy.id)) ?? [];
+export async function removeCopy(tx: Sql, copy: CopyRecord, who: Actor): Promise<string[]> {
+  const keys = (await virtualKeys.ofCopies(tx, [copy.id])).get(copy.id) ?? [];
   for (const k of keys) {
     const { changes } = await virtualKeys.delete(tx, k.id);
     if (changes !== 1)
@@ -236,14 +228,14 @@ export async function removeCopy(tx: Sql, copy: CopyRow, who: Actor): Promise<st
         'profile_id',
       );
   }
-  await copies.delete(tx, Number(copy.id));
+  await copies.delete(tx, copy.id);
   await audit(tx, {
-    profileId: Number(copy.parent_profile_id),
+    profileId: copy.parent_profile_id,
     userId: copy.user_id,
     who,
     change: {
       action: 'unassign_user',
-      previous: { user_access_profile_id: Number(copy.id), virtual_key_ids: keys.map((k) => k.id) },
+      previous: { user_access_profile_id: copy.id, virtual_key_ids: keys.map((k) => k.id) },
       next: null,
     },
   });
@@ -295,9 +287,9 @@ export async function createVirtualKey(
       if (await virtualKeys.nameTaken(tx, userId, name))
         throw conflict('virtual_key_name_taken', `User '${userId}' already has a virtual key named '${name}'.`, 'name');
       const at = new Date().toISOString();
-      const key = await issueKey(tx, userId, Number(copy.id), name, input?.description ?? null, at);
+      const key = await issueKey(tx, userId, copy.id, name, input?.description ?? null, at);
       await audit(tx, {
-        profileId: Number(copy.parent_profile_id),
+        profileId: copy.parent_profile_id,
         userId,
         who,
         change: { action: 'create_virtual_key', previous: null, next: { virtual_key_id: key.id, name } },
@@ -307,7 +299,7 @@ export async function createVirtualKey(
         name,
         description: input?.description ?? null,
         user_id: userId,
-        access_profile_id: Number(copy.parent_profile_id),
+        access_profile_id: copy.parent_profile_id,
         value: key.value,
         masked_value: key.masked,
         created_at: at,
@@ -329,10 +321,10 @@ export async function deleteVirtualKey(db: Database, userId: string, vkId: strin
     await requireUser(tx, userId);
     const key = await virtualKeys.byId(tx, userId, vkId);
     if (!key) throw notFound('virtual_key_not_found', `User '${userId}' has no virtual key '${vkId}'.`, 'vk_id');
-    const copy = await copies.lock(tx, Number(key.user_access_profile_id), false);
+    const copy = await copies.lock(tx, key.user_access_profile_id, false);
     await virtualKeys.delete(tx, vkId);
     await audit(tx, {
-      profileId: copy ? Number(copy.parent_profile_id) : null,
+      profileId: copy ? copy.parent_profile_id : null,
       userId,
       who,
       change: { action: 'delete_virtual_key', previous: { virtual_key_id: vkId, name: key.name }, next: null },
@@ -362,9 +354,9 @@ export async function changeBudgetOverride(
     await requireUser(tx, userId);
     const found = await copies.of(tx, userId, profileId);
     if (!found) throw copyNotFound(userId, profileId);
-    const copy = (await copies.lock(tx, Number(found.id), db.kind === 'postgres'))!;
-    const content = JSON.parse(copy.content) as CopyContent;
-    const budget = [...content.budgets, ...content.provider_configs.flatMap((p) => p.budgets as CopyBudget[])].find(
+    const copy = (await copies.lock(tx, found.id, db.kind === 'postgres'))!;
+    const content = copy.content;
+    const budget = [...content.budgets, ...content.provider_configs.flatMap((p) => p.budgets)].find(
       (b) => b.id === budgetId,
     );
     if (!budget)
@@ -392,9 +384,9 @@ export async function changeBudgetOverride(
       delete budget.override;
     }
     await copies.update(tx, {
-      id: Number(copy.id),
-      parent_version: Number(copy.parent_version),
-      content: JSON.stringify(content),
+      id: copy.id,
+      parent_version: copy.parent_version,
+      content,
       updated_at: now.toISOString(),
     });
     await audit(tx, {

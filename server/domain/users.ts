@@ -6,14 +6,14 @@ import { UniqueViolationError, type Database, type Sql } from '../store/database
 import { attachments } from '../store/role-attachments.js';
 import { copies } from '../store/user-access-profiles.js';
 import { roles } from '../store/roles.js';
-import { users, type UserRow } from '../store/users.js';
+import { users, type UserRecord } from '../store/users.js';
 import { profiles } from '../store/access-profiles.js';
 import type { Actor } from './audit.js';
 import { provisionCopies, removeCopy, requireUser, userNotFound } from './user-access-profiles.js';
 
 type S = components['schemas'];
 
-const toUser = (u: UserRow, roleIds: number[]): S['User'] => ({
+const toUser = (u: UserRecord, roleIds: number[]): S['User'] => ({
   id: u.id,
   name: u.name,
   email: u.email,
@@ -66,7 +66,7 @@ export async function createUser(db: Database, given: S['UserCreate'], who: Acto
       const roleIds = input.role_ids ?? [];
       await checkRoles(tx, roleIds);
       const at = new Date().toISOString();
-      const row: UserRow = {
+      const row: UserRecord = {
         id: input.id,
         name: input.name ?? null,
         email: input.email ?? null,
@@ -108,7 +108,7 @@ export async function updateUser(db: Database, id: string, input: S['UserUpdate'
         who,
       );
     }
-    const next: UserRow = {
+    const next: UserRecord = {
       ...user,
       name: input.name === undefined ? user.name : canonicalOptionalName(input.name, NAME_LIMITS.user),
       email: input.email === undefined ? user.email : input.email,

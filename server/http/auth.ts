@@ -65,7 +65,7 @@ export function authenticate(db: Database): RequestHandler {
       const principal: Principal = {
         keyId: row.id,
         name: row.name,
-        scopes: new Set(JSON.parse(row.scopes) as string[]),
+        scopes: new Set(row.scopes),
         actor: `${row.name} (${row.id})`,
         expiresAt: row.expires_at,
       };

@@ -1,20 +1,32 @@
-// Rows of templates (access profiles) and their tags.
-import type { Sql, SqlValue } from './database.js';
+// Templates (access profiles) and their tags. Reads return records the domain can use as they are:
+// `is_active` a boolean, `content` parsed; writes store them back as the columns hold them.
+import type { ProfileContent } from './content.js';
+import { count, type Sql, type SqlValue } from './database.js';
 
-export interface ProfileRow {
+export interface ProfileRecord {
   id: number;
   name: string;
   description: string | null;
-  is_active: number;
+  is_active: boolean;
   version: number;
-  content: string;
+  content: ProfileContent;
   created_at: string;
   updated_at: string;
-  /** Automatic virtual-key rotation: interval in nanoseconds (0 = off; PostgreSQL returns BIGINT as text). */
-  rotation_interval_ns: number | string;
+  /** Automatic virtual-key rotation: interval in nanoseconds (0 = off). */
+  rotation_interval_ns: number;
   next_rotation_at: string | null;
   last_rotation_at: string | null;
 }
+
+/** The columns as the drivers return them (both return BIGINT as a number: see postgres.ts). */
+type ProfileColumns = Omit<ProfileRecord, 'is_active' | 'content'> & { is_active: number; content: string };
+
+const toRecord = (row: ProfileColumns): ProfileRecord => ({
+  ...row,
+  is_active: row.is_active === 1,
+  content: JSON.parse(row.content) as ProfileContent,
+});
+const maybeRecord = (row: ProfileColumns | undefined) => (row ? toRecord(row) : undefined);
 
 export interface ProfileFilter {
   search?: string;
@@ -42,53 +54,57 @@ function where(filter: ProfileFilter): { sql: string; params: SqlValue[] } {
 }
 
 export const profiles = {
-  byId: (db: Sql, id: number) => db.get<ProfileRow>('SELECT * FROM access_profiles WHERE id = ?', [id]),
+  byId: async (db: Sql, id: number) =>
+    maybeRecord(await db.get<ProfileColumns>('SELECT * FROM access_profiles WHERE id = ?', [id])),
   /** Locks the row for the rest of the transaction (PostgreSQL); SQLite has one writer anyway. */
-  lockById: (tx: Sql, id: number, forUpdate: boolean) =>
-    tx.get<ProfileRow>(`SELECT * FROM access_profiles WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]),
-  page: (db: Sql, filter: ProfileFilter, limit: number, offset: number) => {
+  lockById: async (tx: Sql, id: number, forUpdate: boolean) =>
+    maybeRecord(
+      await tx.get<ProfileColumns>(`SELECT * FROM access_profiles WHERE id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [id]),
+    ),
+  page: async (db: Sql, filter: ProfileFilter, limit: number, offset: number) => {
     const w = where(filter);
-    return db.all<ProfileRow>(`SELECT * FROM access_profiles ${w.sql} ORDER BY id LIMIT ? OFFSET ?`, [
+    const rows = await db.all<ProfileColumns>(`SELECT * FROM access_profiles ${w.sql} ORDER BY id LIMIT ? OFFSET ?`, [
       ...w.params,
       limit,
       offset,
     ]);
+    return rows.map(toRecord);
   },
-  count: async (db: Sql, filter: ProfileFilter) => {
+  count: (db: Sql, filter: ProfileFilter) => {
     const w = where(filter);
-    return Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM access_profiles ${w.sql}`, w.params))!.n);
+    return count(db, `SELECT COUNT(*) AS n FROM access_profiles ${w.sql}`, w.params);
   },
-  insert: async (tx: Sql, r: Omit<ProfileRow, 'id'>): Promise<number> => {
+  insert: async (tx: Sql, r: Omit<ProfileRecord, 'id'>): Promise<number> => {
     const row = await tx.get<{ id: number }>(
       'INSERT INTO access_profiles (name, name_key, description, is_active, version, content, created_at, updated_at, rotation_interval_ns, next_rotation_at, last_rotation_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
       [
         r.name,
         r.name.toLowerCase(),
         r.description,
-        r.is_active,
+        r.is_active ? 1 : 0,
         r.version,
-        r.content,
+        JSON.stringify(r.content),
         r.created_at,
         r.updated_at,
-        Number(r.rotation_interval_ns),
+        r.rotation_interval_ns,
         r.next_rotation_at,
         r.last_rotation_at,
       ],
     );
-    return Number(row!.id);
+    return row!.id;
   },
-  update: (tx: Sql, r: ProfileRow) =>
+  update: (tx: Sql, r: ProfileRecord) =>
     tx.run(
       'UPDATE access_profiles SET name = ?, name_key = ?, description = ?, is_active = ?, version = ?, content = ?, updated_at = ?, rotation_interval_ns = ?, next_rotation_at = ? WHERE id = ?',
       [
         r.name,
         r.name.toLowerCase(),
         r.description,
-        r.is_active,
+        r.is_active ? 1 : 0,
         r.version,
-        r.content,
+        JSON.stringify(r.content),
         r.updated_at,
-        Number(r.rotation_interval_ns),
+        r.rotation_interval_ns,
         r.next_rotation_at,
         r.id,
       ],
@@ -100,12 +116,14 @@ export const profiles = {
         'SELECT id FROM access_profiles WHERE next_rotation_at IS NOT NULL AND next_rotation_at <= ? ORDER BY next_rotation_at, id LIMIT ?',
         [at, limit],
       )
-    ).map((r) => Number(r.id)),
+    ).map((r) => r.id),
   /** The template, locked, if it is still due; none when another instance holds or has just run it. */
-  lockDueForRotation: (tx: Sql, id: number, at: string, forUpdate: boolean) =>
-    tx.get<ProfileRow>(
-      `SELECT * FROM access_profiles WHERE id = ? AND next_rotation_at IS NOT NULL AND next_rotation_at <= ?${forUpdate ? ' FOR UPDATE SKIP LOCKED' : ''}`,
-      [id, at],
+  lockDueForRotation: async (tx: Sql, id: number, at: string, forUpdate: boolean) =>
+    maybeRecord(
+      await tx.get<ProfileColumns>(
+        `SELECT * FROM access_profiles WHERE id = ? AND next_rotation_at IS NOT NULL AND next_rotation_at <= ?${forUpdate ? ' FOR UPDATE SKIP LOCKED' : ''}`,
+        [id, at],
+      ),
     ),
   setRotation: (tx: Sql, id: number, intervalNs: number, next: string | null, last: string | null) =>
     tx.run(

@@ -1,7 +1,7 @@
-// Rows of the history: version snapshots and audit log entries.
-import { multiRowInsert, type Sql, type SqlValue } from './database.js';
+// The history: version snapshots and audit log entries.
+import { count, multiRowInsert, type Sql, type SqlValue } from './database.js';
 
-export interface VersionRow {
+export interface VersionRecord {
   id: number;
   access_profile_id: number;
   version: number;
@@ -13,30 +13,26 @@ export interface VersionRow {
 }
 
 export const versions = {
-  insert: (tx: Sql, r: Omit<VersionRow, 'id'>) =>
+  insert: (tx: Sql, r: Omit<VersionRecord, 'id'>) =>
     tx.run(
       'INSERT INTO profile_versions (access_profile_id, version, name, description, snapshot, changed_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [r.access_profile_id, r.version, r.name, r.description, r.snapshot, r.changed_by, r.created_at],
     ),
   get: (db: Sql, profileId: number, version: number) =>
-    db.get<VersionRow>('SELECT * FROM profile_versions WHERE access_profile_id = ? AND version = ?', [
+    db.get<VersionRecord>('SELECT * FROM profile_versions WHERE access_profile_id = ? AND version = ?', [
       profileId,
       version,
     ]),
   page: (db: Sql, profileId: number, limit: number, offset: number) =>
-    db.all<VersionRow>(
+    db.all<VersionRecord>(
       'SELECT * FROM profile_versions WHERE access_profile_id = ? ORDER BY version DESC LIMIT ? OFFSET ?',
       [profileId, limit, offset],
     ),
-  count: async (db: Sql, profileId: number) =>
-    Number(
-      (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM profile_versions WHERE access_profile_id = ?', [
-        profileId,
-      ]))!.n,
-    ),
+  count: (db: Sql, profileId: number) =>
+    count(db, 'SELECT COUNT(*) AS n FROM profile_versions WHERE access_profile_id = ?', [profileId]),
 };
 
-export interface AuditRow {
+export interface AuditRecord {
   id: number;
   access_profile_id: number | null;
   user_id: string | null;
@@ -74,7 +70,7 @@ function auditWhere(f: AuditFilter): { sql: string; params: SqlValue[] } {
 
 export const auditLogs = {
   /** Inserts up to BATCH_ROWS entries in one statement, in the order given. */
-  insertMany: async (tx: Sql, rows: Omit<AuditRow, 'id'>[]) => {
+  insertMany: async (tx: Sql, rows: Omit<AuditRecord, 'id'>[]) => {
     if (!rows.length) return;
     const columns = [
       'access_profile_id',
@@ -88,21 +84,21 @@ export const auditLogs = {
     ] as const;
     await tx.run(...multiRowInsert('audit_logs', columns, rows));
   },
-  insert: (tx: Sql, r: Omit<AuditRow, 'id'>) =>
+  insert: (tx: Sql, r: Omit<AuditRecord, 'id'>) =>
     tx.run(
       'INSERT INTO audit_logs (access_profile_id, user_id, actor, action, previous_values, new_values, metadata, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [r.access_profile_id, r.user_id, r.actor, r.action, r.previous_values, r.new_values, r.metadata, r.created_at],
     ),
   page: (db: Sql, f: AuditFilter, limit: number, offset: number) => {
     const w = auditWhere(f);
-    return db.all<AuditRow>(`SELECT * FROM audit_logs ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`, [
+    return db.all<AuditRecord>(`SELECT * FROM audit_logs ${w.sql} ORDER BY id DESC LIMIT ? OFFSET ?`, [
       ...w.params,
       limit,
       offset,
     ]);
   },
-  count: async (db: Sql, f: AuditFilter) => {
+  count: (db: Sql, f: AuditFilter) => {
     const w = auditWhere(f);
-    return Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_logs ${w.sql}`, w.params))!.n);
+    return count(db, `SELECT COUNT(*) AS n FROM audit_logs ${w.sql}`, w.params);
   },
 };

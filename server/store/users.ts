@@ -1,7 +1,7 @@
-// Rows of users and their role memberships.
+// Users and their role memberships.
 import { count, type Sql } from './database.js';
 
-export interface UserRow {
+export interface UserRecord {
   id: string;
   name: string | null;
   email: string | null;
@@ -10,11 +10,11 @@ export interface UserRow {
 }
 
 export const users = {
-  byId: (db: Sql, id: string) => db.get<UserRow>('SELECT * FROM users WHERE id = ?', [id]),
+  byId: (db: Sql, id: string) => db.get<UserRecord>('SELECT * FROM users WHERE id = ?', [id]),
   page: (db: Sql, roleId: number | undefined, limit: number, offset: number) =>
     roleId === undefined
-      ? db.all<UserRow>('SELECT * FROM users ORDER BY id LIMIT ? OFFSET ?', [limit, offset])
-      : db.all<UserRow>(
+      ? db.all<UserRecord>('SELECT * FROM users ORDER BY id LIMIT ? OFFSET ?', [limit, offset])
+      : db.all<UserRecord>(
           'SELECT u.* FROM users u JOIN user_roles ur ON ur.user_id = u.id WHERE ur.role_id = ? ORDER BY u.id LIMIT ? OFFSET ?',
           [roleId, limit, offset],
         ),
@@ -22,7 +22,7 @@ export const users = {
     roleId === undefined
       ? count(db, 'SELECT COUNT(*) AS n FROM users')
       : count(db, 'SELECT COUNT(*) AS n FROM user_roles WHERE role_id = ?', [roleId]),
-  insert: (tx: Sql, r: UserRow) =>
+  insert: (tx: Sql, r: UserRecord) =>
     tx.run('INSERT INTO users (id, name, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
       r.id,
       r.name,
@@ -30,12 +30,12 @@ export const users = {
       r.created_at,
       r.updated_at,
     ]),
-  update: (tx: Sql, r: UserRow) =>
+  update: (tx: Sql, r: UserRecord) =>
     tx.run('UPDATE users SET name = ?, email = ?, updated_at = ? WHERE id = ?', [r.name, r.email, r.updated_at, r.id]),
   delete: (tx: Sql, id: string) => tx.run('DELETE FROM users WHERE id = ?', [id]),
   roleIds: async (db: Sql, id: string) =>
     (await db.all<{ role_id: number }>('SELECT role_id FROM user_roles WHERE user_id = ? ORDER BY role_id', [id])).map(
-      (r) => Number(r.role_id),
+      (r) => r.role_id,
     ),
   roleIdsOf: async (db: Sql, ids: string[]) => {
     const map = new Map<string, number[]>(ids.map((i) => [i, []]));
@@ -44,7 +44,7 @@ export const users = {
       `SELECT user_id, role_id FROM user_roles WHERE user_id IN (${ids.map(() => '?').join(', ')}) ORDER BY role_id`,
       ids,
     );
-    for (const r of rows) map.get(r.user_id)!.push(Number(r.role_id));
+    for (const r of rows) map.get(r.user_id)!.push(r.role_id);
     return map;
   },
   setRoles: async (tx: Sql, id: string, roleIds: number[]) => {

@@ -1,7 +1,7 @@
-// Rows of virtual keys (hashes only), each bound to a user's copy.
+// Virtual keys (hashes only), each bound to a user's copy.
 import { count, multiRowInsert, type Sql } from './database.js';
 
-export interface VirtualKeyRow {
+export interface VirtualKeyRecord {
   id: string;
   user_id: string;
   user_access_profile_id: number;
@@ -14,17 +14,17 @@ export interface VirtualKeyRow {
 
 export const virtualKeys = {
   ofCopies: async (db: Sql, copyIds: number[]) => {
-    const map = new Map<number, VirtualKeyRow[]>(copyIds.map((i) => [i, []]));
+    const map = new Map<number, VirtualKeyRecord[]>(copyIds.map((i) => [i, []]));
     if (!copyIds.length) return map;
-    const rows = await db.all<VirtualKeyRow>(
+    const rows = await db.all<VirtualKeyRecord>(
       `SELECT * FROM virtual_keys WHERE user_access_profile_id IN (${copyIds.map(() => '?').join(', ')}) ORDER BY created_at, id`,
       copyIds,
     );
-    for (const r of rows) map.get(Number(r.user_access_profile_id))!.push(r);
+    for (const r of rows) map.get(r.user_access_profile_id)!.push(r);
     return map;
   },
   byId: (db: Sql, userId: string, id: string) =>
-    db.get<VirtualKeyRow>('SELECT * FROM virtual_keys WHERE user_id = ? AND id = ?', [userId, id]),
+    db.get<VirtualKeyRecord>('SELECT * FROM virtual_keys WHERE user_id = ? AND id = ?', [userId, id]),
   countOfUser: (db: Sql, userId: string) =>
     count(db, 'SELECT COUNT(*) AS n FROM virtual_keys WHERE user_id = ?', [userId]),
   nameTaken: async (db: Sql, userId: string, name: string) =>
@@ -41,7 +41,7 @@ export const virtualKeys = {
     return names;
   },
   /** Inserts up to BATCH_ROWS keys in one statement. */
-  insertMany: async (tx: Sql, rows: VirtualKeyRow[]) => {
+  insertMany: async (tx: Sql, rows: VirtualKeyRecord[]) => {
     if (!rows.length) return;
     const columns = [
       'id',
@@ -55,7 +55,7 @@ export const virtualKeys = {
     ] as const;
     await tx.run(...multiRowInsert('virtual_keys', columns, rows));
   },
-  insert: (tx: Sql, r: VirtualKeyRow) =>
+  insert: (tx: Sql, r: VirtualKeyRecord) =>
     tx.run(
       'INSERT INTO virtual_keys (id, user_id, user_access_profile_id, name, description, key_hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       [r.id, r.user_id, r.user_access_profile_id, r.name, r.description, r.key_hash, r.prefix, r.created_at],
@@ -63,7 +63,7 @@ export const virtualKeys = {
   delete: (tx: Sql, id: string) => tx.run('DELETE FROM virtual_keys WHERE id = ?', [id]),
   /** Every key of every copy of a template, in id order. */
   ofTemplate: (db: Sql, parentId: number) =>
-    db.all<VirtualKeyRow>(
+    db.all<VirtualKeyRecord>(
       'SELECT k.* FROM virtual_keys k JOIN user_access_profiles c ON c.id = k.user_access_profile_id WHERE c.parent_profile_id = ? ORDER BY k.id',
       [parentId],
     ),
