@@ -8,7 +8,6 @@ import { copies } from '../store/user-access-profiles.js';
 import { profiles, type ProfileFilter, type ProfileRecord } from '../store/access-profiles.js';
 import { versions } from '../store/history.js';
 import { audit, type Actor, type Change } from './audit.js';
-import { budgetWindowStart } from './budget-windows.js';
 import {
   accessProfileNotFound as notFound,
   conflict,
@@ -18,6 +17,7 @@ import {
 } from './errors.js';
 import { rotationFields, scheduleFor, scheduleOf, type RotationSchedule } from './key-rotation.js';
 import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
+import { carryBudgetUsage, carryRateLimitUsage } from './usage-carry-over.js';
 import {
   buildContent,
   freshCopy,
@@ -405,48 +405,25 @@ export function restoreVersion(
     if (!snap) throw notFoundError('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
     const s = JSON.parse(snap.snapshot) as AccessProfile;
     // Usage lives on rows whose ids still exist (budgets and rate limits); restoring the definition
-    // must not reset it. Rows gone since the snapshot come back exactly as the snapshot has them.
-    const now = new Date();
-    const usageById = new Map<string, { current_usage: number; last_reset: string; reset_duration: string }>();
-    for (const b of [...current.budgets, ...current.provider_configs.flatMap((p) => p.budgets)]) usageById.set(b.id, b);
+    // carries it over as an update would. Rows gone since the snapshot come back as the snapshot has them.
+    const how = {
+      calendarAligned: s.calendar_aligned,
+      now: new Date(),
+      realign: s.calendar_aligned !== current.calendar_aligned,
+    };
+    const budgetsById = new Map<string, Budget>();
+    for (const b of [...current.budgets, ...current.provider_configs.flatMap((p) => p.budgets)])
+      budgetsById.set(b.id, b);
     const withUsage = (b: Budget): Budget => {
-      const u = usageById.get(b.id);
-      return u
-        ? {
-            ...b,
-            current_usage: u.current_usage,
-            last_reset: u.reset_duration === b.reset_duration ? u.last_reset : b.last_reset,
-          }
-        : b;
+      const kept = budgetsById.get(b.id);
+      return kept ? { ...b, ...carryBudgetUsage(kept, b, how) } : b;
     };
     const limitsById = new Map<string, RateLimit>();
     for (const r of [current.rate_limit, ...current.provider_configs.map((p) => p.rate_limit)])
       if (r) limitsById.set(r.id, r);
     const limitWithUsage = (r: RateLimit): RateLimit => {
-      const u = limitsById.get(r.id);
-      if (!u) return r;
-      // A window whose duration is the same as now keeps its live counter; another one starts fresh.
-      const token =
-        r.token_reset_duration === u.token_reset_duration
-          ? { usage: u.token_current_usage, reset: u.token_last_reset }
-          : {
-              usage: 0,
-              reset: budgetWindowStart(r.token_reset_duration ?? '1h', s.calendar_aligned, now).toISOString(),
-            };
-      const request =
-        r.request_reset_duration === u.request_reset_duration
-          ? { usage: u.request_current_usage, reset: u.request_last_reset }
-          : {
-              usage: 0,
-              reset: budgetWindowStart(r.request_reset_duration ?? '1h', s.calendar_aligned, now).toISOString(),
-            };
-      return {
-        ...r,
-        token_current_usage: token.usage,
-        token_last_reset: token.reset,
-        request_current_usage: request.usage,
-        request_last_reset: request.reset,
-      };
+      const kept = limitsById.get(r.id);
+      return kept ? { ...r, ...carryRateLimitUsage(kept, r, how) } : r;
     };
     const content: ProfileContent = {
       tags: s.tags,

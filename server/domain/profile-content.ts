@@ -2,8 +2,9 @@
 // and the rules JSON Schema cannot say: building it from a request keeps ids and usage, checks the rest.
 import type { components } from '../../generated/openapi.js';
 import type { ProblemDetail } from './errors.js';
-import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
+import { budgetWindowStart } from './budget-windows.js';
 import { randomToken } from './secrets.js';
+import { carryBudgetUsage, carryRateLimitUsage } from './usage-carry-over.js';
 import type { ProfileContent } from '../store/content.js';
 
 export type { ProfileContent };
@@ -78,7 +79,6 @@ function buildBudgets(
         param: `${param}.reset_duration`,
         message: '1h is not allowed on a calendar-aligned profile',
       });
-    const quarterStart = input.reset_config?.quarter_start_month;
     const kept = input.id !== undefined ? byId.get(input.id) : undefined;
     if (input.id !== undefined && !kept)
       ctx.problems.push({
@@ -86,20 +86,12 @@ function buildBudgets(
         message: `is not an existing budget of this ${scope === 'total' ? 'profile' : 'provider config'}`,
       });
     if (input.id !== undefined) byId.delete(input.id); // an id may be kept once
-    const sameWindow =
-      kept &&
-      !ctx.realign &&
-      kept.reset_duration === input.reset_duration &&
-      kept.reset_config?.quarter_start_month === quarterStart;
     const budget: Budget = {
       id: kept?.id ?? newBudgetId(),
       max_limit: input.max_limit,
       reset_duration: input.reset_duration,
       scope,
-      current_usage: kept ? kept.current_usage : 0,
-      last_reset: sameWindow
-        ? kept.last_reset
-        : budgetWindowStart(input.reset_duration, calendarAligned, ctx.now, quarterStart).toISOString(),
+      ...carryBudgetUsage(kept, input, { calendarAligned, now: ctx.now, realign: ctx.realign }),
     };
     if (input.reset_config) budget.reset_config = { quarter_start_month: input.reset_config.quarter_start_month };
     return budget;
@@ -147,33 +139,21 @@ function buildRateLimit(
     ctx.problems.push({ param: `${at}.request_reset_duration`, message: 'is required with request_max_limit' });
   if (request === null && requestDuration !== null)
     ctx.problems.push({ param: `${at}.request_reset_duration`, message: 'is only allowed with request_max_limit' });
-  // A window whose duration did not change (also an unset one) keeps its start, so resending the same
-  // limit is not a change; a new duration, or a flip of calendar_aligned, starts a new window.
-  const start = (d: ResetDuration | null, keptDuration: string | null | undefined, keptReset: string | undefined) =>
-    previous && !ctx.realign && d === keptDuration && keptReset
-      ? keptReset
-      : budgetWindowStart(d ?? '1h', calendarAligned, ctx.now).toISOString();
+  // A window whose duration did not change (also an unset one) keeps its start and counter, so resending
+  // the same limit is not a change; a new duration, or a flip of calendar_aligned, starts a new window.
+  const durations = { token_reset_duration: tokenDuration, request_reset_duration: requestDuration };
   return {
     id: previous?.id ?? newRateLimitId(),
     token_max_limit: token,
     request_max_limit: request,
-    token_reset_duration: tokenDuration,
-    request_reset_duration: requestDuration,
-    token_current_usage: previous && previous.token_reset_duration === tokenDuration ? previous.token_current_usage : 0,
-    request_current_usage:
-      previous && previous.request_reset_duration === requestDuration ? previous.request_current_usage : 0,
-    token_last_reset: start(tokenDuration, previous?.token_reset_duration, previous?.token_last_reset),
-    request_last_reset: start(requestDuration, previous?.request_reset_duration, previous?.request_last_reset),
+    ...durations,
+    ...carryRateLimitUsage(previous, durations, { calendarAligned, now: ctx.now, realign: ctx.realign }),
   };
 }
 
 /** A kept rate limit whose windows restart where the (new) alignment says; usage and values stay. */
 function realignedLimit(r: RateLimit, calendarAligned: boolean, now: Date): RateLimit {
-  return {
-    ...r,
-    token_last_reset: budgetWindowStart(r.token_reset_duration ?? '1h', calendarAligned, now).toISOString(),
-    request_last_reset: budgetWindowStart(r.request_reset_duration ?? '1h', calendarAligned, now).toISOString(),
-  };
+  return { ...r, ...carryRateLimitUsage(r, r, { calendarAligned, now, realign: true }) };
 }
 
 function buildProviderConfigs(

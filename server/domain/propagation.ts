@@ -7,7 +7,7 @@ import { providerConfigIds } from '../store/counters.js';
 import type { Database } from '../store/database.js';
 import { copies, type CopyRecord } from '../store/user-access-profiles.js';
 import { profiles } from '../store/access-profiles.js';
-import { budgetWindowStart } from './budget-windows.js';
+import { carryBudgetUsage, carryRateLimitUsage } from './usage-carry-over.js';
 import { freshCopy, type ProfileContent, type ProviderConfigIdSource, type RateLimit } from './profile-content.js';
 import { audit, type Actor } from './audit.js';
 import type { CopyBudget, CopyContent } from './user-access-profiles.js';
@@ -29,10 +29,7 @@ function mergeBudgets(
     const merged: CopyBudget = {
       ...t,
       id: kept.id,
-      current_usage: resetUsage ? 0 : kept.current_usage,
-      last_reset: resetUsage
-        ? budgetWindowStart(t.reset_duration, calendarAligned, now, t.reset_config?.quarter_start_month).toISOString()
-        : kept.last_reset,
+      ...carryBudgetUsage(kept, t, { calendarAligned, now, resetUsage }),
     };
     if (kept.override) merged.override = kept.override;
     return merged;
@@ -43,18 +40,15 @@ function mergeRateLimit(
   template: RateLimit | null | undefined,
   current: RateLimit | null | undefined,
   resetUsage: boolean,
+  calendarAligned: boolean,
+  now: Date,
 ): RateLimit | null {
   if (!template) return null;
   if (!current) return template;
-  const keepTokens = !resetUsage && current.token_reset_duration === template.token_reset_duration;
-  const keepRequests = !resetUsage && current.request_reset_duration === template.request_reset_duration;
   return {
     ...template,
     id: current.id,
-    token_current_usage: keepTokens ? current.token_current_usage : 0,
-    request_current_usage: keepRequests ? current.request_current_usage : 0,
-    token_last_reset: keepTokens ? current.token_last_reset : template.token_last_reset,
-    request_last_reset: keepRequests ? current.request_last_reset : template.request_last_reset,
+    ...carryRateLimitUsage(current, template, { calendarAligned, now, resetUsage }),
   };
 }
 
@@ -71,7 +65,8 @@ export function mergeIntoCopy(
   const next: CopyContent = { ...copy };
   const aligned = copy.calendar_aligned;
   if (fields.includes('budgets')) next.budgets = mergeBudgets(fresh.budgets, copy.budgets, resetUsage, aligned, now);
-  if (fields.includes('rate_limit')) next.rate_limit = mergeRateLimit(fresh.rate_limit, copy.rate_limit, resetUsage);
+  if (fields.includes('rate_limit'))
+    next.rate_limit = mergeRateLimit(fresh.rate_limit, copy.rate_limit, resetUsage, aligned, now);
   if (fields.includes('provider_configs')) {
     next.provider_configs = fresh.provider_configs.map((t) => {
       const kept = copy.provider_configs.find((c) => c.provider_name === t.provider_name);
@@ -81,7 +76,7 @@ export function mergeIntoCopy(
         id: kept.id,
         budgets: mergeBudgets(t.budgets, kept.budgets, resetUsage, aligned, now),
       };
-      const rl = mergeRateLimit(t.rate_limit, kept.rate_limit, resetUsage);
+      const rl = mergeRateLimit(t.rate_limit, kept.rate_limit, resetUsage, aligned, now);
       if (rl) merged.rate_limit = rl;
       else delete merged.rate_limit;
       return merged;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
-import { createProfile } from '../support/profiles.js';
+import { createProfile, editStoredProfile, OLD_WINDOW } from '../support/profiles.js';
 import { decoded } from '../support/audit.js';
 
 type S = components['schemas'];
@@ -190,6 +190,52 @@ describe('restore', () => {
     const r = res.data!.access_profile;
     expect(r.budgets[0]).toMatchObject({ id: p1.budgets[0]!.id, max_limit: 10, current_usage: 6.5 });
     expect(r.rate_limit).toMatchObject({ id: p1.rate_limit!.id, token_max_limit: 100, token_current_usage: 55 });
+  });
+
+  it('When a version is restored whose budget had another duration, then the spend carries over and a new window starts, as an update would', async () => {
+    const p1 = await create({ budgets: [{ max_limit: 10, reset_duration: '1M' }] });
+    const budgetId = p1.budgets[0]!.id;
+    await update(p1.id, { budgets: [{ id: budgetId, max_limit: 10, reset_duration: '1w' }] });
+    // The gateway has counted in the live 1w window, and version 1's snapshot names a window long gone.
+    await editStoredProfile(t, p1.id, (c) => {
+      c.budgets[0]!.current_usage = 4;
+      c.budgets[0]!.last_reset = OLD_WINDOW;
+    });
+    const before = Date.now();
+    const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p1.id, version: 1 } },
+    });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    const b = res.data!.access_profile.budgets[0]!;
+    expect(b).toMatchObject({ id: budgetId, reset_duration: '1M', current_usage: 4 });
+    expect(b.last_reset).not.toBe(p1.budgets[0]!.last_reset);
+    expect(Date.parse(b.last_reset)).toBeGreaterThanOrEqual(before - 1);
+  });
+
+  it('When a version is restored across a flip of calendar_aligned, then counters stay and every window restarts on the restored alignment', async () => {
+    const p1 = await create({
+      calendar_aligned: true,
+      budgets: [{ max_limit: 10, reset_duration: '1M' }],
+      rate_limit: { token_max_limit: 100, token_reset_duration: '1d' },
+    });
+    await update(p1.id, { calendar_aligned: false });
+    await editStoredProfile(t, p1.id, (c) => {
+      c.budgets[0]!.current_usage = 3;
+      c.budgets[0]!.last_reset = OLD_WINDOW;
+      c.rate_limit!.token_current_usage = 9;
+      c.rate_limit!.token_last_reset = OLD_WINDOW;
+    });
+    const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
+      params: { path: { id: p1.id, version: 1 } },
+    });
+    expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+    const r = res.data!.access_profile;
+    const now = new Date();
+    const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString();
+    const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString();
+    expect(r.calendar_aligned).toBe(true);
+    expect(r.budgets[0]).toMatchObject({ current_usage: 3, last_reset: monthStart });
+    expect(r.rate_limit).toMatchObject({ token_current_usage: 9, token_last_reset: dayStart });
   });
 
   it('When the current version is restored, then nothing changes', async () => {

@@ -394,6 +394,54 @@ describe('budgets with reset_usage on a calendar-aligned copy', () => {
   });
 });
 
+describe("windows follow the copy's own alignment", () => {
+  it("When the template's 1Q budget moves its quarter start, then propagating budgets keeps the copy's spend and starts the window at the new quarter", async () => {
+    const p = await createProfile(t, {
+      calendar_aligned: true,
+      budgets: [{ max_limit: 10, reset_duration: '1Q', reset_config: { quarter_start_month: 2 } }],
+    });
+    const [user] = await usersHoldingCopies(t, p.id);
+    await spend(user!, p.id);
+    const before = await copyOf(t, user!, p.id);
+    await updateProfile(t, p.id, {
+      budgets: [{ max_limit: 10, reset_duration: '1Q', reset_config: { quarter_start_month: 1 } }],
+    });
+    await propagate(t, p.id, { fields: ['budgets'] });
+    const now = new Date();
+    const quarterStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (now.getUTCMonth() % 3), 1));
+    expect((await copyOf(t, user!, p.id)).budgets[0]).toMatchObject({
+      id: before.budgets[0]!.id,
+      current_usage: 2,
+      last_reset: quarterStart.toISOString(),
+    });
+  });
+
+  it("When a rolling template propagates a rate limit of a new duration onto a calendar-aligned copy, then the new window starts where the copy's alignment puts it", async () => {
+    const p = await createProfile(t, {
+      calendar_aligned: true,
+      rate_limit: { token_max_limit: 100, token_reset_duration: '1d' },
+    });
+    const [user] = await usersHoldingCopies(t, p.id);
+    await spend(user!, p.id);
+    await updateProfile(t, p.id, {
+      calendar_aligned: false,
+      rate_limit: { token_max_limit: 100, token_reset_duration: '1w' },
+    });
+    await propagate(t, p.id, { fields: ['rate_limit'] });
+    const copy = await copyOf(t, user!, p.id);
+    const now = new Date();
+    const monday = new Date(
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - ((now.getUTCDay() + 6) % 7)),
+    );
+    expect(copy.calendar_aligned).toBe(true);
+    expect(copy.rate_limit).toMatchObject({
+      token_reset_duration: '1w',
+      token_current_usage: 0,
+      token_last_reset: monday.toISOString(),
+    });
+  });
+});
+
 describe('the users asked for', () => {
   it('When user_ids name one holder and two users without a copy, then only the holder changes, both others count as skipped and the audit entry counts all three requested', async () => {
     const p = await createProfile(t, TEMPLATE);

@@ -1,0 +1,96 @@
+// The one rule for carrying usage across a change of a budget's or rate limit's definition: an update,
+// a restore, a propagation onto a user's copy. Each of those says only which item is kept and how.
+import { budgetWindowStart, type ResetDuration } from './budget-windows.js';
+import type { Budget, RateLimit } from './profile-content.js';
+
+/** How a change carries usage over. */
+export interface Carry {
+  /** The alignment of the profile or copy the item belongs to, for windows that start afresh. */
+  calendarAligned: boolean;
+  now: Date;
+  /** calendar_aligned flips in this change: kept windows start afresh; counters stay. */
+  realign?: boolean;
+  /** A propagation's reset_usage: counters restart at zero and windows start afresh. */
+  resetUsage?: boolean;
+}
+
+interface Window {
+  usage: number;
+  start: string | undefined;
+  duration: string | null | undefined;
+  quarterStart?: number;
+}
+
+/**
+ * A window keeps its counter and its start when it is the same window: same duration and quarter start,
+ * the alignment unchanged and usage not reset. Otherwise it starts now, where the alignment puts it, and
+ * its counter restarts at zero; a budget's spend (`spendOutlivesWindow`) carries over even a new duration.
+ */
+function carryWindow(
+  kept: Window | undefined,
+  duration: ResetDuration | null,
+  quarterStart: number | undefined,
+  how: Carry,
+  spendOutlivesWindow: boolean,
+): { usage: number; start: string } {
+  const same = kept !== undefined && kept.duration === duration && kept.quarterStart === quarterStart;
+  const keepsUsage = kept !== undefined && !how.resetUsage && (same || spendOutlivesWindow);
+  const keptStart = same && !how.realign && !how.resetUsage ? kept.start : undefined;
+  return {
+    usage: keepsUsage ? kept.usage : 0,
+    start: keptStart ?? budgetWindowStart(duration ?? '1h', how.calendarAligned, how.now, quarterStart).toISOString(),
+  };
+}
+
+/** The usage fields of a budget defined as `next`, carried from `kept` (the same budget before the change). */
+export function carryBudgetUsage(
+  kept: Budget | undefined,
+  next: Pick<Budget, 'reset_duration' | 'reset_config'>,
+  how: Carry,
+): Pick<Budget, 'current_usage' | 'last_reset'> {
+  const w = carryWindow(
+    kept && {
+      usage: kept.current_usage,
+      start: kept.last_reset,
+      duration: kept.reset_duration,
+      quarterStart: kept.reset_config?.quarter_start_month,
+    },
+    next.reset_duration,
+    next.reset_config?.quarter_start_month,
+    how,
+    true,
+  );
+  return { current_usage: w.usage, last_reset: w.start };
+}
+
+/** The usage fields of a rate limit defined as `next`, carried from `kept`: each side on its own. */
+export function carryRateLimitUsage(
+  kept: RateLimit | null | undefined,
+  next: Pick<RateLimit, 'token_reset_duration' | 'request_reset_duration'>,
+  how: Carry,
+): Pick<RateLimit, 'token_current_usage' | 'request_current_usage' | 'token_last_reset' | 'request_last_reset'> {
+  const token = carryWindow(
+    kept
+      ? { usage: kept.token_current_usage, start: kept.token_last_reset, duration: kept.token_reset_duration }
+      : undefined,
+    next.token_reset_duration ?? null,
+    undefined,
+    how,
+    false,
+  );
+  const request = carryWindow(
+    kept
+      ? { usage: kept.request_current_usage, start: kept.request_last_reset, duration: kept.request_reset_duration }
+      : undefined,
+    next.request_reset_duration ?? null,
+    undefined,
+    how,
+    false,
+  );
+  return {
+    token_current_usage: token.usage,
+    request_current_usage: request.usage,
+    token_last_reset: token.start,
+    request_last_reset: request.start,
+  };
+}
