@@ -6,7 +6,7 @@ import express from 'express';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import { specValidator } from '../server/http/app.js';
+import { specValidator } from '../server/http/request-checks.js';
 import { loadSpec } from '../server/http/spec-routes.js';
 
 const [mode, portArg, bodyFile] = process.argv.slice(2);

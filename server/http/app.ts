@@ -2,7 +2,6 @@
 // read, bounded body checks, spec validation of every request and response, handlers by operationId,
 // and the one error mapper.
 import express, { type Request, type Response, type NextFunction } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import { randomUUID } from 'node:crypto';
 import { authenticate, authorize, refuseUnmatched, resolveRoute } from './auth.js';
 import { docsRouter } from './docs.js';
@@ -10,16 +9,8 @@ import { ApiError, errorMapper } from './errors.js';
 import { parseIfMatch } from './if-match.js';
 import type { AppContext, Handlers, HandlerContext, OperationId, Principal } from './operations.js';
 import { apiSecurityHeaders, authFailureLimit, docsSecurityHeaders, noStore, perKeyLimit } from './protection.js';
-import {
-  boundBodyShape,
-  checkPathAndQuery,
-  rejectUnstorable,
-  requireDecodableQuery,
-  requireJsonBody,
-  strictIntegerParameters,
-  verifyUtf8,
-} from './request-guards.js';
-import { coerceParameters, loadSpec, specRoutes, type SpecDoc, type SpecRoute } from './spec-routes.js';
+import { checkedParameters, requestChecks } from './request-checks.js';
+import { loadSpec, specRoutes, type SpecDoc, type SpecRoute } from './spec-routes.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -86,16 +77,6 @@ type AnyHandler = (
   ctx: HandlerContext<OperationId>,
 ) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
 
-/** Path parameters by name, percent-decoded (the validator has already refused what does not decode). */
-function pathParameters(specRoute: SpecRoute, path: string): Record<string, unknown> {
-  const values = specRoute.regex.exec(path)?.slice(1) ?? [];
-  const params: Record<string, unknown> = {};
-  specRoute.pathParamNames.forEach((name, i) => {
-    if (values[i] !== undefined) params[name] = decodeURIComponent(values[i]!);
-  });
-  return params;
-}
-
 /**
  * The handler of the operation `resolveRoute` found. Routing happens once, on the spec's own table: the
  * operations are not registered as Express routes a second time.
@@ -107,9 +88,7 @@ function dispatch(ctx: AppContext, handlers: Handlers) {
     try {
       const handler = handlers[specRoute.operationId] as unknown as AnyHandler;
       const principal = res.locals.principal as Principal | undefined;
-      const path = coerceParameters(specRoute, pathParameters(specRoute, req.path), 'path');
-      const query = coerceParameters(specRoute, req.query as Record<string, unknown>, 'query');
-      checkPathAndQuery(specRoute, path, query);
+      const { path, query } = checkedParameters(res);
       const hc = {
         path,
         query,
@@ -132,59 +111,6 @@ function dispatch(ctx: AppContext, handlers: Handlers) {
       next(e);
     }
   };
-}
-
-/**
- * express-openapi-validator as this server runs it: every request and every response checked against the
- * bundled spec. Exported for the bench's "Express + validator" baseline, so it measures this configuration.
- */
-export function specValidator(
-  doc: SpecDoc,
-  config: Pick<AppContext['config'], 'validateRequests' | 'validateResponses'>,
-  logger: AppContext['logger'],
-) {
-  const middlewares = OpenApiValidator.middleware({
-    // The parsed document, not its path: from a path the validator re-parses and resolves it (0.6-1.3 s).
-    // A copy of it, as the validator may rewrite what it is given.
-    apiSpec: structuredClone(doc) as never,
-    validateRequests: config.validateRequests
-      ? { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false }
-      : false,
-    validateResponses: config.validateResponses
-      ? {
-          // The first mismatch is enough to log and refuse; collecting all costs throughput.
-          allErrors: false,
-          // Answers' formats are checked by shape ('fast'): the server writes its timestamps with
-          // toISOString, and full date-time checks cost about a tenth of a list's throughput (patch 007).
-          // Requests keep the full checks below.
-          ajvFormats: { mode: 'fast' },
-          onError: (err, _body, req) => {
-            logger.error(
-              { reqId: (req as Request & { id?: string }).id, errors: err.errors, path: req.path },
-              'response does not match the spec',
-            );
-            throw new ApiError(
-              500,
-              'internal_error',
-              'An unexpected error occurred; quote the event_id when reporting it.',
-            );
-          },
-        }
-      : false,
-    validateSecurity: false,
-    // Full format checks: a date-time with month 13 or an impossible day is a 400 (the default 'fast'
-    // mode only checks the shape). eov wants the mode in ajvFormats (validateFormats: 'full' is deprecated
-    // and warns on stderr at every start).
-    validateFormats: true,
-    ajvFormats: { mode: 'full' },
-    ignoreUndocumented: false,
-    validateApiSpec: false,
-    // Every operation's validators built when the spec is loaded (patch 005), not on its first request.
-    compileOnLoad: true,
-  });
-  // Settles when the spec is loaded and every validator is built (patches/README.md, patch 005).
-  const loaded = (middlewares as unknown as { loaded: Promise<void> }).loaded;
-  return Object.assign(middlewares, { loaded });
 }
 
 /** The app, and a promise that settles once every operation's validators are built. */
@@ -217,25 +143,13 @@ export function createApp(
   app.use(perKeyLimit(ctx.config));
   app.use(authorize);
   app.use(refuseUnmatched(routes));
-  // Only an operation that takes a body has one read; any other body is refused unread.
-  app.use(requireJsonBody);
-  const json = express.json({
-    limit: ctx.config.bodyLimitBytes,
-    strict: true,
-    type: 'application/json',
-    verify: verifyUtf8,
-  });
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    (res.locals.route as SpecRoute | undefined)?.bodySchema ? json(req, res, next) : next(),
-  );
-  if (ctx.config.validateRequests) app.use(requireDecodableQuery, strictIntegerParameters, boundBodyShape(doc));
-  const validator = specValidator(doc, ctx.config, ctx.logger);
-  app.use(validator);
-  app.use(rejectUnstorable);
+  // What the request must be, in one place (request-checks.ts): body, query, parameters, the spec.
+  const checks = requestChecks(doc, ctx.config, ctx.logger);
+  app.use(checks.handlers);
   app.use(dispatch(ctx, handlers));
   app.use((req: Request, _res: Response, next: NextFunction) =>
     next(new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`)),
   );
   app.use(errorMapper(ctx.logger));
-  return Object.assign(app, { validatorsReady: validator.loaded });
+  return Object.assign(app, { validatorsReady: checks.loaded });
 }

@@ -194,7 +194,7 @@ describe('the patched validator on our spec (components compiled once, shared by
   it('When handlers answer bodies that break the spec, then the response validator still refuses them, operation after operation; valid bodies pass', async () => {
     const express = (await import('express')).default;
     const pino = (await import('pino')).default;
-    const { specValidator } = await import('../../server/http/app.js');
+    const { specValidator } = await import('../../server/http/request-checks.js');
     const { loadSpec } = await import('../../server/http/spec-routes.js');
     const app = express();
     app.set('strict routing', true);

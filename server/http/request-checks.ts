@@ -1,18 +1,61 @@
-// Checks that run before the spec validator, each bounding what one request can cost or refusing input
-// that would otherwise be silently misread: the body's media type and UTF-8, the query's
-// percent-encoding, oversized arrays, integer syntax and text no store can hold.
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+// Every check a request passes between authorization and its handler, in one place: `requestChecks`
+// lists them in the order they run. Each bounds what one request can cost or refuses input that would
+// otherwise be misread: the body's media type, size and UTF-8, the query's percent-encoding, oversized
+// arrays, integer syntax, the spec itself, and text or numbers no store can hold. Rules JSON Schema
+// cannot say about a profile's content are the domain's (domain/profile-content.ts).
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
 import { isUtf8 } from 'node:buffer';
 import { MAX_PROBLEMS } from '../domain/errors.js';
 import { ApiError, validationError, type ErrorDetail } from './errors.js';
-import type { SpecDoc, SpecRoute } from './spec-routes.js';
+import type { AppContext } from './operations.js';
+import { coerceParameters, type SpecDoc, type SpecRoute } from './spec-routes.js';
+
+/**
+ * The checks, in order. Authentication and authorization have run, and `res.locals.route` names the
+ * operation (auth.ts); no byte of the body has been read yet.
+ * 1. `requireJsonBody`: a body only for an operation that takes one, and only as application/json.
+ * 2. The JSON body read: at most `bodyLimitBytes`, strict JSON, valid UTF-8.
+ * 3. With request validation on: a decodable query (`requireDecodableQuery`), decimal integers
+ *    (`strictIntegerParameters`), and arrays and strings bounded before the validator sees them
+ *    (`boundBodyShape`).
+ * 4. The spec (`specValidator`): every request, and every response on its way out.
+ * 5. `checkParameters`: no text a store cannot hold, integers a store holds exactly; the typed path and
+ *    query it leaves for the handler (`checkedParameters`).
+ */
+export function requestChecks(
+  doc: SpecDoc,
+  config: Pick<AppContext['config'], 'bodyLimitBytes' | 'validateRequests' | 'validateResponses'>,
+  logger: AppContext['logger'],
+): { handlers: RequestHandler[]; loaded: Promise<void> } {
+  const json = express.json({
+    limit: config.bodyLimitBytes,
+    strict: true,
+    type: 'application/json',
+    verify: verifyUtf8,
+  });
+  const readJsonBody: RequestHandler = (req, res, next) =>
+    (res.locals.route as SpecRoute | undefined)?.bodySchema ? json(req, res, next) : next();
+  const validator = specValidator(doc, config, logger);
+  return {
+    handlers: [
+      requireJsonBody,
+      readJsonBody,
+      ...(config.validateRequests ? [requireDecodableQuery, strictIntegerParameters, boundBodyShape(doc)] : []),
+      // express-openapi-validator's own chain: its request validator, and its hook on the response.
+      ...(validator as unknown as RequestHandler[]),
+      checkParameters,
+    ],
+    loaded: validator.loaded,
+  };
+}
 
 /**
  * A body is read only for an operation that takes one, and only as JSON: a body of another media type,
  * or of none, is a 415; a body sent to an operation without one is a 400; to no operation at all, the
  * 404 is answered without reading it. Refused bodies stay unread (the connection closes after the answer).
  */
-export function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
+function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
   const length = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
   if (!hasBody) return next();
@@ -72,7 +115,7 @@ function acceptEmptyObject(req: Request, route: SpecRoute, type: string, next: N
 }
 
 /** `express.json` verify hook: bytes that are not UTF-8 are a 400, never stored as U+FFFD. */
-export function verifyUtf8(_req: unknown, _res: unknown, buf: Buffer): void {
+function verifyUtf8(_req: unknown, _res: unknown, buf: Buffer): void {
   if (!isUtf8(buf)) throw validationError([{ param: 'body', message: 'is not valid UTF-8' }], 'invalid_utf8');
 }
 
@@ -80,7 +123,7 @@ export function verifyUtf8(_req: unknown, _res: unknown, buf: Buffer): void {
  * Query text must decode: `%ZZ` or an over-long `%C0%AF` is a 400 naming the parameter, not a search for
  * mangled text. `+` is a space, as browsers, axios and URLSearchParams send it.
  */
-export function requireDecodableQuery(req: Request, _res: Response, next: NextFunction): void {
+function requireDecodableQuery(req: Request, _res: Response, next: NextFunction): void {
   const q = req.originalUrl.indexOf('?');
   if (q < 0) return next();
   const problems: ErrorDetail[] = [];
@@ -197,7 +240,7 @@ function findShapeProblems(
 }
 
 /** Refuses bodies whose cost for the validator would not be bounded by the schema, before its per-element work. */
-export function boundBodyShape(doc: SpecDoc): RequestHandler {
+function boundBodyShape(doc: SpecDoc): RequestHandler {
   const schemas = (doc.components as { schemas?: Record<string, Schema> }).schemas ?? {};
   const resolve = (s: Schema): Schema => (s.$ref ? resolve(schemas[s.$ref.split('/').pop()!] ?? {}) : s);
   return (req, res, next) => {
@@ -224,7 +267,7 @@ export function boundBodyShape(doc: SpecDoc): RequestHandler {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this refuses.
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-export function unstorableValues(root: unknown, rootPath: string): ErrorDetail[] {
+function unstorableValues(root: unknown, rootPath: string): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   const stack: Array<[unknown, string]> = [[root, rootPath]];
   while (stack.length && problems.length <= MAX_PROBLEMS) {
@@ -253,17 +296,12 @@ export function unstorableValues(root: unknown, rootPath: string): ErrorDetail[]
   return problems;
 }
 
-export function rejectUnstorable(req: Request, _res: Response, next: NextFunction): void {
-  const problems = [...unstorableValues(req.query, ''), ...unstorableValues(req.body, '')];
-  next(problems.length ? validationError(problems) : undefined);
-}
-
 /**
  * Integer parameters must be written as decimal integers: the validator coerces with Number(), which
  * would take `0x10`, `1e1` or ` 5` for 16, 10 and 5. Checked on the raw text, before validation.
  */
 const DECIMAL_INTEGER = /^-?\d+$/;
-export function strictIntegerParameters(req: Request, res: Response, next: NextFunction): void {
+function strictIntegerParameters(req: Request, res: Response, next: NextFunction): void {
   const route = res.locals.route as SpecRoute | undefined;
   if (!route) return next();
   const problems: ErrorDetail[] = [];
@@ -287,13 +325,20 @@ export function strictIntegerParameters(req: Request, res: Response, next: NextF
   next(problems.length ? validationError(problems) : undefined);
 }
 
-/** Path parameters: no unstorable text, and integers within the range every store holds exactly. */
-export function checkPathAndQuery(
-  specRoute: SpecRoute,
-  path: Record<string, unknown>,
-  query: Record<string, unknown>,
-): void {
-  const problems = [...unstorableValues(path, '')];
+/**
+ * The last check: no text a store cannot hold in the path, query or body, and integer parameters within
+ * the range every store holds exactly. Leaves the typed path and query for `checkedParameters`.
+ */
+function checkParameters(req: Request, res: Response, next: NextFunction): void {
+  const specRoute = res.locals.route as SpecRoute | undefined;
+  if (!specRoute) return next();
+  const path = coerceParameters(specRoute, pathParameters(specRoute, req.path), 'path');
+  const query = coerceParameters(specRoute, req.query as Record<string, unknown>, 'query');
+  const problems = [
+    ...unstorableValues(req.query, ''),
+    ...unstorableValues(req.body, ''),
+    ...unstorableValues(path, ''),
+  ];
   for (const p of specRoute.parameters) {
     if (p.schema?.type !== 'integer' || (p.in !== 'path' && p.in !== 'query')) continue;
     const v = (p.in === 'path' ? path : query)[p.name];
@@ -303,5 +348,74 @@ export function checkPathAndQuery(
         message: `must be an integer from ${-Number.MAX_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`,
       });
   }
-  if (problems.length) throw validationError(problems);
+  if (problems.length) return next(validationError(problems));
+  res.locals.parameters = { path, query };
+  next();
+}
+
+/** The path and query values of a request that passed every check, typed as the spec says. */
+export function checkedParameters(res: Response): { path: Record<string, unknown>; query: Record<string, unknown> } {
+  return res.locals.parameters as { path: Record<string, unknown>; query: Record<string, unknown> };
+}
+/** Path parameters by name, percent-decoded (the validator has already refused what does not decode). */
+function pathParameters(specRoute: SpecRoute, path: string): Record<string, unknown> {
+  const values = specRoute.regex.exec(path)?.slice(1) ?? [];
+  const params: Record<string, unknown> = {};
+  specRoute.pathParamNames.forEach((name, i) => {
+    if (values[i] !== undefined) params[name] = decodeURIComponent(values[i]!);
+  });
+  return params;
+}
+
+/**
+ * express-openapi-validator as this server runs it: every request and every response checked against the
+ * bundled spec. Exported for the bench's "Express + validator" baseline, so it measures this configuration.
+ */
+export function specValidator(
+  doc: SpecDoc,
+  config: Pick<AppContext['config'], 'validateRequests' | 'validateResponses'>,
+  logger: AppContext['logger'],
+) {
+  const middlewares = OpenApiValidator.middleware({
+    // The parsed document, not its path: from a path the validator re-parses and resolves it (0.6-1.3 s).
+    // A copy of it, as the validator may rewrite what it is given.
+    apiSpec: structuredClone(doc) as never,
+    validateRequests: config.validateRequests
+      ? { allErrors: true, coerceTypes: false, allowUnknownQueryParameters: false }
+      : false,
+    validateResponses: config.validateResponses
+      ? {
+          // The first mismatch is enough to log and refuse; collecting all costs throughput.
+          allErrors: false,
+          // Answers' formats are checked by shape ('fast'): the server writes its timestamps with
+          // toISOString, and full date-time checks cost about a tenth of a list's throughput (patch 007).
+          // Requests keep the full checks below.
+          ajvFormats: { mode: 'fast' },
+          onError: (err, _body, req) => {
+            logger.error(
+              { reqId: (req as Request & { id?: string }).id, errors: err.errors, path: req.path },
+              'response does not match the spec',
+            );
+            throw new ApiError(
+              500,
+              'internal_error',
+              'An unexpected error occurred; quote the event_id when reporting it.',
+            );
+          },
+        }
+      : false,
+    validateSecurity: false,
+    // Full format checks: a date-time with month 13 or an impossible day is a 400 (the default 'fast'
+    // mode only checks the shape). eov wants the mode in ajvFormats (validateFormats: 'full' is deprecated
+    // and warns on stderr at every start).
+    validateFormats: true,
+    ajvFormats: { mode: 'full' },
+    ignoreUndocumented: false,
+    validateApiSpec: false,
+    // Every operation's validators built when the spec is loaded (patch 005), not on its first request.
+    compileOnLoad: true,
+  });
+  // Settles when the spec is loaded and every validator is built (patches/README.md, patch 005).
+  const loaded = (middlewares as unknown as { loaded: Promise<void> }).loaded;
+  return Object.assign(middlewares, { loaded });
 }
