@@ -68,12 +68,6 @@ export function windowStartAfter(duration: ResetDuration, anchor: Date, k: numbe
   }
 }
 
-/** Start of the window after the one starting at `start`. */
-export function nextWindowStart(duration: ResetDuration, start: Date, calendarAligned: boolean): Date {
-  void calendarAligned; // an aligned window starts on a period start, and so does the next one
-  return windowStartAfter(duration, start, 1);
-}
-
 /** Where a new budget's or limit's first window starts: the calendar period start, or now. */
 export function budgetWindowStart(
   duration: ResetDuration,
@@ -86,9 +80,12 @@ export function budgetWindowStart(
 
 const FIXED_MS: Partial<Record<ResetDuration, number>> = { '1h': 3_600_000, '1d': 86_400_000, '1w': 7 * 86_400_000 };
 
-/** How many windows have started since the window beginning at `anchor`, counting that one (>= 1). */
-export function windowsSince(duration: ResetDuration, anchor: Date, now: Date, calendarAligned: boolean): number {
-  void calendarAligned;
+/**
+ * How many windows have started since the window beginning at `anchor`, counting that one (>= 1). The
+ * same count for rolling and calendar-aligned windows: an aligned window starts on a period start, and so
+ * does every later one.
+ */
+export function windowsSince(duration: ResetDuration, anchor: Date, now: Date): number {
   const elapsed = now.getTime() - anchor.getTime();
   if (elapsed < 0) return 1;
   const fixed = FIXED_MS[duration];

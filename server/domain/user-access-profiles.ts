@@ -33,15 +33,15 @@ export async function requireUser(db: Sql, id: string) {
   return user;
 }
 
-function remainingCycles(o: StoredOverride, b: Budget, calendarAligned: boolean, now: Date): number | null {
+function remainingCycles(o: StoredOverride, b: Budget, now: Date): number | null {
   if (o.mode === 'forever' || o.cycles === null) return null;
-  const used = windowsSince(b.reset_duration, new Date(o.anchored_at), now, calendarAligned);
+  const used = windowsSince(b.reset_duration, new Date(o.anchored_at), now);
   return Math.max(0, o.cycles - used + 1);
 }
 
-export function toUserBudget(b: CopyBudget, calendarAligned: boolean, now = new Date()): S['UserBudget'] {
+export function toUserBudget(b: CopyBudget, now = new Date()): S['UserBudget'] {
   const { override, ...budget } = b;
-  const remaining = override ? remainingCycles(override, b, calendarAligned, now) : null;
+  const remaining = override ? remainingCycles(override, b, now) : null;
   const inForce = !!override && (override.mode === 'forever' || (remaining ?? 0) > 0);
   return {
     ...budget,
@@ -70,11 +70,11 @@ export function toApiCopy(row: CopyRecord, keys: VirtualKeyRecord[]): S['UserAcc
       const { budgets, rate_limit, ...rest } = p;
       return {
         ...rest,
-        budgets: budgets.map((b) => toUserBudget(b, content.calendar_aligned, now)),
+        budgets: budgets.map((b) => toUserBudget(b, now)),
         ...(rate_limit ? { rate_limit } : {}),
       };
     }),
-    budgets: content.budgets.map((b) => toUserBudget(b, content.calendar_aligned, now)),
+    budgets: content.budgets.map((b) => toUserBudget(b, now)),
     calendar_aligned: content.calendar_aligned,
     mcp_tool_groups: content.mcp_tool_groups,
     mcp_servers: content.mcp_servers,
@@ -380,7 +380,7 @@ export async function changeBudgetOverride(
         created_at: now.toISOString(),
       };
     } else {
-      if (!previous) return toUserBudget(budget, content.calendar_aligned, now);
+      if (!previous) return toUserBudget(budget, now);
       delete budget.override;
     }
     await copies.update(tx, {
@@ -399,6 +399,6 @@ export async function changeBudgetOverride(
         next: input ? { budget_id: budgetId, override: budget.override } : null,
       },
     });
-    return toUserBudget(budget, content.calendar_aligned, now);
+    return toUserBudget(budget, now);
   });
 }
