@@ -64,7 +64,7 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     'The request is not valid HTTP.',
   ];
   const id = randomUUID();
-  const body = JSON.stringify(envelope(status, id, code, message, null, []));
+  const body = JSON.stringify(envelope(id, { status, code, message }));
   socket.write(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\n` +
       `X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'\r\nConnection: close\r\n\r\n${body}`,

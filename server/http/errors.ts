@@ -74,13 +74,19 @@ const STATUS_BY_KIND: Record<DomainErrorKind, number> = {
   forbidden: 403,
 };
 
+/** One error as answered: `param` names the parameter at fault, if one is; `details` every problem. */
+export interface ErrorAnswer {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  param?: string | null;
+  details?: ErrorDetail[];
+  headers?: Record<string, string>;
+}
+
 export function envelope(
-  status: number,
   requestId: string,
-  code: ErrorCode,
-  message: string,
-  param: string | null,
-  details: ErrorDetail[],
+  { status, code, message, param = null, details = [] }: ErrorAnswer,
 ): ErrorEnvelope {
   const type = TYPE_BY_STATUS[status] ?? 'api_error';
   return {
@@ -172,68 +178,94 @@ export function requestIdOf(req: Request): string {
 export function errorMapper(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const requestId = requestIdOf(req);
-    const send = (
-      status: number,
-      code: ErrorCode,
-      message: string,
-      param: string | null = null,
-      details: ErrorDetail[] = [],
-      headers: Record<string, string> = {},
-    ) => {
+    const send = (answer: ErrorAnswer) => {
       if (res.headersSent) return;
-      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      for (const [k, v] of Object.entries(answer.headers ?? {})) res.setHeader(k, v);
       // Refused before its body was read (auth, rate limit, media type): close rather than drain a body we will not use.
       if (!req.complete) res.setHeader('Connection', 'close');
       res
-        .status(status)
+        .status(answer.status)
         .type('application/json')
-        .send(JSON.stringify(envelope(status, requestId, code, message, param, details)));
+        .send(JSON.stringify(envelope(requestId, answer)));
     };
 
-    if (err instanceof ApiError) return send(err.status, err.code, err.message, err.param, err.details, err.headers);
-    if (err instanceof DomainError) {
-      const headers: Record<string, string> =
-        err.currentVersion === undefined ? {} : { ETag: etagOf(err.currentVersion) };
-      return send(STATUS_BY_KIND[err.kind], err.code, err.message, err.param, err.details, headers);
-    }
+    if (err instanceof ApiError) return send(err);
+    if (err instanceof DomainError)
+      return send({
+        status: STATUS_BY_KIND[err.kind],
+        code: err.code,
+        message: err.message,
+        param: err.param,
+        details: err.details,
+        headers: err.currentVersion === undefined ? {} : { ETag: etagOf(err.currentVersion) },
+      });
     if (err instanceof StoreUnavailableError) {
       logger.warn({ reqId: requestId, err: (err.cause as Error)?.message }, 'store unavailable');
-      return send(503, 'store_unavailable', 'The store is unreachable; retry shortly.', null, [], {
-        'Retry-After': '1',
+      return send({
+        status: 503,
+        code: 'store_unavailable',
+        message: 'The store is unreachable; retry shortly.',
+        headers: { 'Retry-After': '1' },
       });
     }
     const e = (err ?? {}) as HttpLikeError;
     const status = e.status ?? e.statusCode ?? 500;
-    if (e.type === 'entity.too.large' || status === 413) {
-      return send(
-        413,
-        'payload_too_large',
-        typeof e.limit === 'number'
-          ? `The request body exceeds ${e.limit} bytes.`
-          : 'The request body exceeds the size limit.',
-        null,
-      );
-    }
-    if (e.type === 'entity.parse.failed') {
-      return send(400, 'malformed_json', 'The request body is not valid JSON.', 'body', [
-        { param: 'body', message: 'is not valid JSON' },
-      ]);
-    }
-    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
-      return send(415, 'unsupported_media_type', 'The request body encoding is not supported.', null);
-    }
+    if (e.type === 'entity.too.large' || status === 413)
+      return send({
+        status: 413,
+        code: 'payload_too_large',
+        message:
+          typeof e.limit === 'number'
+            ? `The request body exceeds ${e.limit} bytes.`
+            : 'The request body exceeds the size limit.',
+      });
+    if (e.type === 'entity.parse.failed')
+      return send({
+        status: 400,
+        code: 'malformed_json',
+        message: 'The request body is not valid JSON.',
+        param: 'body',
+        details: [{ param: 'body', message: 'is not valid JSON' }],
+      });
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+      return send({
+        status: 415,
+        code: 'unsupported_media_type',
+        message: 'The request body encoding is not supported.',
+      });
     if (status === 400 && Array.isArray(e.errors)) {
       const details = detailsFromValidator(e.errors);
-      return send(400, 'validation_failed', problemsMessage(details), details[0]?.param ?? null, details);
+      return send({
+        status: 400,
+        code: 'validation_failed',
+        message: problemsMessage(details),
+        param: details[0]?.param ?? null,
+        details,
+      });
     }
     if (status === 415)
-      return send(415, 'unsupported_media_type', 'Send the request body as application/json.', 'Content-Type');
-    if (status === 404) return send(404, 'route_not_found', `No route ${req.method} ${req.path}.`, null);
+      return send({
+        status: 415,
+        code: 'unsupported_media_type',
+        message: 'Send the request body as application/json.',
+        param: 'Content-Type',
+      });
+    if (status === 404)
+      return send({ status: 404, code: 'route_not_found', message: `No route ${req.method} ${req.path}.` });
     if (status === 405)
-      return send(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`, null);
-    if (status >= 400 && status < 500) return send(status, 'bad_request', e.message ?? 'Bad request.', null);
+      return send({
+        status: 405,
+        code: 'method_not_allowed',
+        message: `Method ${req.method} is not allowed on ${req.path}.`,
+      });
+    if (status >= 400 && status < 500)
+      return send({ status, code: 'bad_request', message: e.message ?? 'Bad request.' });
 
     logger.error({ reqId: requestId, err }, 'unhandled error');
-    return send(500, 'internal_error', 'An unexpected error occurred; quote the event_id when reporting it.', null);
+    return send({
+      status: 500,
+      code: 'internal_error',
+      message: 'An unexpected error occurred; quote the event_id when reporting it.',
+    });
   };
 }
