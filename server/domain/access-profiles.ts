@@ -401,9 +401,8 @@ export function restoreVersion(
   who: Actor,
 ): Promise<AccessProfile> {
   return applyChange(db, id, expected, who, 'restore', async (_row, current, tx) => {
-    const snap = await versions.get(tx, id, version);
-    if (!snap) throw notFoundError('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
-    const s = JSON.parse(snap.snapshot) as AccessProfile;
+    const s = await versions.snapshotOf(tx, id, version);
+    if (!s) throw notFoundError('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
     // Usage lives on rows whose ids still exist (budgets and rate limits); restoring the definition
     // carries it over as an update would. Rows gone since the snapshot come back as the snapshot has them.
     const how = {

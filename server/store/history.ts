@@ -1,4 +1,5 @@
 // The history: version snapshots and audit log entries.
+import type { components } from '../../generated/openapi.js';
 import { count, multiRowInsert, type Sql, type SqlValue } from './database.js';
 
 export interface VersionRecord {
@@ -7,6 +8,7 @@ export interface VersionRecord {
   version: number;
   name: string;
   description: string | null;
+  /** The profile as served at that version, as JSON text (the API serves it as text). */
   snapshot: string;
   changed_by: string | null;
   created_at: string;
@@ -23,6 +25,14 @@ export const versions = {
       profileId,
       version,
     ]),
+  /** The profile as its version `version` was served (the snapshot, parsed); none if there is no such version. */
+  snapshotOf: async (db: Sql, profileId: number, version: number) => {
+    const row = await db.get<{ snapshot: string }>(
+      'SELECT snapshot FROM profile_versions WHERE access_profile_id = ? AND version = ?',
+      [profileId, version],
+    );
+    return row && (JSON.parse(row.snapshot) as components['schemas']['AccessProfile']);
+  },
   page: (db: Sql, profileId: number, limit: number, offset: number) =>
     db.all<VersionRecord>(
       'SELECT * FROM profile_versions WHERE access_profile_id = ? ORDER BY version DESC LIMIT ? OFFSET ?',
