@@ -159,6 +159,9 @@ describe('dependency patches', () => {
       'express-openapi-validator+5.6.2+005+compile-on-load.patch',
       'express-openapi-validator+5.6.2+006+api-spec-validator-only-when-used.patch',
       'express-openapi-validator+5.6.2+007+response-formats-option.patch',
+      'express-openapi-validator+5.6.2+008+preprocess-without-compiling.patch',
+      'express-openapi-validator+5.6.2+009+skip-bundle-of-bundled-document.patch',
+      'express-openapi-validator+5.6.2+010+one-validator-per-operation-without-body.patch',
     ]);
     expect(eov('middlewares/openapi.metadata.js')).toContain('function routeTable(strict, sensitive)');
     expect(eov('openapi.validator.js')).toContain('const withContext = (next, use) =>');
