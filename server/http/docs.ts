@@ -2,14 +2,20 @@
 // compressed and cacheable (a strong ETag of the content; revalidated after five minutes).
 import compression from 'compression';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Router, type RequestHandler } from 'express';
 import { bundledSpecPath, type SpecDoc } from './spec-routes.js';
 
-function cacheable(body: string, type: string): RequestHandler {
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+/** Serves what `load` returns, read and hashed on the first request for it, not at start. */
+function cacheable(load: () => string, type: string): RequestHandler {
+  let cached: { body: string; etag: string } | null = null;
   return (req, res) => {
+    if (!cached) {
+      const body = load();
+      cached = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+    }
+    const { body, etag } = cached;
     res.setHeader('ETag', etag);
     res.setHeader('Cache-Control', 'public, max-age=300, must-revalidate');
     const given = req.headers['if-none-match'];
@@ -22,10 +28,22 @@ function cacheable(body: string, type: string): RequestHandler {
 }
 
 export function docsRouter(doc: SpecDoc, securityHeaders: { page: RequestHandler; spec: RequestHandler }): Router {
-  const spec = JSON.stringify(doc);
-  const page = readFileSync(join(dirname(bundledSpecPath), 'docs.html'), 'utf8');
+  // The 2.7 MB reference page is read (and hashed) on its first request, not at every start; a missing
+  // page still stops the start, as before.
+  const pagePath = join(dirname(bundledSpecPath), 'docs.html');
+  if (!existsSync(pagePath)) throw new Error(`${pagePath} not found: run npm run generate`);
   const router = Router({ strict: true, caseSensitive: true });
-  router.get('/openapi.json', securityHeaders.spec, compression(), cacheable(spec, 'application/json'));
-  router.get('/docs', securityHeaders.page, compression(), cacheable(page, 'text/html'));
+  router.get(
+    '/openapi.json',
+    securityHeaders.spec,
+    compression(),
+    cacheable(() => JSON.stringify(doc), 'application/json'),
+  );
+  router.get(
+    '/docs',
+    securityHeaders.page,
+    compression(),
+    cacheable(() => readFileSync(pagePath, 'utf8'), 'text/html'),
+  );
   return router;
 }
