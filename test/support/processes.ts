@@ -8,6 +8,18 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let built = false;
 
+/**
+ * The command `npm start` runs, as node's arguments (its flags, then the script): the tests and the bench
+ * start the server exactly so, flags included (`--max-semi-space-size` and source maps change memory).
+ */
+export function startCommand(): string[] {
+  const start = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: { start: string } }).scripts
+    .start;
+  const m = /^exec node ((?:--[\w-]+(?:=\S+)? )*)(dist\/server\/main\.mjs)$/.exec(start);
+  if (!m) throw new Error(`package.json's start script is not 'exec node [flags] dist/server/main.mjs': ${start}`);
+  return [...m[1]!.trim().split(' ').filter(Boolean), m[2]!];
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -49,7 +61,7 @@ export interface ProcessExit {
 export async function runServerToExit(env: Record<string, string>, timeoutMs = 20_000): Promise<ProcessExit> {
   buildOnce();
   const started = performance.now();
-  const child = spawn(process.execPath, ['dist/server/main.mjs'], {
+  const child = spawn(process.execPath, startCommand(), {
     cwd: root,
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,7 +82,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   buildOnce();
   const port = await freePort();
   const spawned = performance.now();
-  const child = spawn(process.execPath, ['dist/server/main.mjs'], {
+  const child = spawn(process.execPath, startCommand(), {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
