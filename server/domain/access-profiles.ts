@@ -404,7 +404,8 @@ export function restoreVersion(
     const s = await versions.snapshotOf(tx, id, version);
     if (!s) throw notFoundError('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
     // Usage lives on rows whose ids still exist (budgets and rate limits); restoring the definition
-    // carries it over as an update would. Rows gone since the snapshot come back as the snapshot has them.
+    // carries it over as an update would, except that a budget whose window is not the same comes back
+    // with the snapshot's window. Rows gone since the snapshot come back as the snapshot has them.
     const how = {
       calendarAligned: s.calendar_aligned,
       now: new Date(),
@@ -415,7 +416,7 @@ export function restoreVersion(
       budgetsById.set(b.id, b);
     const withUsage = (b: Budget): Budget => {
       const kept = budgetsById.get(b.id);
-      return kept ? { ...b, ...carryBudgetUsage(kept, b, how) } : b;
+      return kept ? { ...b, ...carryBudgetUsage(kept, b, { ...how, budgetsKeepIncomingWindow: true }) } : b;
     };
     const limitsById = new Map<string, RateLimit>();
     for (const r of [current.rate_limit, ...current.provider_configs.map((p) => p.rate_limit)])

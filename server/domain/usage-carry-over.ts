@@ -12,6 +12,11 @@ export interface Carry {
   realign?: boolean;
   /** A propagation's reset_usage: counters restart at zero and windows start afresh. */
   resetUsage?: boolean;
+  /**
+   * A budget whose window is not the same keeps the window its incoming definition has, instead of
+   * starting afresh: a restore brings a budget back with the snapshot's window (rate limits restart).
+   */
+  budgetsKeepIncomingWindow?: boolean;
 }
 
 interface Window {
@@ -23,8 +28,9 @@ interface Window {
 
 /**
  * A window keeps its counter and its start when it is the same window: same duration and quarter start,
- * the alignment unchanged and usage not reset. Otherwise it starts now, where the alignment puts it, and
- * its counter restarts at zero; a budget's spend (`spendOutlivesWindow`) carries over even a new duration.
+ * the alignment unchanged and usage not reset. Otherwise it starts now, where the alignment puts it (or
+ * where `incomingStart` says), and its counter restarts at zero; a budget's spend (`spendOutlivesWindow`)
+ * carries over even a new duration.
  */
 function carryWindow(
   kept: Window | undefined,
@@ -32,20 +38,24 @@ function carryWindow(
   quarterStart: number | undefined,
   how: Carry,
   spendOutlivesWindow: boolean,
+  incomingStart?: string,
 ): { usage: number; start: string } {
   const same = kept !== undefined && kept.duration === duration && kept.quarterStart === quarterStart;
   const keepsUsage = kept !== undefined && !how.resetUsage && (same || spendOutlivesWindow);
   const keptStart = same && !how.realign && !how.resetUsage ? kept.start : undefined;
   return {
     usage: keepsUsage ? kept.usage : 0,
-    start: keptStart ?? budgetWindowStart(duration ?? '1h', how.calendarAligned, how.now, quarterStart).toISOString(),
+    start:
+      keptStart ??
+      incomingStart ??
+      budgetWindowStart(duration ?? '1h', how.calendarAligned, how.now, quarterStart).toISOString(),
   };
 }
 
 /** The usage fields of a budget defined as `next`, carried from `kept` (the same budget before the change). */
 export function carryBudgetUsage(
   kept: Budget | undefined,
-  next: Pick<Budget, 'reset_duration' | 'reset_config'>,
+  next: Pick<Budget, 'reset_duration' | 'reset_config'> & { last_reset?: string },
   how: Carry,
 ): Pick<Budget, 'current_usage' | 'last_reset'> {
   const w = carryWindow(
@@ -59,6 +69,7 @@ export function carryBudgetUsage(
     next.reset_config?.quarter_start_month,
     how,
     true,
+    how.budgetsKeepIncomingWindow ? next.last_reset : undefined,
   );
   return { current_usage: w.usage, last_reset: w.start };
 }

@@ -76,6 +76,22 @@ describe('carryBudgetUsage', () => {
     });
   });
 
+  it("When budgets keep their incoming window (a restore), then a budget that is not the same window takes the incoming one's start; the same window is still kept", () => {
+    const restore = { ...aligned, budgetsKeepIncomingWindow: true };
+    const snapshotWindow = '2026-10-01T00:00:00.000Z';
+    expect(carryBudgetUsage(budget(), { reset_duration: '1w', last_reset: snapshotWindow }, restore)).toEqual({
+      current_usage: 42,
+      last_reset: snapshotWindow,
+    });
+    expect(carryBudgetUsage(budget(), { reset_duration: '1M', last_reset: snapshotWindow }, restore)).toEqual({
+      current_usage: 42,
+      last_reset: START,
+    });
+    expect(
+      carryBudgetUsage(budget(), { reset_duration: '1M', last_reset: snapshotWindow }, { ...restore, realign: true }),
+    ).toEqual({ current_usage: 42, last_reset: snapshotWindow });
+  });
+
   it('When usage is reset, then spend is zero and the window starts afresh even for the same duration', () => {
     expect(carryBudgetUsage(budget(), { reset_duration: '1M' }, { ...rolling, resetUsage: true })).toEqual({
       current_usage: 0,
