@@ -86,6 +86,11 @@ async function run(scenario: string, opts: autocannon.Options): Promise<Row> {
   console.log(
     `${scenario.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  non-2xx ${non2xx}`,
   );
+  // What the failures were: statuses by count, and connection errors and timeouts.
+  if (non2xx)
+    console.log(
+      `  ${scenario}: statuses ${JSON.stringify(result.statusCodeStats)}, errors ${result.errors}, timeouts ${result.timeouts}`,
+    );
   return row;
 }
 
