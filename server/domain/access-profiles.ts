@@ -284,7 +284,7 @@ async function applyChange(
   id: number,
   expected: ExpectedVersion,
   who: Actor,
-  action: string,
+  action: S['AuditAction'],
   change: (
     row: ProfileRecord,
     content: ProfileContent,

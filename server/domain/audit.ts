@@ -1,5 +1,6 @@
 // The audit trail: who changed what, on which template or user copy, with the request that did it.
 // Every use case that writes records its change here, in the same transaction as the change.
+import type { components } from '../../generated/openapi.js';
 import type { Sql } from '../store/database.js';
 import { auditLogs } from '../store/history.js';
 
@@ -11,7 +12,8 @@ export interface Actor {
 
 /** What changed: the action and the values before and after (only the fields that changed). */
 export interface Change {
-  action: string;
+  /** One of the contract's audit actions (the audit log's `action` enum). */
+  action: components['schemas']['AuditAction'];
   previous: Record<string, unknown> | null;
   next: Record<string, unknown> | null;
   metadata?: Record<string, unknown>;

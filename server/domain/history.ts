@@ -25,7 +25,7 @@ const toAudit = (r: AuditRecord): S['AuditLog'] => ({
   access_profile_id: r.access_profile_id,
   user_id: r.user_id,
   actor: r.actor ?? UNKNOWN_ACTOR,
-  action: r.action as S['AuditAction'],
+  action: r.action,
   previous_values: r.previous_values,
   new_values: r.new_values,
   metadata: r.metadata,

@@ -61,7 +61,7 @@ export function mergeIntoCopy(
   now: Date,
   ids: ProviderConfigIdSource,
 ): CopyContent {
-  const fresh = freshCopy(templateContent, now, ids) as CopyContent;
+  const fresh: CopyContent = freshCopy(templateContent, now, ids);
   const next: CopyContent = { ...copy };
   const aligned = copy.calendar_aligned;
   if (fields.includes('budgets')) next.budgets = mergeBudgets(fresh.budgets, copy.budgets, resetUsage, aligned, now);

@@ -47,7 +47,7 @@ export interface AuditRecord {
   access_profile_id: number | null;
   user_id: string | null;
   actor: string | null;
-  action: string;
+  action: components['schemas']['AuditAction'];
   previous_values: string | null;
   new_values: string | null;
   metadata: string | null;
