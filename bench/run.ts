@@ -229,7 +229,11 @@ async function main(): Promise<void> {
     },
   });
   const rssSmall = small.server.peakRssMb();
-  await small.server.stop();
+  // A scenario with failures: what the server said about them (its log at warn and above).
+  if (rows.some((r) => r.errors > 0))
+    console.log(`server log (last 4000 characters):\n${small.server.output().slice(-4000)}`);
+  const smallExit = await small.server.stop();
+  if (smallExit !== 0) console.log(`the 1k server exited with ${smallExit} when stopped`);
 
   // Same store, validation off: what request + response validation costs.
   const off = await startServerProcess({
