@@ -52,7 +52,7 @@ const tooMany = (what: string) => (_req: Request, res: Response, next: NextFunct
 const noop: RequestHandler = (_req, _res, next) => next();
 
 type LimiterOptions = Pick<Options, 'identifier' | 'skip' | 'keyGenerator'> &
-  Partial<Pick<Options, 'skipSuccessfulRequests' | 'requestWasSuccessful'>>;
+  Partial<Pick<Options, 'skipFailedRequests' | 'requestWasSuccessful'>>;
 
 /**
  * One limiter as every limit here is: `limit` per window (0: off), IETF draft-8 `RateLimit` headers,
@@ -85,8 +85,13 @@ export function authFailureLimit(config: Config): RequestHandler {
       identifier: 'auth-failures',
       // Every path that needs a key, in any letter case (authentication decides that, so must this).
       skip: (_req, res) => !res.locals.secured,
-      skipSuccessfulRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+      // Every request is counted when it arrives and un-counted unless it ends as a 401. In the
+      // library's words the 401s are the "successful" requests (they are what this limit counts) and
+      // every other answer a "failed" one it skips: its skipFailedRequests also un-counts a request its
+      // client cut off before the answer (a closed socket, a timeout), which skipSuccessfulRequests
+      // with the opposite test left counted, so aborted requests with a valid key used up the limit.
+      skipFailedRequests: true,
+      requestWasSuccessful: (_req, res) => res.statusCode === 401,
       // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
       keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
     },

@@ -613,6 +613,32 @@ describe('second round: what a probe found', () => {
     }
   });
 
+  it('When requests with a valid key are cut off by their client before the answer, then they do not count as failed authentications', async () => {
+    const limited = await startTestServer({ env: { RATE_LIMIT_AUTH_FAILURES: '2' } });
+    try {
+      // Authenticated, then waiting for a body that never comes: the client gives up and closes.
+      for (let i = 0; i < 4; i++) {
+        const socket = connect({ port: Number(new URL(limited.url).port), host: '127.0.0.1' });
+        await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        socket.write(
+          `POST /api/roles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${limited.adminKey}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+        );
+        await new Promise((r) => setTimeout(r, 150));
+        socket.destroy();
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      const res = await send(limited.url, '/api/roles', { headers: auth(limited.adminKey) });
+      expect(res.res.status).toBe(200);
+      // Failed authentications still count: the limit is where it was.
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push((await send(limited.url, '/api/roles', { headers: auth('wrong') })).res.status);
+      expect(statuses).toEqual([401, 401, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('When a key without the permission keeps calling, then the 403s count against its rate limit too', async () => {
     const limited = await startTestServer({ env: { RATE_LIMIT_PER_KEY: '3' } });
     try {
