@@ -138,8 +138,10 @@ export function createApp(
   app.use(apiSecurityHeaders, noStore);
   // Who calls, and whether they may, before a byte of the body is read.
   app.use(resolveRoute(routes));
-  app.use(authFailureLimit(ctx.config));
+  const authFailures = authFailureLimit(ctx.config);
+  app.use(authFailures.count);
   app.use(authenticate(ctx.db));
+  app.use(authFailures.forgive);
   app.use(perKeyLimit(ctx.config));
   app.use(authorize);
   app.use(refuseUnmatched(routes));

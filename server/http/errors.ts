@@ -179,9 +179,7 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const requestId = requestIdOf(req);
     const send = (answer: ErrorAnswer) => {
-      // A client that went away (its socket closed mid-request) gets no answer: none could reach it, and
-      // an answer written anyway would count, for the auth-failure limit, as a request that finished.
-      if (res.headersSent || req.socket.destroyed) return;
+      if (res.headersSent) return;
       for (const [k, v] of Object.entries(answer.headers ?? {})) res.setHeader(k, v);
       // Refused before its body was read (auth, rate limit, media type): close rather than drain a body we will not use.
       if (!req.complete) res.setHeader('Connection', 'close');

@@ -1,7 +1,7 @@
 // What a hostile or careless client meets first: security headers, no caching of API answers, and rate
 // limits (per key, and stricter per address for failed authentication), all answering the envelope.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ipKeyGenerator, rateLimit, type Options } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { ApiError } from './errors.js';
@@ -52,7 +52,7 @@ const tooMany = (what: string) => (_req: Request, res: Response, next: NextFunct
 const noop: RequestHandler = (_req, _res, next) => next();
 
 type LimiterOptions = Pick<Options, 'identifier' | 'skip' | 'keyGenerator'> &
-  Partial<Pick<Options, 'skipFailedRequests' | 'requestWasSuccessful'>>;
+  Partial<Pick<Options, 'store' | 'requestPropertyName'>>;
 
 /**
  * One limiter as every limit here is: `limit` per window (0: off), IETF draft-8 `RateLimit` headers,
@@ -75,27 +75,33 @@ function limiter(limit: number, windowMs: number, what: string, options: Limiter
 /**
  * Failed authentications per client address: past the limit, every /api request from that address is
  * refused until the window ends, so guessing keys or flooding with bad ones costs the attacker, not us.
+ *
+ * `count` counts every request that needs a key when it arrives, before the key is looked up; `forgive`,
+ * mounted right after authentication, takes the count back once the key proved valid. What the count
+ * keeps is then decided by the key alone, not by how the answer ends: a request with a bad key stays
+ * counted even if its client hangs up before the 401, and one with a valid key is forgiven even if its
+ * client hangs up later (express-rate-limit's skip*Requests decide on the response's finish or close,
+ * which counted the first kind out and the second kind in).
  */
-export function authFailureLimit(config: Config): RequestHandler {
-  return limiter(
-    config.rateLimit.authFailuresPerAddress,
-    config.rateLimit.windowMs,
-    'failed authentications from this address',
-    {
-      identifier: 'auth-failures',
-      // Every path that needs a key, in any letter case (authentication decides that, so must this).
-      skip: (_req, res) => !res.locals.secured,
-      // Every request is counted when it arrives and un-counted unless it ends as a 401. In the
-      // library's words the 401s are the "successful" requests (they are what this limit counts) and
-      // every other answer a "failed" one it skips: its skipFailedRequests also un-counts a request its
-      // client cut off before the answer (a closed socket, a timeout), which skipSuccessfulRequests
-      // with the opposite test left counted, so aborted requests with a valid key used up the limit.
-      skipFailedRequests: true,
-      requestWasSuccessful: (_req, res) => res.statusCode === 401,
-      // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
-      keyGenerator: (req) => ipKeyGenerator(req.ip ?? 'unknown'),
-    },
-  );
+export function authFailureLimit(config: Config): { count: RequestHandler; forgive: RequestHandler } {
+  const limit = config.rateLimit.authFailuresPerAddress;
+  if (limit === 0) return { count: noop, forgive: noop };
+  const store = new MemoryStore();
+  const key = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+  const count = limiter(limit, config.rateLimit.windowMs, 'failed authentications from this address', {
+    identifier: 'auth-failures',
+    store,
+    requestPropertyName: 'authFailures',
+    // Every path that needs a key, in any letter case (authentication decides that, so must this).
+    skip: (_req, res) => !res.locals.secured,
+    // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
+    keyGenerator: key,
+  });
+  const forgive: RequestHandler = (req, res, next) => {
+    if (!res.locals.principal || !(req as Request & { authFailures?: unknown }).authFailures) return next();
+    store.decrement(key(req)).then(() => next(), next);
+  };
+  return { count, forgive };
 }
 
 /** Requests per API key; runs after authentication, so only a valid key spends its own budget. */

@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { startTestServer, storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
+import { apiKeys } from '../../server/store/api-keys.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -635,6 +636,30 @@ describe('second round: what a probe found', () => {
         statuses.push((await send(limited.url, '/api/roles', { headers: auth('wrong') })).res.status);
       expect(statuses).toEqual([401, 401, 429]);
     } finally {
+      await limited.close();
+    }
+  });
+
+  it('When bad-key requests are cut off by their client before the 401 (a slow key lookup), then they still count as failed authentications', async () => {
+    // The key lookup made slow, as a round trip to a busy PostgreSQL is: the clients hang up during it.
+    const byHash = apiKeys.byHash;
+    (apiKeys as { byHash: typeof byHash }).byHash = async (db, hash) => {
+      await new Promise((r) => setTimeout(r, 30));
+      return byHash(db, hash);
+    };
+    const limited = await startTestServer({ env: { RATE_LIMIT_AUTH_FAILURES: '2' } });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const socket = connect({ port: Number(new URL(limited.url).port), host: '127.0.0.1' });
+        await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+        socket.write(`GET /api/roles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer guess-${i}\r\n\r\n`);
+        await new Promise((r) => setTimeout(r, 5));
+        socket.destroy();
+      }
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await send(limited.url, '/api/roles', { headers: auth('wrong') })).res.status).toBe(429);
+    } finally {
+      (apiKeys as { byHash: typeof byHash }).byHash = byHash;
       await limited.close();
     }
   });
