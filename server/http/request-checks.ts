@@ -41,8 +41,8 @@ export function requestChecks(
   const readJsonBody: RequestHandler = (req, res, next) => {
     if (!(res.locals.route as SpecRoute | undefined)?.bodySchema) return next();
     json(req, res, (err?: unknown) => {
-      if (err === undefined && req.headers['content-type'] !== undefined)
-        req.headers['content-type'] = 'application/json';
+      // Only a body that was read and parsed: without one, the validator must still see what was sent.
+      if (err === undefined && req.body !== undefined) req.headers['content-type'] = 'application/json';
       next(err);
     });
   };

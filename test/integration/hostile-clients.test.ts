@@ -294,6 +294,16 @@ describe('input that would be misread is refused', () => {
     return userId;
   }
 
+  it('When a POST that needs a body comes with none but Content-Type text/plain, then it answers 415 naming Content-Type and nothing is created', async () => {
+    const before = await storeCounts(t.db);
+    const { res, body } = await send(t.url, '/api/roles', {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': 'text/plain' },
+    });
+    expect(expectEnvelope(body, 415, 'unsupported_media_type', res).error.param).toBe('Content-Type');
+    expect(await storeCounts(t.db)).toEqual(before);
+  });
+
   it.each([
     ['no Content-Type', {}],
     ['an empty Content-Type', { 'Content-Type': '' }],
