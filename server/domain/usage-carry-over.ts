@@ -13,8 +13,9 @@ export interface Carry {
   /** A propagation's reset_usage: counters restart at zero and windows start afresh. */
   resetUsage?: boolean;
   /**
-   * A budget whose window is not the same keeps the window its incoming definition has, instead of
-   * starting afresh: a restore brings a budget back with the snapshot's window (rate limits restart).
+   * A budget whose window is another one (its duration or quarter start differs from the live budget's)
+   * takes the window its incoming definition has, instead of starting afresh: a restore brings such a
+   * budget back with the snapshot's window (rate limits restart).
    */
   budgetsKeepIncomingWindow?: boolean;
 }
@@ -43,11 +44,13 @@ function carryWindow(
   const same = kept !== undefined && kept.duration === duration && kept.quarterStart === quarterStart;
   const keepsUsage = kept !== undefined && !how.resetUsage && (same || spendOutlivesWindow);
   const keptStart = same && !how.realign && !how.resetUsage ? kept.start : undefined;
+  // The incoming definition's own window only for another window (duration or quarter start changed);
+  // the same window restarted (alignment flipped, usage reset) starts where the alignment puts it now.
   return {
     usage: keepsUsage ? kept.usage : 0,
     start:
       keptStart ??
-      incomingStart ??
+      (same ? undefined : incomingStart) ??
       budgetWindowStart(duration ?? '1h', how.calendarAligned, how.now, quarterStart).toISOString(),
   };
 }

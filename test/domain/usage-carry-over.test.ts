@@ -87,9 +87,10 @@ describe('carryBudgetUsage', () => {
       current_usage: 42,
       last_reset: START,
     });
+    // The same window restarted by an alignment flip starts at the period start, not at the incoming one.
     expect(
       carryBudgetUsage(budget(), { reset_duration: '1M', last_reset: snapshotWindow }, { ...restore, realign: true }),
-    ).toEqual({ current_usage: 42, last_reset: snapshotWindow });
+    ).toEqual({ current_usage: 42, last_reset: '2026-11-01T00:00:00.000Z' });
   });
 
   it('When usage is reset, then spend is zero and the window starts afresh even for the same duration', () => {

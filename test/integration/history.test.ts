@@ -192,7 +192,7 @@ describe('restore', () => {
     expect(r.rate_limit).toMatchObject({ id: p1.rate_limit!.id, token_max_limit: 100, token_current_usage: 55 });
   });
 
-  it("When a version is restored across a flip of calendar_aligned, then counters stay, the budget takes the snapshot's window and the rate limit restarts on the restored alignment", async () => {
+  it('When a version is restored across a flip of calendar_aligned, then counters stay and every window restarts at its period start on the restored alignment', async () => {
     const p1 = await create({
       calendar_aligned: true,
       budgets: [{ max_limit: 10, reset_duration: '1M' }],
@@ -205,6 +205,18 @@ describe('restore', () => {
       c.rate_limit!.token_current_usage = 9;
       c.rate_limit!.token_last_reset = OLD_WINDOW;
     });
+    // Version 1 was written long ago: its windows are long past.
+    const v1 = await t.db.get<{ snapshot: string }>(
+      'SELECT snapshot FROM profile_versions WHERE access_profile_id = ? AND version = 1',
+      [p1.id],
+    );
+    const snapshot = JSON.parse(v1!.snapshot) as Profile;
+    snapshot.budgets[0]!.last_reset = OLD_WINDOW;
+    snapshot.rate_limit!.token_last_reset = OLD_WINDOW;
+    await t.db.run('UPDATE profile_versions SET snapshot = ? WHERE access_profile_id = ? AND version = 1', [
+      JSON.stringify(snapshot),
+      p1.id,
+    ]);
     const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
       params: { path: { id: p1.id, version: 1 } },
     });
