@@ -1,6 +1,6 @@
 // What a hostile or careless client meets first: security headers, no caching of API answers, and rate
 // limits (per key, and stricter per address for failed authentication), all answering the envelope.
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
@@ -77,15 +77,20 @@ function limiter(limit: number, windowMs: number, what: string, options: Limiter
  * refused until the window ends, so guessing keys or flooding with bad ones costs the attacker, not us.
  *
  * `count` counts every request that needs a key when it arrives, before the key is looked up; `forgive`,
- * mounted right after authentication, takes the count back once the key proved valid. What the count
- * keeps is then decided by the key alone, not by how the answer ends: a request with a bad key stays
- * counted even if its client hangs up before the 401, and one with a valid key is forgiven even if its
- * client hangs up later (express-rate-limit's skip*Requests decide on the response's finish or close,
- * which counted the first kind out and the second kind in).
+ * mounted right after authentication, takes the count back unless authentication answered 401: once the
+ * key proved valid, or when it could not be checked (the store unreachable: a 503 is not a failed
+ * authentication). What the count keeps is then decided by authentication alone, not by how the answer
+ * ends: a request with a bad key stays counted even if its client hangs up before the 401, and one with a
+ * valid key is forgiven even if its client hangs up later (express-rate-limit's skip*Requests decide on
+ * the response's finish or close, which counted the first kind out and the second kind in).
  */
-export function authFailureLimit(config: Config): { count: RequestHandler; forgive: RequestHandler } {
+export function authFailureLimit(config: Config): {
+  count: RequestHandler;
+  forgive: [RequestHandler, ErrorRequestHandler];
+} {
   const limit = config.rateLimit.authFailuresPerAddress;
-  if (limit === 0) return { count: noop, forgive: noop };
+  const pass: ErrorRequestHandler = (err, _req, _res, next) => next(err);
+  if (limit === 0) return { count: noop, forgive: [noop, pass] };
   const store = new MemoryStore();
   const key = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
   const count = limiter(limit, config.rateLimit.windowMs, 'failed authentications from this address', {
@@ -97,11 +102,19 @@ export function authFailureLimit(config: Config): { count: RequestHandler; forgi
     // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
     keyGenerator: key,
   });
-  const forgive: RequestHandler = (req, res, next) => {
-    if (!res.locals.principal || !(req as Request & { authFailures?: unknown }).authFailures) return next();
+  const counted = (req: Request) => (req as Request & { authFailures?: unknown }).authFailures !== undefined;
+  const forgiveValid: RequestHandler = (req, res, next) => {
+    if (!res.locals.principal || !counted(req)) return next();
     store.decrement(key(req)).then(() => next(), next);
   };
-  return { count, forgive };
+  const forgiveUnchecked: ErrorRequestHandler = (err, req, _res, next) => {
+    if (!counted(req) || (err instanceof ApiError && err.status === 401)) return next(err);
+    store.decrement(key(req)).then(
+      () => next(err),
+      () => next(err),
+    );
+  };
+  return { count, forgive: [forgiveValid, forgiveUnchecked] };
 }
 
 /** Requests per API key; runs after authentication, so only a valid key spends its own budget. */
