@@ -83,24 +83,23 @@ export function carryRateLimitUsage(
   next: Pick<RateLimit, 'token_reset_duration' | 'request_reset_duration'>,
   how: Carry,
 ): Pick<RateLimit, 'token_current_usage' | 'request_current_usage' | 'token_last_reset' | 'request_last_reset'> {
-  const token = carryWindow(
-    kept
-      ? { usage: kept.token_current_usage, start: kept.token_last_reset, duration: kept.token_reset_duration }
-      : undefined,
-    next.token_reset_duration ?? null,
-    undefined,
-    how,
-    false,
-  );
-  const request = carryWindow(
-    kept
-      ? { usage: kept.request_current_usage, start: kept.request_last_reset, duration: kept.request_reset_duration }
-      : undefined,
-    next.request_reset_duration ?? null,
-    undefined,
-    how,
-    false,
-  );
+  // The token and request sides are two windows of one limit, each carried on its own.
+  const side = (name: 'token' | 'request') =>
+    carryWindow(
+      kept
+        ? {
+            usage: kept[`${name}_current_usage`],
+            start: kept[`${name}_last_reset`],
+            duration: kept[`${name}_reset_duration`],
+          }
+        : undefined,
+      next[`${name}_reset_duration`] ?? null,
+      undefined,
+      how,
+      false,
+    );
+  const token = side('token');
+  const request = side('request');
   return {
     token_current_usage: token.usage,
     request_current_usage: request.usage,
