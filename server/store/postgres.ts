@@ -105,10 +105,12 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
   pool.on('error', () => undefined);
   const db = new PostgresDatabase(pool);
   await firstConnection(db, url, options.connectRetryMs);
-  if (schema) await db.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await db.withClient(async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
     try {
+      // Inside the lock: two instances running IF NOT EXISTS at once can both try to create it, and the
+      // loser fails on pg_namespace's unique index.
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       await applyMigrations(db, postgresMigrations);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);

@@ -7,9 +7,10 @@ import { openDatabase } from '../../server/store/open.js';
 import { dropSchema, newSchemaName, schemaUrl, withPostgres } from '../support/pg-schema.js';
 
 const schema = newSchemaName('migrations');
+const fresh = newSchemaName('migrations_race');
 const pgOptions = { poolSize: 2, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000, connectRetryMs: 0 };
 
-afterAll(() => dropSchema(schema));
+afterAll(() => Promise.all([dropSchema(schema), dropSchema(fresh)]));
 
 describe('PostgreSQL store upgraded from schema version 2', () => {
   it('When a store at version 2 has handed out provider-config ids up to 41, then after the upgrade new configs get 42 and on, and the counter row is gone', async () => {
@@ -50,6 +51,27 @@ describe('PostgreSQL store upgraded from schema version 2', () => {
       expect(await db.all("SELECT * FROM counters WHERE name = 'provider_config_ids'")).toEqual([]);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('PostgreSQL store opened by several instances at once', () => {
+  it('When eight instances open a schema that does not exist yet at the same moment, then every one starts and the schema is created and migrated once', async () => {
+    // CI found this: two servers started together, one ran CREATE SCHEMA IF NOT EXISTS while the other did,
+    // and the loser stopped with "unique violation: pg_namespace_nspname_index".
+    const opened = await Promise.allSettled(
+      Array.from({ length: 8 }, () => openDatabase({ databaseUrl: schemaUrl(fresh), pg: pgOptions })),
+    );
+    try {
+      expect(
+        opened.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason)),
+      ).toEqual([]);
+      const versions = await withPostgres((c) =>
+        c.query(`SELECT version FROM ${fresh}.schema_migrations ORDER BY version`),
+      );
+      expect(versions.rows.map((v) => Number(v.version))).toEqual(postgresMigrations.map((m) => m.version));
+    } finally {
+      await Promise.all(opened.map((o) => (o.status === 'fulfilled' ? o.value.close() : undefined)));
     }
   });
 });
