@@ -442,6 +442,9 @@ export function specValidator(
     validateApiSpec: false,
     // Every operation's validators built when the spec is loaded (patch 005), not on its first request.
     compileOnLoad: true,
+    // Without ajv's optimisation passes (patch 011): the 122 validators compile in about 160 ms instead
+    // of 250 ms at every start, and measured throughput of get-by-id and list is the same either way.
+    ajvCode: { optimize: false },
   });
   // Settles when the spec is loaded and every validator is built (patches/README.md, patch 005).
   const loaded = (middlewares as unknown as { loaded: Promise<void> }).loaded;

@@ -162,6 +162,7 @@ describe('dependency patches', () => {
       'express-openapi-validator+5.6.2+008+preprocess-without-compiling.patch',
       'express-openapi-validator+5.6.2+009+skip-bundle-of-bundled-document.patch',
       'express-openapi-validator+5.6.2+010+one-validator-per-operation-without-body.patch',
+      'express-openapi-validator+5.6.2+011+ajv-code-options.patch',
     ]);
     expect(eov('middlewares/openapi.metadata.js')).toContain('function routeTable(strict, sensitive)');
     expect(eov('openapi.validator.js')).toContain('const withContext = (next, use) =>');
@@ -251,5 +252,33 @@ describe('the patched validator on our spec (components compiled once, shared by
     } finally {
       server.close();
     }
+  });
+});
+
+describe('ajv code options (patch 011)', () => {
+  const { AjvOptions } = require('express-openapi-validator/dist/framework/ajv/options.js') as {
+    AjvOptions: new (o: unknown) => { request: { code?: object }; response: { code?: object } };
+  };
+  const { createRequestAjv, createResponseAjv } = require('express-openapi-validator/dist/framework/ajv/index.js') as {
+    createRequestAjv: (doc: unknown, o: unknown) => { opts: { code: { optimize: number } } };
+    createResponseAjv: (doc: unknown, o: unknown) => { opts: { code: { optimize: number } } };
+  };
+  const base = { serDes: [], formats: {}, validateRequests: {}, validateResponses: {} };
+  const doc = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} };
+
+  it('When ajvCode is given, then every ajv instance the validator builds gets its own copy of it', () => {
+    const ajvCode = { optimize: false };
+    const options = new AjvOptions({ ...base, ajvCode });
+    expect(options.request.code).toEqual({ optimize: false });
+    expect(options.request.code).not.toBe(ajvCode);
+    expect(options.request.code).not.toBe(options.response.code);
+    expect(createRequestAjv(doc, options.request).opts.code.optimize).toBe(0);
+    expect(createResponseAjv(doc, options.response).opts.code.optimize).toBe(0);
+  });
+
+  it('When ajvCode is not given, then ajv keeps its default optimisation', () => {
+    const options = new AjvOptions(base);
+    expect(options.request.code).toBeUndefined();
+    expect(createRequestAjv(doc, options.request).opts.code.optimize).toBe(1);
   });
 });
