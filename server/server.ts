@@ -156,6 +156,9 @@ export async function startServer(
     // Every operation's validators are built before the listener opens: the first user of an operation
     // is not the one who waits, and a server that answers has finished starting.
     await app.validatorsReady;
+    // Then the app's own requests, so the first caller does not pay for code that never ran (warm-up.ts).
+    const warmUpProblems = await app.warmUp();
+    if (warmUpProblems.length) logger.warn({ problems: warmUpProblems }, 'warm-up requests answered unexpectedly');
     await listen(server, config.port, config.host, { portVar: 'PORT', hostVar: 'HOST' });
     if (metrics && config.metrics) {
       metricsListener = metricsServer(metrics);

@@ -11,6 +11,7 @@ import type { AppContext, Handlers, HandlerContext, OperationId, Principal } fro
 import { apiSecurityHeaders, authFailureLimit, docsSecurityHeaders, noStore, perKeyLimit } from './protection.js';
 import { checkedParameters, requestChecks } from './request-checks.js';
 import { loadSpec, specRoutes, type SpecDoc, type SpecRoute } from './spec-routes.js';
+import { WarmUpKey, warmUp } from './warm-up.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -58,7 +59,8 @@ function accessLog(ctx: AppContext) {
         status: res.statusCode,
         durationMs: Math.round(durationMs * 100) / 100,
       };
-      if (PROBES.has(req.path)) ctx.logger.debug(entry, 'request');
+      // The server's own warm-up requests before it listens (warm-up.ts) too.
+      if (PROBES.has(req.path) || res.locals.warmUp) ctx.logger.debug(entry, 'request');
       else ctx.logger.info(entry, 'request');
     });
     next();
@@ -113,12 +115,15 @@ function dispatch(ctx: AppContext, handlers: Handlers) {
   };
 }
 
-/** The app, and a promise that settles once every operation's validators are built. */
+/**
+ * The app; a promise that settles once every operation's validators are built; and its warm-up, to run
+ * once before the listener opens (warm-up.ts).
+ */
 export function createApp(
   ctx: AppContext,
   handlers: Handlers,
   doc: SpecDoc = loadSpec(),
-): express.Express & { validatorsReady: Promise<void> } {
+): express.Express & { validatorsReady: Promise<void>; warmUp: () => Promise<string[]> } {
   const routes = specRoutes(doc);
   const app = express();
   app.disable('x-powered-by');
@@ -140,7 +145,8 @@ export function createApp(
   app.use(resolveRoute(routes));
   const authFailures = authFailureLimit(ctx.config);
   app.use(authFailures.count);
-  app.use(authenticate(ctx.db));
+  const warmUpKey = new WarmUpKey();
+  app.use(authenticate(ctx.db, warmUpKey));
   app.use(authFailures.forgive);
   app.use(perKeyLimit(ctx.config));
   app.use(authorize);
@@ -153,5 +159,5 @@ export function createApp(
     next(new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`)),
   );
   app.use(errorMapper(ctx.logger));
-  return Object.assign(app, { validatorsReady: checks.loaded });
+  return Object.assign(app, { validatorsReady: checks.loaded, warmUp: () => warmUp(app, warmUpKey) });
 }

@@ -8,6 +8,7 @@ import type { Database } from '../store/database.js';
 import { ApiError } from './errors.js';
 import type { Principal } from './operations.js';
 import { matchRoute, type SpecRoute } from './spec-routes.js';
+import type { WarmUpKey } from './warm-up.js';
 import type { components } from '../../generated/openapi.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
@@ -36,7 +37,11 @@ export function resolveRoute(routes: SpecRoute[]): RequestHandler {
   };
 }
 
-export function authenticate(db: Database): RequestHandler {
+/**
+ * The key behind `Authorization: Bearer`, looked up by its hash. While the server warms up before
+ * listening (warm-up.ts), its in-memory key is recognised too; its requests are marked `res.locals.warmUp`.
+ */
+export function authenticate(db: Database, warmUpKey?: WarmUpKey): RequestHandler {
   const lastTouched = new Map<string, number>();
   return async (req, res, next) => {
     try {
@@ -57,8 +62,15 @@ export function authenticate(db: Database): RequestHandler {
           "The Authorization header must be 'Bearer <key>'.",
           'Authorization',
         );
-      const row = await apiKeys.byHash(db, hashSecret(token));
-      if (!row) throw unauthorized('invalid_api_key', 'The API key is not valid.');
+      const hash = hashSecret(token);
+      const row = await apiKeys.byHash(db, hash);
+      if (!row) {
+        const warmUp = warmUpKey?.principalFor(hash);
+        if (!warmUp) throw unauthorized('invalid_api_key', 'The API key is not valid.');
+        res.locals.principal = warmUp;
+        res.locals.warmUp = true;
+        return next();
+      }
       const now = Date.now();
       if (row.expires_at && Date.parse(row.expires_at) <= now)
         throw unauthorized('api_key_expired', `The API key expired at ${row.expires_at}.`);

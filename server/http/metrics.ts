@@ -70,6 +70,8 @@ export function createMetrics(): Metrics {
         if (done) return;
         done = true;
         inFlight.dec();
+        // The server's own warm-up requests before it listens (warm-up.ts) are no one's traffic.
+        if (res.locals.warmUp) return;
         const route = res.locals.route as SpecRoute | undefined;
         const labels = {
           operation: route?.operationId ?? OWN_PATHS[req.path] ?? 'unmatched',

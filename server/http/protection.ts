@@ -121,7 +121,8 @@ export function authFailureLimit(config: Config): {
 export function perKeyLimit(config: Config): RequestHandler {
   return limiter(config.rateLimit.perKey, config.rateLimit.windowMs, 'requests for this API key', {
     identifier: 'per-key',
-    skip: (_req, res) => !res.locals.principal,
+    // The server's own warm-up requests before it listens (warm-up.ts) count against no one's limit.
+    skip: (_req, res) => !res.locals.principal || res.locals.warmUp === true,
     keyGenerator: (_req, res) => (res.locals.principal as Principal).keyId,
   });
 }
