@@ -67,9 +67,13 @@ async function main(): Promise<void> {
       metrics: running.metricsUrl,
       store: running.db.kind,
       startupMs: Math.round(performance.now()),
+      // Whether the start used the build's code cache (boot.ts); absent when started another way.
+      codeCache: (globalThis as Record<symbol, unknown>)[Symbol.for('access-profiles-api.codeCache')] ?? 'none',
     },
     'Access Profiles API listening',
   );
+  // For the entry that runs the bundle (boot.ts): `npm run build` makes the code cache at this point.
+  process.emit('access-profiles-api:listening' as never);
   if (running.generatedAdminKey) {
     // Shown once, on stderr: stdout stays a clean stream of JSON log lines, and the key is never logged.
     logger.warn('first admin API key generated; it is printed once on stderr and stored only as a hash');

@@ -42,7 +42,8 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-function buildOnce(): void {
+/** `npm run build` (scripts/build-server.mjs), once per test process. */
+export function buildOnce(): void {
   if (!built) {
     execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: root, stdio: 'pipe' });
     built = true;
