@@ -10,6 +10,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The server is built once for the run (test/support/global-setup.ts).
+    globalSetup: ['test/support/global-setup.ts'],
     // Two cores: few parallel files, so server processes and Prism do not starve each other.
     maxWorkers: 2,
     projects: [

@@ -42,9 +42,12 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** `npm run build` (scripts/build-server.mjs), once per test process. */
+/**
+ * `npm run build` (scripts/build-server.mjs), once per process; not at all under vitest, whose global
+ * setup built it for the whole run.
+ */
 export function buildOnce(): void {
-  if (!built) {
+  if (!built && !process.env.ACCESS_PROFILES_SERVER_BUILT) {
     execFileSync(process.execPath, ['scripts/build-server.mjs'], { cwd: root, stdio: 'pipe' });
     built = true;
   }
