@@ -11,7 +11,7 @@ import type { AppContext, Handlers, HandlerContext, OperationId, Principal } fro
 import { apiSecurityHeaders, authFailureLimit, docsSecurityHeaders, noStore, perKeyLimit } from './protection.js';
 import { checkedParameters, requestChecks } from './request-checks.js';
 import { loadSpec, specRoutes, type SpecDoc, type SpecRoute } from './spec-routes.js';
-import { WarmUpKey, warmUp } from './warm-up.js';
+import { isWarmUpRequest, WarmUpKey, warmUp } from './warm-up.js';
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -60,7 +60,7 @@ function accessLog(ctx: AppContext) {
         durationMs: Math.round(durationMs * 100) / 100,
       };
       // The server's own warm-up requests before it listens (warm-up.ts) too.
-      if (PROBES.has(req.path) || res.locals.warmUp) ctx.logger.debug(entry, 'request');
+      if (PROBES.has(req.path) || isWarmUpRequest(req)) ctx.logger.debug(entry, 'request');
       else ctx.logger.info(entry, 'request');
     });
     next();

@@ -39,7 +39,7 @@ export function resolveRoute(routes: SpecRoute[]): RequestHandler {
 
 /**
  * The key behind `Authorization: Bearer`, looked up by its hash. While the server warms up before
- * listening (warm-up.ts), its in-memory key is recognised too; its requests are marked `res.locals.warmUp`.
+ * listening (warm-up.ts), its in-memory key is recognised too, on the warm-up's own requests.
  */
 export function authenticate(db: Database, warmUpKey?: WarmUpKey): RequestHandler {
   const lastTouched = new Map<string, number>();
@@ -65,10 +65,9 @@ export function authenticate(db: Database, warmUpKey?: WarmUpKey): RequestHandle
       const hash = hashSecret(token);
       const row = await apiKeys.byHash(db, hash);
       if (!row) {
-        const warmUp = warmUpKey?.principalFor(hash);
+        const warmUp = warmUpKey?.principalFor(req, hash);
         if (!warmUp) throw unauthorized('invalid_api_key', 'The API key is not valid.');
         res.locals.principal = warmUp;
-        res.locals.warmUp = true;
         return next();
       }
       const now = Date.now();

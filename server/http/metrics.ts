@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Database } from '../store/database.js';
 import type { StoreObserver } from '../store/instrumented.js';
 import type { SpecRoute } from './spec-routes.js';
+import { isWarmUpRequest } from './warm-up.js';
 
 export interface Metrics {
   registry: Registry;
@@ -71,7 +72,7 @@ export function createMetrics(): Metrics {
         done = true;
         inFlight.dec();
         // The server's own warm-up requests before it listens (warm-up.ts) are no one's traffic.
-        if (res.locals.warmUp) return;
+        if (isWarmUpRequest(req)) return;
         const route = res.locals.route as SpecRoute | undefined;
         const labels = {
           operation: route?.operationId ?? OWN_PATHS[req.path] ?? 'unmatched',

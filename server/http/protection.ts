@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { ApiError } from './errors.js';
 import type { Principal } from './operations.js';
+import { isWarmUpRequest } from './warm-up.js';
 
 /** API answers: nothing to render, frame or cache. */
 export const apiSecurityHeaders: RequestHandler = helmet({
@@ -98,7 +99,7 @@ export function authFailureLimit(config: Config): {
     store,
     requestPropertyName: 'authFailures',
     // Every path that needs a key, in any letter case (authentication decides that, so must this).
-    skip: (_req, res) => !res.locals.secured,
+    skip: (req, res) => !res.locals.secured || isWarmUpRequest(req),
     // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
     keyGenerator: key,
   });
@@ -122,7 +123,7 @@ export function perKeyLimit(config: Config): RequestHandler {
   return limiter(config.rateLimit.perKey, config.rateLimit.windowMs, 'requests for this API key', {
     identifier: 'per-key',
     // The server's own warm-up requests before it listens (warm-up.ts) count against no one's limit.
-    skip: (_req, res) => !res.locals.principal || res.locals.warmUp === true,
+    skip: (req, res) => !res.locals.principal || isWarmUpRequest(req),
     keyGenerator: (_req, res) => (res.locals.principal as Principal).keyId,
   });
 }
