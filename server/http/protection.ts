@@ -99,7 +99,9 @@ export function authFailureLimit(config: Config): {
     store,
     requestPropertyName: 'authFailures',
     // Every path that needs a key, in any letter case (authentication decides that, so must this).
-    skip: (req, res) => !res.locals.secured || isWarmUpRequest(req),
+    // The warm-up's requests (warm-up.ts) are counted and, authenticated, forgiven like any other: they
+    // warm this path too (its first IPv6 check compiles a large regular expression).
+    skip: (_req, res) => !res.locals.secured,
     // IPv6 clients are counted per /56, as one host usually holds a whole prefix.
     keyGenerator: key,
   });
