@@ -19,10 +19,10 @@ const shared = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  // Whitespace and syntax only (names stay, so stack traces and logs read the same): the smaller file
-  // parses faster, about 35 ms of every start (2.4 MB instead of 3.5 MB).
+  // Whitespace only: the smaller file parses faster (about 35 ms of a start without the code cache), and
+  // every name stays, so stack traces and profiles read as the sources do (minifySyntax drops the names
+  // of function expressions).
   minifyWhitespace: true,
-  minifySyntax: true,
   logLevel: 'warning',
 };
 

@@ -5,16 +5,18 @@
 // - The cache (dist/server/server.cjs.cache) is made by `npm run build`: it starts the server once with
 //   ACCESS_PROFILES_CODE_CACHE=write, and after the server listens (its warm-up requests done, so their
 //   functions are compiled too) this file writes the cache and stops the server.
-// - The cache starts with the SHA-256 of the bundle it was made from and is used only with that bundle:
-//   V8 itself checks only the source's length. V8 refuses a cache from another Node version or other V8
-//   flags; the bundle is then compiled as without a cache. Either way the server runs the same code.
+// - The cache starts with the SHA-256 of the bundle it was made from, and is used only with that bundle
+//   (V8 itself checks only the source's length), then the SHA-256 of the cache data, which is used only
+//   when intact (V8 does not check it: a damaged cache crashed the deserializer or ran damaged code). V8
+//   refuses a cache from another Node version or other V8 flags. In every case but "used" the bundle is
+//   compiled as without a cache; the server runs the same code.
 // - Stack traces are mapped to the TypeScript sources with the bundle's source map (server.cjs.map),
 //   read on the first stack trace, not at start: Node's --enable-source-maps does not reach code run
 //   through node:vm.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire, SourceMap, type SourceMapping } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
@@ -24,10 +26,14 @@ const cacheFile = join(here, 'server.cjs.cache');
 const writing = process.env.ACCESS_PROFILES_CODE_CACHE === 'write';
 
 const source = readFileSync(bundle, 'utf8');
-const digest = createHash('sha256').update(source).digest();
+const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest();
+const digest = sha256(source);
 
-/** What became of the cache, for the server's "listening" log line: used, rejected by V8, stale, absent. */
-export type CodeCacheUse = 'used' | 'rejected' | 'stale' | 'absent' | 'writing';
+/**
+ * What became of the cache, for the server's "listening" log line: used; rejected by V8; stale (made from
+ * another bundle); damaged; absent.
+ */
+export type CodeCacheUse = 'used' | 'rejected' | 'stale' | 'damaged' | 'absent' | 'writing';
 const CODE_CACHE_USE = Symbol.for('access-profiles-api.codeCache');
 
 function readCache(): { data?: Buffer; use: CodeCacheUse } {
@@ -39,8 +45,10 @@ function readCache(): { data?: Buffer; use: CodeCacheUse } {
     return { use: 'absent' };
   }
   // Made from another bundle: V8 would take it if the length matched, and run the wrong code.
-  if (!file.subarray(0, digest.length).equals(digest)) return { use: 'stale' };
-  return { data: file.subarray(digest.length), use: 'used' };
+  if (!file.subarray(0, 32).equals(digest)) return { use: 'stale' };
+  const data = file.subarray(64);
+  if (!file.subarray(32, 64).equals(sha256(data))) return { use: 'damaged' };
+  return { data, use: 'used' };
 }
 
 mapStackTraces();
@@ -57,8 +65,15 @@ const script = new vm.Script(`(function (exports, require, module, __filename, _
 if (writing) {
   process.once('access-profiles-api:listening', () => {
     const data = script.createCachedData();
-    writeFileSync(`${cacheFile}.${process.pid}`, Buffer.concat([digest, data]));
-    renameSync(`${cacheFile}.${process.pid}`, cacheFile);
+    const temporary = `${cacheFile}.${process.pid}`;
+    try {
+      writeFileSync(temporary, Buffer.concat([digest, sha256(data), data]));
+      renameSync(temporary, cacheFile);
+    } catch (e) {
+      rmSync(temporary, { force: true });
+      process.stderr.write(`code cache not written: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
     process.kill(process.pid, 'SIGTERM');
   });
 }
@@ -87,19 +102,29 @@ function mapStackTraces(): void {
   };
   Error.prepareStackTrace = (error, frames) => {
     const lines = frames.map((frame) => {
+      const text = `    at ${frame}`;
+      const file = frame.getFileName();
       const line = frame.getLineNumber();
       const column = frame.getColumnNumber();
-      const found =
-        frame.getFileName() === bundle && line !== null && column !== null
-          ? sourceMap()?.findEntry(line - 1, column - 1)
-          : undefined;
+      // By name: a frame of code from the cache carries the path the bundle had when the cache was made.
+      if (!file || basename(file) !== 'server.cjs' || line === null || column === null) return text;
+      const found = sourceMap()?.findEntry(line - 1, column - 1);
       // findEntry answers {} for a position the map does not cover.
-      const entry = found && 'originalSource' in found ? (found as SourceMapping) : undefined;
-      if (!entry) return `    at ${frame}`;
+      if (!found || !('originalSource' in found)) return text;
+      const entry = found as SourceMapping;
       const where = `${resolve(here, entry.originalSource)}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-      const name = frame.getFunctionName() ?? frame.getMethodName();
-      return name ? `    at ${name} (${where})` : `    at ${where}`;
+      // The frame as V8 writes it (async, new, Type.method), at the source's place instead of the bundle's.
+      return text.replace(`${file}:${line}:${column}`, where);
     });
-    return [String(error), ...lines].join('\n');
+    return [headerOf(error), ...lines].join('\n');
   };
+}
+
+/** The first line V8 writes: `Name: message`, and for what is not an Error what its text is, if any. */
+function headerOf(error: unknown): string {
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }

@@ -157,7 +157,7 @@ export async function startServer(
     // is not the one who waits, and a server that answers has finished starting.
     await app.validatorsReady;
     // Then the app's own requests, so the first caller does not pay for code that never ran (warm-up.ts).
-    const warmUpProblems = await app.warmUp();
+    const warmUpProblems = await (metrics ? metrics.whileWarmingUp(app.warmUp) : app.warmUp());
     if (warmUpProblems.length) logger.warn({ problems: warmUpProblems }, 'warm-up requests answered unexpectedly');
     await listen(server, config.port, config.host, { portVar: 'PORT', hostVar: 'HOST' });
     if (metrics && config.metrics) {

@@ -15,11 +15,14 @@ export interface Metrics {
   observeStore: StoreObserver;
   /** Reads the pool figures from this store at each scrape. */
   watchPool(db: Database): void;
+  /** Runs the server's warm-up (warm-up.ts) with the store's figures left alone: its queries are no one's. */
+  whileWarmingUp<T>(warmUp: () => Promise<T>): Promise<T>;
 }
 
 const OWN_PATHS: Record<string, string> = { '/docs': 'docs', '/openapi.json': 'openapi' };
 
 export function createMetrics(): Metrics {
+  let warmingUp = false;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -87,7 +90,15 @@ export function createMetrics(): Metrics {
       next();
     },
     observeStore(operation, seconds, failed) {
-      store.observe({ operation, outcome: failed ? 'error' : 'ok' }, seconds);
+      if (!warmingUp) store.observe({ operation, outcome: failed ? 'error' : 'ok' }, seconds);
+    },
+    async whileWarmingUp(warmUp) {
+      warmingUp = true;
+      try {
+        return await warmUp();
+      } finally {
+        warmingUp = false;
+      }
     },
     watchPool(db) {
       poolOf = db;

@@ -16,6 +16,12 @@ import type { AddressInfo } from 'node:net';
 import type { Principal } from '../domain/principal.js';
 import { hashSecret } from '../domain/secrets.js';
 
+/**
+ * The most a warm-up may take: past it the server stops warming and listens. A store that blocks (a held
+ * lock) must not keep the server from answering its probes.
+ */
+export const WARM_UP_BUDGET_MS = 2000;
+
 /** Ids that cannot exist (the spec's largest), and an entity tag no version has: nothing is ever changed. */
 const NO_SUCH_ID = 9007199254740991;
 const NO_SUCH_VERSION = '"warm-up"';
@@ -107,7 +113,7 @@ export function warmUpRequests(id: number = NO_SUCH_ID): WarmUpRequest[] {
   ];
 }
 
-/** Requests that came through the warm-up's own listener. */
+/** Requests that came through the warm-up's own listener with its key (the listener takes no others). */
 const fromWarmUp = new WeakSet<object>();
 export const isWarmUpRequest = (req: object): boolean => fromWarmUp.has(req);
 
@@ -138,6 +144,12 @@ export class WarmUpKey {
   principalFor(req: object, hash: string): Principal | null {
     return this.active && hash === this.hash && isWarmUpRequest(req) ? this.principal : null;
   }
+
+  /** Whether a request's Authorization header carries this key, while the warm-up runs. */
+  carriedBy(authorization: string | undefined): boolean {
+    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    return this.active && token !== undefined && hashSecret(token) === this.hash;
+  }
 }
 
 /**
@@ -146,8 +158,12 @@ export class WarmUpKey {
  * Resolves with what went differently than expected (an empty list when every request answered as it
  * may): the caller logs it, as a start must not fail for it.
  */
-export async function warmUp(app: RequestListener, key: WarmUpKey): Promise<string[]> {
+export async function warmUp(app: RequestListener, key: WarmUpKey, budgetMs = WARM_UP_BUDGET_MS): Promise<string[]> {
+  const deadline = Date.now() + budgetMs;
+  // Its own requests only: another local client that finds the port is disconnected unanswered, so
+  // nothing it sends is taken for the warm-up's (left out of limits, metrics and the info log).
   const server = createServer((req, res) => {
+    if (!key.carriedBy(req.headers.authorization)) return void req.socket.destroy();
     fromWarmUp.add(req);
     app(req, res);
   });
@@ -158,11 +174,17 @@ export async function warmUp(app: RequestListener, key: WarmUpKey): Promise<stri
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
+    server.on('error', (e: Error) => problems.push(`warm-up listener: ${e.message}`));
     const { port } = server.address() as AddressInfo;
-    const list = await send(port, agent, key.token, read('/api/access-profiles?limit=1'));
+    const list = await send(port, agent, key.token, read('/api/access-profiles?limit=1'), deadline);
     const firstId = (list.body as { access_profiles?: Array<{ id: number }> } | null)?.access_profiles?.[0]?.id;
-    for (const r of warmUpRequests(firstId)) {
-      const status = await send(port, agent, key.token, r).then(
+    const requests = warmUpRequests(firstId);
+    for (const [i, r] of requests.entries()) {
+      if (Date.now() >= deadline) {
+        problems.push(`stopped after ${budgetMs} ms, ${requests.length - i} requests not sent`);
+        break;
+      }
+      const status = await send(port, agent, key.token, r, deadline).then(
         (answer) => answer.status,
         (e: Error) => e.message,
       );
@@ -180,7 +202,13 @@ export async function warmUp(app: RequestListener, key: WarmUpKey): Promise<stri
   return problems;
 }
 
-function send(port: number, agent: Agent, token: string, r: WarmUpRequest): Promise<{ status: number; body: unknown }> {
+function send(
+  port: number,
+  agent: Agent,
+  token: string,
+  r: WarmUpRequest,
+  deadline: number,
+): Promise<{ status: number; body: unknown }> {
   const body = r.body === undefined ? undefined : JSON.stringify(r.body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -215,6 +243,9 @@ function send(port: number, agent: Agent, token: string, r: WarmUpRequest): Prom
       },
     );
     req.once('error', reject);
+    req.setTimeout(Math.max(1, deadline - Date.now()), () =>
+      req.destroy(new Error('no answer within the warm-up budget')),
+    );
     req.end(body);
   });
 }

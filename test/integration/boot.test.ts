@@ -3,7 +3,7 @@
 // changed (V8 alone checks only the length), and stack traces still name the TypeScript sources.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,8 @@ describe('the entry on a bundle of its own (a fixture built like the server)', (
       '    stack: where(),',
       "    cache: (globalThis as Record<symbol, unknown>)[Symbol.for('access-profiles-api.codeCache')],",
       `    answer: ${answer},`,
+      // A stack asked of an object that is no Error, with no prototype to print it by.
+      '    plain: (() => { const o = Object.create(null); Error.captureStackTrace(o); return typeof o.stack; })(),',
       '  }),',
       ');',
       "process.emit('access-profiles-api:listening' as never);",
@@ -75,15 +77,17 @@ describe('the entry on a bundle of its own (a fixture built like the server)', (
   }
 
   /** The built entry, run as npm start runs it (its node flags), next to the fixture bundle. */
-  function run(env: Record<string, string> = {}) {
+  function run(env: Record<string, string> = {}, from = out) {
     const flags = startCommand().slice(0, -1);
-    const r = spawnSync(process.execPath, [...flags, join(out, 'main.mjs')], {
+    const r = spawnSync(process.execPath, [...flags, join(from, 'main.mjs')], {
       env: { ...process.env, ...env },
       encoding: 'utf8',
     });
     return {
       ...r,
-      result: r.stdout ? (JSON.parse(r.stdout) as { stack: string; cache: string; answer: number }) : null,
+      result: r.stdout
+        ? (JSON.parse(r.stdout) as { stack: string; cache: string; answer: number; plain: string })
+        : null,
     };
   }
 
@@ -98,7 +102,7 @@ describe('the entry on a bundle of its own (a fixture built like the server)', (
   it('When there is no cache, then the bundle runs without one, and a stack trace names the TypeScript source and line', () => {
     const { result, stderr } = run();
     expect(stderr).toBe('');
-    expect(result).toMatchObject({ cache: 'absent', answer: 41 });
+    expect(result).toMatchObject({ cache: 'absent', answer: 41, plain: 'string' });
     expect(result!.stack.split('\n')[0]).toBe('Error: boom');
     expect(result!.stack).toContain(`${fixture}:3:`);
     expect(result!.stack).not.toContain('server.cjs');
@@ -124,5 +128,26 @@ describe('the entry on a bundle of its own (a fixture built like the server)', (
     run({ ACCESS_PROFILES_CODE_CACHE: 'write' });
     const r = spawnSync(process.execPath, ['--stack-size=2000', join(out, 'main.mjs')], { encoding: 'utf8' });
     expect(JSON.parse(r.stdout)).toMatchObject({ cache: 'rejected', answer: 42 });
+  });
+
+  it('When the cache data is damaged, then it is not used and the bundle still runs', () => {
+    run({ ACCESS_PROFILES_CODE_CACHE: 'write' });
+    const intact = readFileSync(join(out, 'server.cjs.cache'));
+    for (const offset of [64 + 36, 64 + 300, intact.length - 10]) {
+      const damaged = Buffer.from(intact);
+      damaged[offset]! ^= 0xff;
+      writeFileSync(join(out, 'server.cjs.cache'), damaged);
+      const r = run();
+      expect([r.status, r.result]).toMatchObject([0, { cache: 'damaged', answer: 42 }]);
+    }
+  });
+
+  it('When the built folder is moved after the build, then its cache is still used and stack traces still name the TypeScript source', () => {
+    run({ ACCESS_PROFILES_CODE_CACHE: 'write' });
+    const moved = join(dir, 'moved');
+    cpSync(out, moved, { recursive: true });
+    const { result } = run({}, moved);
+    expect(result).toMatchObject({ cache: 'used', answer: 42 });
+    expect(result!.stack).toContain(`${fixture}:3:`);
   });
 });

@@ -104,6 +104,10 @@ describe('the warm-up of a starting server', () => {
       'http_requests_total{operation="getHealth",method="GET",status="200"} 1',
     ]);
 
+    // Nor their store work: two of them end in a refused transaction, which would read as failures.
+    expect(metrics).not.toMatch(/store_operation_duration_seconds_count\{[^}]*outcome="error"/);
+    expect(metrics).toMatch(/store_operation_duration_seconds_count\{[^}]*outcome="ok"/);
+
     const db = await openDatabase({ databaseUrl: url, pg });
     try {
       expect(await storeState(db)).toEqual(before);
@@ -127,8 +131,18 @@ describe('the warm-up key', () => {
       next();
     });
     app.use(authenticate(db, key));
-    app.get('/api/access-profiles', (_req, res) => {
+    let outsider: unknown = 'not tried';
+    app.get('/api/access-profiles', async (req, res) => {
       seen.push((res.locals.principal as { actor: string }).actor);
+      // Another local client that found the warm-up's port, with a key of its own.
+      if (outsider === 'not tried') {
+        outsider = await fetch(`http://127.0.0.1:${req.socket.localPort}/api/access-profiles`, {
+          headers: { authorization: 'Bearer some-real-looking-key-0123456789' },
+        }).then(
+          (r) => r.status,
+          () => 'disconnected',
+        );
+      }
       res.json({ access_profiles: [] });
     });
     app.use((err: ApiError, _req: Request, res: Response, _next: NextFunction) => {
@@ -146,6 +160,8 @@ describe('the warm-up key', () => {
       // Its own requests were authenticated as the warm-up: the list (twice: finding a profile, then the
       // round); the reads this app does not have answer Express's 404, which a read may, the creates not.
       expect(seen).toEqual(['warm-up', 'warm-up']);
+      // The listener took nothing but the warm-up's own requests.
+      expect(outsider).toBe('disconnected');
       expect(problems).toEqual([
         'POST /api/access-profiles: 404, expected 400',
         'POST /api/access-profiles: 404, expected 400',
@@ -155,6 +171,18 @@ describe('the warm-up key', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('When the store does not answer, then the warm-up stops at its budget and says so, and the key is retired', async () => {
+    const key = new WarmUpKey();
+    const app = express();
+    // A store that holds every request (a lock held elsewhere, say).
+    app.use((_req: Request, _res: Response) => undefined);
+    const started = Date.now();
+    const problems = await warmUp(app, key, 300);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(problems).toEqual(['warm-up listener: no answer within the warm-up budget']);
+    expect(key.active).toBe(false);
   });
 
   it('When the spec has a GET operation, then the warm-up reads it', () => {
