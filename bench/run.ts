@@ -166,7 +166,8 @@ async function warmClient(): Promise<void> {
 async function firstRequests(
   url: string,
 ): Promise<Array<{ operation: string; first_ms: number; p50_ms: number; ratio: number }>> {
-  let n = 0;
+  // Names unique across the starts measured one after another on one store.
+  let n = Date.now();
   const ops: Array<[string, string, string, () => unknown]> = [
     ['getAccessProfile', 'GET', '/api/access-profiles/500', () => undefined],
     ['listAccessProfiles', 'GET', '/api/access-profiles?limit=50', () => undefined],
@@ -227,8 +228,30 @@ async function main(): Promise<void> {
 
   // 1k profiles, validation on: the everyday figures.
   const small = await seededServer('p1k', 1000);
-  console.log(`ready in ${small.server.readyMs.toFixed(0)} ms after spawn`);
-  const firsts = await firstRequests(small.server.url);
+  // Start-up, three times: this server and two more fresh processes on the same store. One start is one
+  // sample of each first request, and on a shared machine one sample is at the mercy of one GC pause or
+  // one scheduling delay; the targets are judged on the median of the three.
+  const starts = [{ readyMs: small.server.readyMs, firsts: await firstRequests(small.server.url) }];
+  for (let i = 0; i < 2; i++) {
+    const fresh = await startServerProcess({ DATABASE_URL: small.url, ADMIN_API_KEY: ADMIN, RATE_LIMIT_PER_KEY: '0' });
+    starts.push({ readyMs: fresh.readyMs, firsts: await firstRequests(fresh.url) });
+    await fresh.stop();
+  }
+  const readyMs = median(starts.map((s) => s.readyMs));
+  console.log(
+    `ready in ${readyMs.toFixed(0)} ms after spawn (median of ${starts.map((s) => s.readyMs.toFixed(0)).join(', ')})`,
+  );
+  const firsts = starts[0]!.firsts.map((f) => {
+    const of = starts.map((s) => s.firsts.find((x) => x.operation === f.operation)!);
+    return {
+      operation: f.operation,
+      first_ms: median(of.map((x) => x.first_ms)),
+      p50_ms: median(of.map((x) => x.p50_ms)),
+      ratio: median(of.map((x) => x.ratio)),
+    };
+  });
+  console.log('first requests, median of the three starts:');
+  console.table(firsts);
   const body = await (await fetch(`${small.server.url}/api/access-profiles/500`, { headers: auth })).text();
   const httpConst = await measureBaseline(() => startBaseline('http', body), 'baseline: node:http constant');
   const expressConst = await measureBaseline(() => startBaseline('express', body), 'baseline: Express 5 constant');
@@ -322,7 +345,8 @@ async function main(): Promise<void> {
     get_vs_prism: ratio(getOn.rps, prism.rps),
     validation_cost_pct: Math.round(validationCost * 1000) / 10,
     list_100k_vs_1k: ratio(list1k.rps, list100k.rps),
-    ready_ms: Math.round(small.server.readyMs),
+    ready_ms: Math.round(readyMs),
+    ready_ms_each: starts.map((s) => Math.round(s.readyMs)),
     peak_rss_mb: Math.round(Math.max(rssSmall, rssBig)),
     peak_rss_1k_mb: Math.round(rssSmall),
     peak_rss_100k_mb: Math.round(rssBig),
@@ -364,9 +388,13 @@ async function main(): Promise<void> {
       measured: `${summary.list_100k_vs_1k}x (${list100k.rps} vs ${list1k.rps} req/s)`,
       met: summary.list_100k_vs_1k <= 1.3,
     },
-    { name: 'ready < 500 ms after spawn', measured: `${summary.ready_ms} ms`, met: summary.ready_ms < 500 },
     {
-      name: 'first request to each operation <= 3x its steady p50',
+      name: 'ready < 500 ms after spawn (median of 3 starts)',
+      measured: `${summary.ready_ms} ms (${summary.ready_ms_each.join(', ')})`,
+      met: summary.ready_ms < 500,
+    },
+    {
+      name: 'first request to each operation <= 3x its steady p50 (median of 3 starts)',
       measured: `worst ${worstFirst.operation}: ${worstFirst.first_ms} ms vs p50 ${worstFirst.p50_ms} ms (${worstFirst.ratio}x)`,
       met: worstFirst.ratio <= 3,
     },

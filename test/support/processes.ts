@@ -99,7 +99,11 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`);
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      // The body read to its end, so the connection is kept for the caller's next request (a response
+      // left unread holds it, and the caller's first request would open a new one).
+      const health = await fetch(`${url}/health`);
+      await health.arrayBuffer();
+      if (health.ok) break;
     } catch {
       /* not listening yet */
     }
