@@ -30,7 +30,7 @@ function cacheable(load: () => string, type: string): RequestHandler {
 export function docsRouter(doc: SpecDoc, securityHeaders: { page: RequestHandler; spec: RequestHandler }): Router {
   // The 2.7 MB reference page is read (and hashed) on its first request, not at every start; a missing
   // page still stops the start, as before.
-  const pagePath = join(dirname(bundledSpecPath), 'docs.html');
+  const pagePath = join(dirname(bundledSpecPath()), 'docs.html');
   if (!existsSync(pagePath)) throw new Error(`${pagePath} not found: run npm run generate`);
   const router = Router({ strict: true, caseSensitive: true });
   router.get(

@@ -14,7 +14,15 @@ function findBundledSpec(): string {
   }
 }
 
-export const bundledSpecPath = findBundledSpec();
+let found: string | undefined;
+/**
+ * Where the bundled spec is, found on first use (at start): a missing one then stops the start with its
+ * one-line message, not an error thrown while the server's code loads.
+ */
+export function bundledSpecPath(): string {
+  found ??= findBundledSpec();
+  return found;
+}
 
 interface ParameterSpec {
   name: string;
@@ -43,7 +51,7 @@ export type SpecDoc = {
 };
 
 export function loadSpec(): SpecDoc {
-  return JSON.parse(readFileSync(bundledSpecPath, 'utf8')) as SpecDoc;
+  return JSON.parse(readFileSync(bundledSpecPath(), 'utf8')) as SpecDoc;
 }
 
 export function specRoutes(doc: SpecDoc): SpecRoute[] {

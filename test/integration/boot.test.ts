@@ -3,7 +3,16 @@
 // changed (V8 alone checks only the length), and stack traces still name the TypeScript sources.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +44,23 @@ describe('the built server', () => {
       .split('\n')
       .find((l) => l.includes('Access Profiles API listening'));
     expect(JSON.parse(listening!)).toMatchObject({ codeCache: 'used' });
+  });
+});
+
+describe('the built server without its project', () => {
+  it('When it runs from a folder without generated/openapi.json, then it exits 2 with one line naming the file', () => {
+    buildOnce();
+    const project = mkdtempSync(join(tmpdir(), 'ap-no-spec-'));
+    cpSync(dist, join(project, 'dist/server'), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(project, 'node_modules'));
+    const r = spawnSync(process.execPath, [...startCommand().slice(0, -1), join(project, 'dist/server/main.mjs')], {
+      env: { ...process.env, DATABASE_URL: 'sqlite::memory:', ADMIN_API_KEY: 'boot-admin-key-0123456789', PORT: '0' },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'access-profiles-api cannot start: start-up failed (generated/openapi.json not found: run npm run generate)',
+    ]);
   });
 });
 
