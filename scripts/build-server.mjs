@@ -10,7 +10,8 @@
 import { build } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { startCommand } from './start-command.mjs';
 
 // What earlier builds left that this one does not make (main.mjs was the bundle and had a map).
 rmSync('dist/server/main.mjs.map', { force: true });
@@ -43,9 +44,7 @@ await build({ ...shared, entryPoints: ['server/boot.ts'], outfile: 'dist/server/
 // The code cache: the built server started as `npm start` starts it (same node flags: V8 refuses a cache
 // made under other flags), on an in-memory store, until it listens.
 rmSync('dist/server/server.cjs.cache', { force: true });
-const start = JSON.parse(readFileSync('package.json', 'utf8')).scripts.start;
-const flags = /^exec node ((?:--[\w-]+(?:=\S+)? )*)dist\/server\/main\.mjs$/.exec(start)?.[1].trim().split(' ') ?? [];
-const child = spawn(process.execPath, [...flags.filter(Boolean), 'dist/server/main.mjs'], {
+const child = spawn(process.execPath, startCommand(), {
   env: {
     ...process.env,
     ACCESS_PROFILES_CODE_CACHE: 'write',

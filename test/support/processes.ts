@@ -4,21 +4,12 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { startCommand } from '../../scripts/start-command.mjs';
+
+export { startCommand };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 let built = false;
-
-/**
- * The command `npm start` runs, as node's arguments (its flags, then the script): the tests and the bench
- * start the server exactly so, flags included (`--max-semi-space-size` and source maps change memory).
- */
-export function startCommand(): string[] {
-  const start = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { scripts: { start: string } }).scripts
-    .start;
-  const m = /^exec node ((?:--[\w-]+(?:=\S+)? )*)(dist\/server\/main\.mjs)$/.exec(start);
-  if (!m) throw new Error(`package.json's start script is not 'exec node [flags] dist/server/main.mjs': ${start}`);
-  return [...m[1]!.trim().split(' ').filter(Boolean), m[2]!];
-}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
