@@ -8,13 +8,7 @@ import { copies } from '../store/user-access-profiles.js';
 import { profiles, type ProfileFilter, type ProfileRecord } from '../store/access-profiles.js';
 import { versions } from '../store/history.js';
 import { audit, type Actor, type Change } from './audit.js';
-import {
-  accessProfileNotFound as notFound,
-  conflict,
-  DomainError,
-  invalid,
-  notFound as notFoundError,
-} from './errors.js';
+import { accessProfileNotFound as notFound, conflict, DomainError, invalid, versionNotFound } from './errors.js';
 import { rotationFields, scheduleFor, scheduleOf, type RotationSchedule } from './key-rotation.js';
 import { canonicalName, canonicalOptionalName, NAME_LIMITS } from './names.js';
 import { carryBudgetUsage, carryRateLimitUsage } from './usage-carry-over.js';
@@ -91,6 +85,20 @@ function isNameClash(e: unknown): boolean {
   return e instanceof UniqueViolationError && /access_profiles[._]name_key/.test(e.constraint);
 }
 
+/**
+ * A write transaction that gives a template a name (create, clone, rename). Each checks the name inside
+ * the transaction; a concurrent writer that took it first is caught by the unique index, and answered
+ * with the same 409 as the check.
+ */
+async function writingName<T>(db: Database, name: () => string, write: (tx: Sql) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction(write);
+  } catch (e) {
+    if (isNameClash(e)) throw nameTaken(name());
+    throw e;
+  }
+}
+
 async function loadForChange(tx: Sql, db: Database, id: number): Promise<ProfileRecord> {
   const row = await profiles.lockById(tx, id, db.kind === 'postgres');
   if (!row) throw notFound(id);
@@ -108,6 +116,18 @@ async function writeVersion(
 ): Promise<AccessProfile> {
   await profiles.update(tx, row);
   if (tagsChanged) await profiles.replaceTags(tx, row.id, row.content.tags);
+  return recordVersion(tx, row, { who, at: now, change: () => change, extra: { version: row.version } });
+}
+
+/**
+ * The record of a template's version, written once for every change that makes one (create, clone, update,
+ * restore, activation): the version's snapshot and the audit entry, whose change may quote the snapshot.
+ */
+async function recordVersion(
+  tx: Sql,
+  row: ProfileRecord,
+  how: { who: Actor; at: string; change: (api: AccessProfile) => Change; extra: Record<string, unknown> },
+): Promise<AccessProfile> {
   const api = toApiProfile(row);
   await versions.insert(tx, {
     access_profile_id: row.id,
@@ -115,10 +135,10 @@ async function writeVersion(
     name: row.name,
     description: row.description,
     snapshot: JSON.stringify(api),
-    changed_by: who.actor,
-    created_at: now,
+    changed_by: how.who.actor,
+    created_at: how.at,
   });
-  await audit(tx, { profileId: row.id, who, change, extra: { version: row.version } });
+  await audit(tx, { profileId: row.id, who: how.who, change: how.change(api), extra: how.extra });
   return api;
 }
 
@@ -230,35 +250,26 @@ async function insertTemplate(tx: Sql, t: NewTemplate): Promise<AccessProfile> {
   row.id = await profiles.insert(tx, row);
   await profiles.replaceTags(tx, row.id, t.content.tags);
   await addToCounter(tx, 'access_profiles', 1);
-  const api = toApiProfile(row);
-  await versions.insert(tx, {
-    access_profile_id: row.id,
-    version: 1,
-    name: row.name,
-    description: row.description,
-    snapshot: JSON.stringify(api),
-    changed_by: t.who.actor,
-    created_at: t.at,
-  });
-  await audit(tx, {
-    profileId: row.id,
+  return recordVersion(tx, row, {
     who: t.who,
-    change: { action: t.change.action, previous: null, next: api },
+    at: t.at,
+    change: (api) => ({ action: t.change.action, previous: null, next: api }),
     extra: t.change.extra,
   });
-  return api;
 }
 
 export async function createProfile(db: Database, given: CreateInput, who: Actor): Promise<AccessProfile> {
   const input = { ...given, name: canonicalName(given.name, NAME_LIMITS.profile) };
   const now = new Date();
   const at = now.toISOString();
-  try {
-    return await db.transaction(async (tx) => {
+  return writingName(
+    db,
+    () => input.name,
+    async (tx) => {
       const ci = withoutIds(contentInput(input));
       const ids = await providerConfigIds(tx, newProviderConfigs(ci));
-      const { content, problems } = buildContent(ci, null, now, ids);
-      const rotation = scheduleFor(input, null, now, problems);
+      const { content, problems } = buildContent(ci, { now, nextProviderConfigId: ids });
+      const rotation = scheduleFor(input, { now, problems });
       if (problems.length) throw invalid(problems);
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
       const api = await insertTemplate(tx, {
@@ -271,11 +282,8 @@ export async function createProfile(db: Database, given: CreateInput, who: Actor
         change: { action: 'create', extra: { version: 1 } },
       });
       return api;
-    });
-  } catch (e) {
-    if (isNameClash(e)) throw nameTaken(input.name);
-    throw e;
-  }
+    },
+  );
 }
 
 /** Applies a content/name change; a change that changes nothing keeps the version and writes nothing. */
@@ -300,8 +308,10 @@ async function applyChange(
 ): Promise<AccessProfile> {
   const now = new Date().toISOString();
   let attemptedName = '';
-  try {
-    return await db.transaction(async (tx) => {
+  return writingName(
+    db,
+    () => attemptedName,
+    async (tx) => {
       const row = await loadForChange(tx, db, id);
       checkExpectedVersion(expected, row);
       const before = row.content;
@@ -345,11 +355,8 @@ async function applyChange(
         who,
         now,
       );
-    });
-  } catch (e) {
-    if (isNameClash(e)) throw nameTaken(attemptedName);
-    throw e;
-  }
+    },
+  );
 }
 
 export function updateProfile(
@@ -365,8 +372,8 @@ export function updateProfile(
     const ci = contentInput(input);
     const ids = await providerConfigIds(tx, newProviderConfigs(ci));
     const now = new Date();
-    const { content, problems } = buildContent(ci, before, now, ids);
-    const rotation = scheduleFor(input, scheduleOf(row), now, problems);
+    const { content, problems } = buildContent(ci, { previous: before, now, nextProviderConfigId: ids });
+    const rotation = scheduleFor(input, { current: scheduleOf(row), now, problems });
     if (problems.length) throw invalid(problems);
     return {
       name: input.name ?? row.name,
@@ -402,7 +409,7 @@ export function restoreVersion(
 ): Promise<AccessProfile> {
   return applyChange(db, id, expected, who, 'restore', async (_row, current, tx) => {
     const s = await versions.snapshotOf(tx, id, version);
-    if (!s) throw notFoundError('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
+    if (!s) throw versionNotFound(id, version);
     // Usage lives on rows whose ids still exist (budgets and rate limits); restoring the definition
     // carries it over as an update would, except that a budget whose window is not the same comes back
     // with the snapshot's window. Rows gone since the snapshot come back as the snapshot has them.
@@ -480,15 +487,17 @@ export async function cloneProfile(
   const input = { ...given, name: canonicalName(given.name, NAME_LIMITS.profile) };
   const now = new Date();
   const at = now.toISOString();
-  try {
-    return await db.transaction(async (tx) => {
+  return writingName(
+    db,
+    () => input.name,
+    async (tx) => {
       const source = await profiles.byId(tx, id);
       if (!source) throw notFound(id);
       if (await profiles.nameTaken(tx, input.name)) throw nameTaken(input.name);
       const ids = await providerConfigIds(tx, source.content.provider_configs.length);
       const content = freshCopy(source.content, now, ids);
       // The clone keeps the source's rotation interval; its own schedule starts now.
-      const rotation = scheduleFor({ auto_rotation_interval: source.rotation_interval_ns }, null, now, []);
+      const rotation = scheduleFor({ auto_rotation_interval: source.rotation_interval_ns }, { now, problems: [] });
       const api = await insertTemplate(tx, {
         name: input.name,
         description: input.description === undefined ? source.description : input.description,
@@ -499,11 +508,8 @@ export async function cloneProfile(
         change: { action: 'clone', extra: { version: 1, cloned_from: id } },
       });
       return api;
-    });
-  } catch (e) {
-    if (isNameClash(e)) throw nameTaken(input.name);
-    throw e;
-  }
+    },
+  );
 }
 
 export async function getProfileDetail(db: Database, id: number) {

@@ -70,6 +70,39 @@ function checkExpiryWithin(principal: Principal, expiresAt: string | null): void
 
 const notFound = (id: string) => notFoundError('api_key_not_found', `API key '${id}' was not found.`, 'id');
 
+/** The principal of a request made with a stored key. */
+const principalOf = (row: ApiKeyRecord): Principal => ({
+  keyId: row.id,
+  name: row.name,
+  scopes: new Set(row.scopes),
+  actor: `${row.name} (${row.id})`,
+  expiresAt: row.expires_at,
+});
+
+/** What a presented key is: the principal it authenticates, a stored key past its expiry, or no stored key. */
+export type KeyCheck = { principal: Principal } | { expiredAt: string } | { unknown: true };
+
+/** A key's last use is recorded at most this often: it is for humans, and a write per request would cost. */
+const TOUCH_EVERY_MS = 60_000;
+
+/**
+ * Who a key authenticates, by the hash of its value (`hashSecret`): expired at `expires_at` and after.
+ * Records each key's last use at most once a minute per key.
+ */
+export function keyAuthenticator(db: Database): (hash: string, now?: number) => Promise<KeyCheck> {
+  const lastTouched = new Map<string, number>();
+  return async (hash, now = Date.now()) => {
+    const row = await apiKeys.byHash(db, hash);
+    if (!row) return { unknown: true };
+    if (row.expires_at && Date.parse(row.expires_at) <= now) return { expiredAt: row.expires_at };
+    if (now - (lastTouched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
+      lastTouched.set(row.id, now);
+      await apiKeys.touch(db, row.id, new Date(now).toISOString());
+    }
+    return { principal: principalOf(row) };
+  };
+}
+
 export async function createApiKey(
   db: Database,
   principal: Principal | null,

@@ -71,7 +71,15 @@ export const forbidden = (
   details: ProblemDetail[] = [],
 ): DomainError => new DomainError('forbidden', code, message, { param, details });
 
-/** The one 404 for a template id that names no template. */
-export function accessProfileNotFound(id: number): DomainError {
-  return notFound('access_profile_not_found', `Access profile ${id} was not found.`, 'id');
+/**
+ * The one 404 for a template id that names no template; `state` says what the caller found (a profile's
+ * history outlives it, so its history pages say `has no history`).
+ */
+export function accessProfileNotFound(id: number, state = 'was not found'): DomainError {
+  return notFound('access_profile_not_found', `Access profile ${id} ${state}.`, 'id');
+}
+
+/** The one 404 for a version number a template never had. */
+export function versionNotFound(id: number, version: number): DomainError {
+  return notFound('version_not_found', `Access profile ${id} has no version ${version}.`, 'version');
 }

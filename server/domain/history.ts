@@ -1,6 +1,6 @@
 // Reading version snapshots and audit entries; both outlive the profile.
 import type { components } from '../../generated/openapi.js';
-import { notFound } from './errors.js';
+import { accessProfileNotFound, versionNotFound } from './errors.js';
 import type { Database } from '../store/database.js';
 import { auditLogs, versions, type AuditFilter, type AuditRecord, type VersionRecord } from '../store/history.js';
 
@@ -34,13 +34,13 @@ const toAudit = (r: AuditRecord): S['AuditLog'] => ({
 
 export async function listVersions(db: Database, profileId: number, limit: number, offset: number) {
   const [rows, total] = await Promise.all([versions.page(db, profileId, limit, offset), versions.count(db, profileId)]);
-  if (total === 0) throw notFound('access_profile_not_found', `Access profile ${profileId} has no history.`, 'id');
+  if (total === 0) throw accessProfileNotFound(profileId, 'has no history');
   return { items: rows.map(toVersion), total };
 }
 
 export async function getVersion(db: Database, profileId: number, version: number) {
   const row = await versions.get(db, profileId, version);
-  if (!row) throw notFound('version_not_found', `Access profile ${profileId} has no version ${version}.`, 'version');
+  if (!row) throw versionNotFound(profileId, version);
   return toVersion(row);
 }
 

@@ -56,16 +56,14 @@ export interface RotationInput {
 }
 
 /**
- * The schedule after a create (`current` null) or update asks for `input`; problems are collected. Rules
+ * The schedule after a create (no `current`) or update asks for `input`; problems are collected. Rules
  * (the vendor's): an interval is 1 h..365 d or off; a changed interval re-anchors the next rotation to now
  * + interval unless one is sent; a sent next rotation must be in the future and needs rotation on; null
  * clears it, which is only valid with rotation off.
  */
 export function scheduleFor(
   input: RotationInput,
-  current: RotationSchedule | null,
-  now: Date,
-  problems: ProblemDetail[],
+  { current, now, problems }: { current?: RotationSchedule; now: Date; problems: ProblemDetail[] },
 ): RotationSchedule {
   const base = current ?? { intervalNs: 0, nextRotationAt: null };
   let intervalNs = base.intervalNs;
@@ -87,7 +85,7 @@ export function scheduleFor(
       : intervalChanged || base.nextRotationAt === null
         ? new Date(now.getTime() + intervalNs / NS_PER_MS).toISOString()
         : base.nextRotationAt;
-  if (input.next_rotation_at === null && current === null) {
+  if (input.next_rotation_at === null && current === undefined) {
     // on create, null is the default (now + interval), as omitting it is
   } else if (input.next_rotation_at === null) {
     if (intervalNs !== 0)

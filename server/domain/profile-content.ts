@@ -208,19 +208,21 @@ function duplicatesIn<T>(items: T[], key: (t: T) => string, at: string, what: st
 }
 
 /**
- * The content after applying `input` to `previous` (null for a new profile): omitted fields keep their
+ * The content after applying `input` to `previous` (none for a new profile): omitted fields keep their
  * value, sent lists replace, items with an existing id keep their row and usage. Rule violations are
  * collected in `problems` (every one, not just the first).
  */
 export function buildContent(
   input: ContentInput,
-  previous: ProfileContent | null,
-  now: Date,
-  nextProviderConfigId: ProviderConfigIdSource,
+  {
+    previous,
+    now,
+    nextProviderConfigId,
+  }: { previous?: ProfileContent; now: Date; nextProviderConfigId: ProviderConfigIdSource },
 ): { content: ProfileContent; problems: ProblemDetail[] } {
   const base = previous ?? EMPTY_CONTENT;
   const calendarAligned = input.calendar_aligned ?? base.calendar_aligned;
-  const alignmentChanged = previous !== null && calendarAligned !== base.calendar_aligned;
+  const alignmentChanged = previous !== undefined && calendarAligned !== base.calendar_aligned;
   const ctx: BuildContext = { now, realign: alignmentChanged, nextProviderConfigId, problems: [] };
 
   // Changing the alignment re-checks and re-anchors every budget, so rebuild them from their own values.

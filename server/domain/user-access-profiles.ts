@@ -20,12 +20,19 @@ type S = components['schemas'];
 export type { CopyBudget, CopyContent, StoredOverride } from '../store/content.js';
 
 export const userNotFound = (id: string) => notFound('user_not_found', `User '${id}' was not found.`, 'user_id');
-const copyNotFound = (userId: string, profileId: number) =>
-  notFound(
-    'user_access_profile_not_found',
-    `User '${userId}' holds no copy of access profile ${profileId}.`,
-    'profile_id',
-  );
+/** The one 404 for a copy a user does not hold: of one template, or (no `profileId`) of any. */
+const copyNotFound = (userId: string, profileId?: number) =>
+  profileId === undefined
+    ? notFound(
+        'user_access_profile_not_found',
+        `User '${userId}' holds no access profile; a virtual key needs one.`,
+        'user_id',
+      )
+    : notFound(
+        'user_access_profile_not_found',
+        `User '${userId}' holds no copy of access profile ${profileId}.`,
+        'profile_id',
+      );
 
 export async function requireUser(db: Sql, id: string) {
   const user = await users.byId(db, id);
@@ -272,13 +279,7 @@ export async function createVirtualKey(
           ? await copies.of(tx, userId, input.access_profile_id)
           : (preferred ?? (await copies.latestOfUser(tx, userId)));
       if (!copy) {
-        throw input?.access_profile_id !== undefined
-          ? copyNotFound(userId, input.access_profile_id)
-          : notFound(
-              'user_access_profile_not_found',
-              `User '${userId}' holds no access profile; a virtual key needs one.`,
-              'user_id',
-            );
+        throw copyNotFound(userId, input?.access_profile_id);
       }
       const name =
         input?.name !== undefined
@@ -333,23 +334,41 @@ export async function deleteVirtualKey(db: Database, userId: string, vkId: strin
   });
 }
 
-/** Sets (or, with `input` null, removes) the override of one budget of a user's copy. */
-export async function changeBudgetOverride(
+/** One budget of one user's copy: the template's budget `budgetId` as user `userId` holds it. */
+export interface CopyBudgetRef {
+  userId: string;
+  profileId: number;
+  budgetId: string;
+}
+
+/** Sets the override of one budget of a user's copy (a new one replaces the old). */
+export async function setBudgetOverride(
   db: Database,
-  userId: string,
-  profileId: number,
-  budgetId: string,
-  input: S['BudgetOverrideRequest'] | null,
+  ref: CopyBudgetRef,
+  input: S['BudgetOverrideRequest'],
   who: Actor,
 ): Promise<S['UserBudget']> {
-  if (input) {
-    const problems = [];
-    if (input.mode === 'cycles' && (input.cycles === undefined || input.cycles === null))
-      problems.push({ param: 'cycles', message: 'is required with mode cycles' });
-    if (input.mode === 'forever' && input.cycles !== undefined && input.cycles !== null)
-      problems.push({ param: 'cycles', message: 'is not allowed with mode forever' });
-    if (problems.length) throw invalid(problems);
-  }
+  const problems = [];
+  if (input.mode === 'cycles' && (input.cycles === undefined || input.cycles === null))
+    problems.push({ param: 'cycles', message: 'is required with mode cycles' });
+  if (input.mode === 'forever' && input.cycles !== undefined && input.cycles !== null)
+    problems.push({ param: 'cycles', message: 'is not allowed with mode forever' });
+  if (problems.length) throw invalid(problems);
+  return changeBudgetOverride(db, ref, { set: input }, who);
+}
+
+/** Removes the override of one budget of a user's copy; a budget without one is answered as it is. */
+export async function removeBudgetOverride(db: Database, ref: CopyBudgetRef, who: Actor): Promise<S['UserBudget']> {
+  return changeBudgetOverride(db, ref, { remove: true }, who);
+}
+
+async function changeBudgetOverride(
+  db: Database,
+  { userId, profileId, budgetId }: CopyBudgetRef,
+  change: { set: S['BudgetOverrideRequest'] } | { remove: true },
+  who: Actor,
+): Promise<S['UserBudget']> {
+  const input = 'set' in change ? change.set : undefined;
   return db.transaction(async (tx) => {
     await requireUser(tx, userId);
     const found = await copies.of(tx, userId, profileId);

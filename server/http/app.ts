@@ -3,9 +3,10 @@
 // and the one error mapper.
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { randomUUID } from 'node:crypto';
+import { ANONYMOUS } from '../domain/principal.js';
 import { authenticate, authorize, refuseUnmatched, resolveRoute } from './auth.js';
 import { docsRouter } from './docs.js';
-import { ApiError, errorMapper } from './errors.js';
+import { errorMapper, routeNotFound } from './errors.js';
 import { parseIfMatch } from './if-match.js';
 import type { AppContext, Handlers, HandlerContext, OperationId, Principal } from './operations.js';
 import { apiSecurityHeaders, authFailureLimit, docsSecurityHeaders, noStore, perKeyLimit } from './protection.js';
@@ -96,13 +97,7 @@ function dispatch(ctx: AppContext, handlers: Handlers) {
         query,
         body: req.body,
         ifMatch: parseIfMatch(req.headers['if-match']),
-        principal: principal ?? {
-          keyId: '',
-          name: 'anonymous',
-          scopes: new Set(),
-          actor: 'anonymous',
-          expiresAt: null,
-        },
+        principal: principal ?? ANONYMOUS,
         requestId: (req as Request & { id: string }).id,
         app: ctx,
       } as unknown as HandlerContext<OperationId>;
@@ -155,9 +150,7 @@ export function createApp(
   const checks = requestChecks(doc, ctx.config, ctx.logger);
   app.use(checks.handlers);
   app.use(dispatch(ctx, handlers));
-  app.use((req: Request, _res: Response, next: NextFunction) =>
-    next(new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`)),
-  );
+  app.use((req: Request, _res: Response, next: NextFunction) => next(routeNotFound(req)));
   app.use(errorMapper(ctx.logger));
   return Object.assign(app, { validatorsReady: checks.loaded, warmUp: () => warmUp(app, warmUpKey) });
 }

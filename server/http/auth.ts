@@ -3,23 +3,22 @@
 // them and count failed keys and refused permissions alike.
 import type { RequestHandler } from 'express';
 import { hashSecret } from '../domain/secrets.js';
-import { apiKeys } from '../store/api-keys.js';
+import { keyAuthenticator } from '../domain/api-keys.js';
 import type { Database } from '../store/database.js';
-import { ApiError } from './errors.js';
+import { ApiError, methodNotAllowed, routeNotFound } from './errors.js';
 import type { Principal } from './operations.js';
 import { matchRoute, type SpecRoute } from './spec-routes.js';
 import type { WarmUpKey } from './warm-up.js';
 import type { components } from '../../generated/openapi.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
-const TOUCH_EVERY_MS = 60_000;
 
 function unauthorized(
   code: components['schemas']['UnauthorizedCode'],
   message: string,
   param: string | null = null,
 ): ApiError {
-  return new ApiError(401, code, message, param, [], { 'WWW-Authenticate': 'Bearer realm="access-profiles"' });
+  return new ApiError(401, code, message, { param, headers: { 'WWW-Authenticate': 'Bearer realm="access-profiles"' } });
 }
 
 /**
@@ -42,7 +41,7 @@ export function resolveRoute(routes: SpecRoute[]): RequestHandler {
  * listening (warm-up.ts), its in-memory key is recognised too, on the warm-up's own requests.
  */
 export function authenticate(db: Database, warmUpKey?: WarmUpKey): RequestHandler {
-  const lastTouched = new Map<string, number>();
+  const authenticateKey = keyAuthenticator(db);
   return async (req, res, next) => {
     try {
       if (!res.locals.secured) return next();
@@ -63,28 +62,15 @@ export function authenticate(db: Database, warmUpKey?: WarmUpKey): RequestHandle
           'Authorization',
         );
       const hash = hashSecret(token);
-      const row = await apiKeys.byHash(db, hash);
-      if (!row) {
-        const warmUp = warmUpKey?.principalFor(req, hash);
-        if (!warmUp) throw unauthorized('invalid_api_key', 'The API key is not valid.');
-        res.locals.principal = warmUp;
+      const key = await authenticateKey(hash);
+      if ('expiredAt' in key) throw unauthorized('api_key_expired', `The API key expired at ${key.expiredAt}.`);
+      if ('principal' in key) {
+        res.locals.principal = key.principal;
         return next();
       }
-      const now = Date.now();
-      if (row.expires_at && Date.parse(row.expires_at) <= now)
-        throw unauthorized('api_key_expired', `The API key expired at ${row.expires_at}.`);
-      const principal: Principal = {
-        keyId: row.id,
-        name: row.name,
-        scopes: new Set(row.scopes),
-        actor: `${row.name} (${row.id})`,
-        expiresAt: row.expires_at,
-      };
-      res.locals.principal = principal;
-      if (now - (lastTouched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
-        lastTouched.set(row.id, now);
-        await apiKeys.touch(db, row.id, new Date(now).toISOString());
-      }
+      const warmUp = warmUpKey?.principalFor(req, hash);
+      if (!warmUp) throw unauthorized('invalid_api_key', 'The API key is not valid.');
+      res.locals.principal = warmUp;
       next();
     } catch (e) {
       next(e);
@@ -100,11 +86,7 @@ export function refuseUnmatched(routes: SpecRoute[]): RequestHandler {
   return (req, res, next) => {
     if (res.locals.route) return next();
     const pathExists = routes.some((r) => r.regex.test(req.path));
-    next(
-      pathExists
-        ? new ApiError(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`)
-        : new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`),
-    );
+    next(pathExists ? methodNotAllowed(req) : routeNotFound(req));
   };
 }
 
@@ -114,12 +96,9 @@ export const authorize: RequestHandler = (_req, res, next) => {
   const principal = res.locals.principal as Principal | undefined;
   if (route?.permission && principal && !principal.scopes.has(route.permission)) {
     return next(
-      new ApiError(
-        403,
-        'missing_permission',
-        `This API key lacks the ${route.permission} permission.`,
-        route.permission,
-      ),
+      new ApiError(403, 'missing_permission', `This API key lacks the ${route.permission} permission.`, {
+        param: route.permission,
+      }),
     );
   }
   next();

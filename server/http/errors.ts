@@ -36,29 +36,38 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
 };
 
 export class ApiError extends Error {
+  readonly param: string | null;
+  readonly details: ErrorDetail[];
+  readonly headers: Record<string, string>;
+
   constructor(
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
-    readonly param: string | null = null,
-    readonly details: ErrorDetail[] = [],
-    readonly headers: Record<string, string> = {},
+    options: { param?: string | null; details?: ErrorDetail[]; headers?: Record<string, string> } = {},
   ) {
     super(message);
+    this.param = options.param ?? null;
+    this.details = options.details ?? [];
+    this.headers = options.headers ?? {};
   }
   static badRequest(
     message: string,
     details: ErrorDetail[],
     code: S['BadRequestCode'] = 'validation_failed',
   ): ApiError {
-    return new ApiError(400, code, message, details[0]?.param ?? null, details);
+    return new ApiError(400, code, message, { param: details[0]?.param ?? null, details });
   }
-  static notFound(code: S['NotFoundCode'], message: string, param: string): ApiError {
-    return new ApiError(404, code, message, param);
-  }
-  static conflict(code: S['ConflictCode'], message: string, param: string | null = null): ApiError {
-    return new ApiError(409, code, message, param);
-  }
+}
+
+/** The one 404 for a path no operation of the spec serves. */
+export function routeNotFound(req: Request): ApiError {
+  return new ApiError(404, 'route_not_found', `No route ${req.method} ${req.path}.`);
+}
+
+/** The one 405 for a path the spec serves with other methods. */
+export function methodNotAllowed(req: Request): ApiError {
+  return new ApiError(405, 'method_not_allowed', `Method ${req.method} is not allowed on ${req.path}.`);
 }
 
 /** A 400 for problems the HTTP layer finds itself (headers, query text, integer syntax). */
@@ -250,14 +259,8 @@ export function errorMapper(logger: Logger): ErrorRequestHandler {
         message: 'Send the request body as application/json.',
         param: 'Content-Type',
       });
-    if (status === 404)
-      return send({ status: 404, code: 'route_not_found', message: `No route ${req.method} ${req.path}.` });
-    if (status === 405)
-      return send({
-        status: 405,
-        code: 'method_not_allowed',
-        message: `Method ${req.method} is not allowed on ${req.path}.`,
-      });
+    if (status === 404) return send(routeNotFound(req));
+    if (status === 405) return send(methodNotAllowed(req));
     if (status >= 400 && status < 500)
       return send({ status, code: 'bad_request', message: e.message ?? 'Bad request.' });
 

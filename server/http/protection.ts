@@ -47,7 +47,7 @@ export function noStore(_req: Request, res: Response, next: NextFunction): void 
 
 const tooMany = (what: string) => (_req: Request, res: Response, next: NextFunction) => {
   const retryAfter = res.getHeader('Retry-After');
-  next(new ApiError(429, 'rate_limited', `Too many ${what}; retry after ${retryAfter ?? 'a while'} seconds.`, null));
+  next(new ApiError(429, 'rate_limited', `Too many ${what}; retry after ${retryAfter ?? 'a while'} seconds.`));
 };
 
 const noop: RequestHandler = (_req, _res, next) => next();

@@ -99,7 +99,7 @@ function requireJsonBody(req: Request, res: Response, next: NextFunction): void 
       type
         ? `Send the request body as application/json, not ${type}.`
         : 'The request has a body but no Content-Type; send it as application/json.',
-      'Content-Type',
+      { param: 'Content-Type' },
     ),
   );
 }
@@ -114,9 +114,10 @@ const EMPTY_OBJECT_MAX_BYTES = 64;
 function acceptEmptyObject(req: Request, route: SpecRoute, type: string, next: NextFunction): void {
   const refuse = () =>
     next(
-      new ApiError(400, 'body_not_allowed', `${req.method} ${route.template} takes no request body.`, 'body', [
-        { param: 'body', message: 'must be empty (or {}) for this operation' },
-      ]),
+      new ApiError(400, 'body_not_allowed', `${req.method} ${route.template} takes no request body.`, {
+        param: 'body',
+        details: [{ param: 'body', message: 'must be empty (or {}) for this operation' }],
+      }),
     );
   const length = Number(req.headers['content-length']);
   if (

@@ -18,7 +18,7 @@ export interface ProfileContent {
 /** An override as stored on a copy's budget; `remaining_cycles` is derived when served. */
 export interface StoredOverride {
   override_amount: number;
-  mode: 'cycles' | 'forever';
+  mode: S['BudgetOverride']['mode'];
   cycles: number | null;
   anchored_at: string;
   created_at: string;

@@ -37,7 +37,7 @@ describe('parseInterval', () => {
 describe('scheduleFor', () => {
   const create = (input: Parameters<typeof scheduleFor>[0]) => {
     const problems: ProblemDetail[] = [];
-    return { schedule: scheduleFor(input, null, NOW, problems), problems };
+    return { schedule: scheduleFor(input, { now: NOW, problems }), problems };
   };
 
   it('When the interval is not one of the forms, then the problem names it and says which forms are', () => {
@@ -61,11 +61,17 @@ describe('scheduleFor', () => {
   it('When a rotation is cleared while on, set while off, or set to now, then each problem says why', () => {
     const on = { intervalNs: H, nextRotationAt: '2026-12-01T11:00:00.000Z' };
     const problems: ProblemDetail[] = [];
-    scheduleFor({ next_rotation_at: null }, on, NOW, problems);
-    scheduleFor({ next_rotation_at: '2027-01-01T00:00:00Z' }, { intervalNs: 0, nextRotationAt: null }, NOW, problems);
-    scheduleFor({ next_rotation_at: NOW.toISOString() }, on, NOW, problems);
+    scheduleFor({ next_rotation_at: null }, { current: on, now: NOW, problems });
+    scheduleFor(
+      { next_rotation_at: '2027-01-01T00:00:00Z' },
+      { current: { intervalNs: 0, nextRotationAt: null }, now: NOW, problems },
+    );
+    scheduleFor({ next_rotation_at: NOW.toISOString() }, { current: on, now: NOW, problems });
     // rotation off and nothing stored: even the epoch is not "the stored value sent back"
-    scheduleFor({ next_rotation_at: '1970-01-01T00:00:00Z' }, { intervalNs: 0, nextRotationAt: null }, NOW, problems);
+    scheduleFor(
+      { next_rotation_at: '1970-01-01T00:00:00Z' },
+      { current: { intervalNs: 0, nextRotationAt: null }, now: NOW, problems },
+    );
     expect(problems).toEqual([
       { param: 'next_rotation_at', message: 'can only be cleared (null) when automatic rotation is off' },
       { param: 'next_rotation_at', message: 'needs a non-zero auto_rotation_interval' },
@@ -77,28 +83,35 @@ describe('scheduleFor', () => {
   it('When an update resends the stored next rotation (even a due one) or moves it, then the one sent is kept; a new interval with it keeps it too', () => {
     const due = { intervalNs: H, nextRotationAt: '2026-12-01T09:00:00.000Z' };
     const problems: ProblemDetail[] = [];
-    expect(scheduleFor({ next_rotation_at: '2026-12-01T09:00:00Z' }, due, NOW, problems)).toEqual(due);
-    expect(scheduleFor({ next_rotation_at: '2026-12-02T00:00:00Z' }, due, NOW, problems)).toEqual({
+    expect(scheduleFor({ next_rotation_at: '2026-12-01T09:00:00Z' }, { current: due, now: NOW, problems })).toEqual(
+      due,
+    );
+    expect(scheduleFor({ next_rotation_at: '2026-12-02T00:00:00Z' }, { current: due, now: NOW, problems })).toEqual({
       intervalNs: H,
       nextRotationAt: '2026-12-02T00:00:00.000Z',
     });
     // a changed interval with the old (past) time: not "unchanged", so the past time is refused
     expect(
-      scheduleFor({ auto_rotation_interval: '2h', next_rotation_at: '2026-12-01T09:00:00Z' }, due, NOW, problems)
-        .intervalNs,
+      scheduleFor(
+        { auto_rotation_interval: '2h', next_rotation_at: '2026-12-01T09:00:00Z' },
+        { current: due, now: NOW, problems },
+      ).intervalNs,
     ).toBe(2 * H);
     expect(problems).toEqual([{ param: 'next_rotation_at', message: 'must be in the future' }]);
   });
 
   it('When only the interval changes, then the next rotation is re-anchored to now + interval; unchanged, it stays', () => {
     const on = { intervalNs: H, nextRotationAt: '2026-12-01T10:30:00.000Z' };
-    expect(scheduleFor({ auto_rotation_interval: '2h' }, on, NOW, [])).toEqual({
+    expect(scheduleFor({ auto_rotation_interval: '2h' }, { current: on, now: NOW, problems: [] })).toEqual({
       intervalNs: 2 * H,
       nextRotationAt: '2026-12-01T12:00:00.000Z',
     });
-    expect(scheduleFor({ auto_rotation_interval: '1h' }, on, NOW, [])).toEqual(on);
-    expect(scheduleFor({}, on, NOW, [])).toEqual(on);
-    expect(scheduleFor({ auto_rotation_interval: '' }, on, NOW, [])).toEqual({ intervalNs: 0, nextRotationAt: null });
+    expect(scheduleFor({ auto_rotation_interval: '1h' }, { current: on, now: NOW, problems: [] })).toEqual(on);
+    expect(scheduleFor({}, { current: on, now: NOW, problems: [] })).toEqual(on);
+    expect(scheduleFor({ auto_rotation_interval: '' }, { current: on, now: NOW, problems: [] })).toEqual({
+      intervalNs: 0,
+      nextRotationAt: null,
+    });
     expect(create({}).schedule).toEqual({ intervalNs: 0, nextRotationAt: null });
   });
 });

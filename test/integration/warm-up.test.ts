@@ -3,7 +3,7 @@
 // the in-memory key they use must not outlive them.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiError } from '../../server/http/errors.js';
+import type { ApiError } from '../../server/http/errors.js';
 import { authenticate } from '../../server/http/auth.js';
 import { WarmUpKey, warmUp, warmUpRequests } from '../../server/http/warm-up.js';
 import { loadSpec, matchRoute, specRoutes } from '../../server/http/spec-routes.js';

@@ -37,11 +37,9 @@ export const userAccessProfileHandlers: HandlerGroup<
   },
   async updateUserAccessProfileBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    const budget = await userAccessProfiles.changeBudgetOverride(
+    const budget = await userAccessProfiles.setBudgetOverride(
       ctx.app.db,
-      user_id,
-      profile_id,
-      budget_id,
+      { userId: user_id, profileId: profile_id, budgetId: budget_id },
       ctx.body,
       actorOf(ctx),
     );
@@ -49,12 +47,9 @@ export const userAccessProfileHandlers: HandlerGroup<
   },
   async deleteUserAccessProfileBudgetOverride(ctx) {
     const { user_id, profile_id, budget_id } = ctx.path;
-    const budget = await userAccessProfiles.changeBudgetOverride(
+    const budget = await userAccessProfiles.removeBudgetOverride(
       ctx.app.db,
-      user_id,
-      profile_id,
-      budget_id,
-      null,
+      { userId: user_id, profileId: profile_id, budgetId: budget_id },
       actorOf(ctx),
     );
     return { status: 200, body: { budget, effective_max_limit: budget.effective_limit } };
