@@ -1,4 +1,4 @@
-// Issue 4's scale figures: one attach with apply_to_existing to 10,000 members, then a propagation to
+// Provisioning at scale: one attach with apply_to_existing to 10,000 members, then a propagation to
 // 10,000 copies, over HTTP against the built server; time and the server's peak RSS.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

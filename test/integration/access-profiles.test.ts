@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
-import { createProfile } from '../support/profiles.js';
+import { createProfile, editStoredProfile } from '../support/profiles.js';
 import { decoded } from '../support/audit.js';
 import { expectEncodingsAccepted } from '../support/query-encodings.js';
 
@@ -16,10 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
-
-async function create(body: Partial<ProfileCreate> = {}) {
-  return createProfile(t, { name: uniqueName(), ...body });
-}
 
 const FULL: Omit<ProfileCreate, 'name'> = {
   description: 'Model access for the data-science team.',
@@ -115,7 +111,7 @@ describe('createAccessProfile', () => {
   });
 
   it('When only a name is sent, then defaults fill every list and no rate limit is set', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     expect(p).toMatchObject({
       description: null,
       tags: [],
@@ -131,7 +127,7 @@ describe('createAccessProfile', () => {
 
   it('When the name is taken in another case, then it answers 409 access_profile_name_taken and creates nothing', async () => {
     const name = uniqueName('Taken');
-    await create({ name });
+    await createProfile(t, { name });
     const before = await storeCounts(t.db);
     const res = await t.client.POST('/api/access-profiles', { body: { name: name.toUpperCase() } });
     const env = expectEnvelope(res.error, 409, 'access_profile_name_taken', res.response);
@@ -212,9 +208,9 @@ describe('listAccessProfiles', () => {
 
   it('When listing with search, tags and is_active, then only matching profiles come back in id order with counts', async () => {
     const marker = uniqueName('lst').replace(/-/g, '');
-    const a = await create({ name: `Alpha ${marker}`, tags: [`${marker}-x`, `${marker}-y`] });
-    const b = await create({ name: `Beta ${marker}`, tags: [`${marker}-x`] });
-    const c = await create({
+    const a = await createProfile(t, { name: `Alpha ${marker}`, tags: [`${marker}-x`, `${marker}-y`] });
+    const b = await createProfile(t, { name: `Beta ${marker}`, tags: [`${marker}-x`] });
+    const c = await createProfile(t, {
       name: uniqueName('gamma'),
       description: `Mentions ${marker.toUpperCase()} here`,
       tags: [`${marker}-y`],
@@ -243,7 +239,7 @@ describe('listAccessProfiles', () => {
   it('When paging with limit and offset, then pages are disjoint, stable and total_count counts every match', async () => {
     const marker = uniqueName('page');
     const ids: number[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await create({ name: `${marker}-${i}` })).id);
+    for (let i = 0; i < 5; i++) ids.push((await createProfile(t, { name: `${marker}-${i}` })).id);
     const seen: number[] = [];
     for (let offset = 0; offset < 6; offset += 2) {
       const res = await t.client.GET('/api/access-profiles', {
@@ -259,8 +255,8 @@ describe('listAccessProfiles', () => {
 
   it('When a search contains LIKE wildcards, then they match literally', async () => {
     const marker = uniqueName('wild');
-    const p = await create({ name: `${marker} 100%_off` });
-    await create({ name: `${marker} 100 percent off` });
+    const p = await createProfile(t, { name: `${marker} 100%_off` });
+    await createProfile(t, { name: `${marker} 100 percent off` });
     const res = await t.client.GET('/api/access-profiles', { params: { query: { search: '100%_' } } });
     expect(res.data!.access_profiles.map((x) => x.id)).toEqual([p.id]);
   });
@@ -279,7 +275,7 @@ describe('listAccessProfiles', () => {
 
 describe('getAccessProfile', () => {
   it('When a profile is read, then it comes with no roles, user_count 0 and its ETag', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const res = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
     expect(res.response.status).toBe(200);
     expect(res.response.headers.get('etag')).toBe('"1"');
@@ -301,7 +297,7 @@ describe('getAccessProfile', () => {
 
 describe('deleteAccessProfile', () => {
   it('When a profile is deleted, then it is gone, the count drops and a delete audit entry is written', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const before = await storeCounts(t.db);
     const res = await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
     expect(res.response.status).toBe(200);
@@ -314,7 +310,7 @@ describe('deleteAccessProfile', () => {
     const list = await t.client.GET('/api/access-profiles', { params: { query: { limit: 1 } } });
     expect(list.data!.total_count).toBe(after.profiles);
     // The name is free again.
-    await create({ name: p.name });
+    await createProfile(t, { name: p.name });
   });
 
   it('When the profile does not exist, then it answers 404 and writes nothing', async () => {
@@ -327,7 +323,7 @@ describe('deleteAccessProfile', () => {
 
 describe('activate and deactivate', () => {
   it('When a profile is activated twice, then it is active, the version went up once and one audit entry was written', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const before = await storeCounts(t.db);
     const first = await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p.id } } });
     expect(first.response.status).toBe(200);
@@ -347,7 +343,7 @@ describe('activate and deactivate', () => {
   });
 
   it('When an active profile is deactivated twice, then it is inactive and the version went up once', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p.id } } });
     const first = await t.client.PUT('/api/access-profiles/{id}/deactivate', { params: { path: { id: p.id } } });
     expect(first.data!.access_profile).toMatchObject({ is_active: false, version: 3 });
@@ -366,15 +362,14 @@ describe('activate and deactivate', () => {
 
 describe('cloneAccessProfile', () => {
   it('When a profile with usage is cloned, then the clone has new ids, zero usage, version 1, inactive and the source description', async () => {
-    const src = await create({ ...FULL });
+    const src = await createProfile(t, { ...FULL });
     await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: src.id } } });
     // Simulate gateway usage on the source.
-    const row = await t.db.get<{ content: string }>('SELECT content FROM access_profiles WHERE id = ?', [src.id]);
-    const content = JSON.parse(row!.content);
-    content.budgets[0].current_usage = 42;
-    content.provider_configs[0].budgets[0].current_usage = 7;
-    content.rate_limit.token_current_usage = 1234;
-    await t.db.run('UPDATE access_profiles SET content = ? WHERE id = ?', [JSON.stringify(content), src.id]);
+    await editStoredProfile(t, src.id, (content) => {
+      content.budgets[0]!.current_usage = 42;
+      content.provider_configs[0]!.budgets[0]!.current_usage = 7;
+      content.rate_limit!.token_current_usage = 1234;
+    });
 
     const name = uniqueName('clone');
     const before = await storeCounts(t.db);
@@ -428,7 +423,7 @@ describe('cloneAccessProfile', () => {
   });
 
   it('When a description is given (or null), then the clone takes it', async () => {
-    const src = await create({ description: 'source' });
+    const src = await createProfile(t, { description: 'source' });
     const withDesc = await t.client.POST('/api/access-profiles/{id}/clone', {
       params: { path: { id: src.id } },
       body: { name: uniqueName(), description: 'mine' },
@@ -442,7 +437,7 @@ describe('cloneAccessProfile', () => {
   });
 
   it('When the clone name is taken, then it answers 409 and writes nothing', async () => {
-    const src = await create();
+    const src = await createProfile(t);
     const before = await storeCounts(t.db);
     const res = await t.client.POST('/api/access-profiles/{id}/clone', {
       params: { path: { id: src.id } },
@@ -461,7 +456,7 @@ describe('cloneAccessProfile', () => {
   });
 
   it('When the body has unknown fields or misses the name, then it answers 400 naming them', async () => {
-    const src = await create();
+    const src = await createProfile(t);
     const res = await t.client.POST('/api/access-profiles/{id}/clone', {
       params: { path: { id: src.id } },
       body: { tags: ['x'] } as never,

@@ -13,6 +13,7 @@ import {
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { uniqueName, type TestServer, suiteServer } from '../support/server.js';
 
+import { editStoredProfile } from '../support/profiles.js';
 type Profile = components['schemas']['AccessProfile'];
 
 // ---- an independent model of the calendar periods ----
@@ -227,10 +228,9 @@ describe('calendar-aligned profiles (API)', () => {
       },
     });
     const p = created.data!.access_profile as Profile;
-    const row = await t.db.get<{ content: string }>('SELECT content FROM access_profiles WHERE id = ?', [p.id]);
-    const content = JSON.parse(row!.content) as Profile;
-    content.budgets[0]!.current_usage = 4.5;
-    await t.db.run('UPDATE access_profiles SET content = ? WHERE id = ?', [JSON.stringify(content), p.id]);
+    await editStoredProfile(t, p.id, (content) => {
+      content.budgets[0]!.current_usage = 4.5;
+    });
     const {
       result: res,
       before,

@@ -6,8 +6,6 @@ import { expectEnvelope } from '../support/expect.js';
 import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 import { createProfile } from '../support/profiles.js';
 
-type Profile = components['schemas']['AccessProfile'];
-
 let t: TestServer;
 beforeAll(async () => {
   t = await suiteServer();
@@ -16,9 +14,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function create(): Promise<Profile> {
-  return createProfile(t, { name: uniqueName('cc') });
-}
 const put = (id: number, body: components['schemas']['AccessProfileUpdate'], ifMatch?: string) =>
   t.client.PUT('/api/access-profiles/{id}', {
     params: { path: { id }, ...(ifMatch !== undefined ? { header: { 'If-Match': ifMatch } } : {}) },
@@ -27,7 +22,7 @@ const put = (id: number, body: components['schemas']['AccessProfileUpdate'], ifM
 
 describe('ETag', () => {
   it('When any single-profile operation answers, then its ETag is the quoted version', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const id = p.id;
     const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id } } });
     expect(got.response.headers.get('etag')).toBe('"1"');
@@ -54,14 +49,14 @@ describe('ETag', () => {
 
 describe('If-Match', () => {
   it('When If-Match names the current version, then the update applies', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const res = await put(p.id, { description: 'ok' }, '"1"');
     expect(res.response.status).toBe(200);
     expect(res.data!.access_profile.version).toBe(2);
   });
 
   it('When If-Match is stale, then it answers 412 version_mismatch with the current ETag and changes nothing', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     await put(p.id, { description: 'v2' });
     const before = await storeCounts(t.db);
     const res = await put(p.id, { description: 'lost update' }, '"1"');
@@ -75,14 +70,14 @@ describe('If-Match', () => {
   });
 
   it('When If-Match is * or a list containing the current version, then it matches', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     expect((await put(p.id, { description: 'a' }, '*')).response.status).toBe(200);
     expect((await put(p.id, { description: 'c' }, '"1", "2"')).response.status).toBe(200);
     expect((await put(p.id, { description: 'd' }, '"x,y" , "3",,')).response.status).toBe(200);
   });
 
   it('When If-Match is a weak tag of the current version, then it does not match (strong comparison, RFC 9110) and nothing changes', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const res = await put(p.id, { description: 'weak' }, 'W/"1"');
     expectEnvelope(res.error, 412, 'version_mismatch', res.response);
     expect(res.response.headers.get('etag')).toBe('"1"');
@@ -94,7 +89,7 @@ describe('If-Match', () => {
   it.each(['1', '"1', '1"', '', ' ', ',', '"1" "2"', 'W/1'])(
     'When If-Match is the malformed %j, then it answers 400 invalid_if_match and nothing changes',
     async (header) => {
-      const p = await create();
+      const p = await createProfile(t);
       const res = await put(p.id, { description: 'malformed' }, header);
       expect(expectEnvelope(res.error, 400, 'invalid_if_match', res.response).error.param).toBe('If-Match');
       expect(
@@ -105,13 +100,13 @@ describe('If-Match', () => {
   );
 
   it('When If-Match is not an entity tag, then it answers 400 invalid_if_match', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const res = await put(p.id, { description: 'x' }, 'version-one');
     expect(expectEnvelope(res.error, 400, 'invalid_if_match', res.response).error.param).toBe('If-Match');
   });
 
   it('When DELETE carries a stale If-Match, then it answers 412; with the current one, it deletes', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     await put(p.id, { description: 'v2' });
     const stale = await t.client.DELETE('/api/access-profiles/{id}', {
       params: { path: { id: p.id }, header: { 'If-Match': '"1"' } },
@@ -128,7 +123,7 @@ describe('If-Match', () => {
   });
 
   it('When activate carries a stale If-Match, then it answers 412', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     await put(p.id, { description: 'v2' });
     const res = await t.client.PUT('/api/access-profiles/{id}/activate', {
       params: { path: { id: p.id }, header: { 'If-Match': '"1"' } },
@@ -159,7 +154,7 @@ describe('races', () => {
   });
 
   it('When 10 updates race with the same If-Match, then exactly one is 200 and the rest 412', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => put(p.id, { description: `writer ${i}` }, '"1"')),
     );
@@ -174,7 +169,7 @@ describe('races', () => {
   });
 
   it('When updates race without If-Match, then each applies in turn and the version counts them all', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => put(p.id, { description: `w${i}` })));
     expect(results.every((r) => r.response.status === 200)).toBe(true);
     expect(new Set(results.map((r) => r.data!.access_profile.version)).size).toBe(10);
@@ -183,7 +178,7 @@ describe('races', () => {
   });
 
   it('When a rename races a create of the same name, then exactly one wins', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const name = uniqueName('target');
     const [renamed, created] = await Promise.all([
       put(p.id, { name }),

@@ -20,9 +20,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function create(body: Partial<S['AccessProfileCreate']> = {}): Promise<Profile> {
-  return createProfile(t, { name: uniqueName('hist'), ...body });
-}
 const update = async (id: number, body: S['AccessProfileUpdate']) => {
   const res = await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id } }, body });
   expect(res.response.status, JSON.stringify(res.error)).toBe(200);
@@ -42,7 +39,7 @@ const definition = (p: Profile) => {
 
 describe('versions', () => {
   it('When a profile changes three times, then there is one version per change, newest first, with snapshot and changed_by', async () => {
-    const p1 = await create({ description: 'v1', tags: ['x'] });
+    const p1 = await createProfile(t, { description: 'v1', tags: ['x'] });
     const p2 = await update(p1.id, { description: 'v2' });
     const p3 = (await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p1.id } } })).data!
       .access_profile;
@@ -72,7 +69,7 @@ describe('versions', () => {
   });
 
   it('When versions are paged, then pages are disjoint and total_count is the number of versions', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     for (const d of ['a', 'b', 'c', 'd']) await update(p.id, { description: d });
     const first = await versionsOf(p.id, { limit: 2 });
     const second = await versionsOf(p.id, { limit: 2, offset: 2 });
@@ -86,7 +83,7 @@ describe('versions', () => {
       body: { name: 'editor', scopes: ['AccessProfiles:View', 'AccessProfiles:Update'] },
     });
     const editor = t.clientWith(key.data!.api_key.key);
-    const p = await create();
+    const p = await createProfile(t);
     const res = await editor.PUT('/api/access-profiles/{id}', {
       params: { path: { id: p.id } },
       body: { description: 'by editor' },
@@ -101,7 +98,7 @@ describe('versions', () => {
   });
 
   it('When one version is read, then it is that snapshot; an unknown version or profile is a 404 naming which, and what is missing', async () => {
-    const p = await create({ description: 'one' });
+    const p = await createProfile(t, { description: 'one' });
     await update(p.id, { description: 'two' });
     const v1 = await t.client.GET('/api/access-profiles/{id}/versions/{version}', {
       params: { path: { id: p.id, version: 1 } },
@@ -128,7 +125,7 @@ describe('versions', () => {
 
 describe('restore', () => {
   it('When version 1 is restored, then a new version equal to that snapshot is written and audited as restore', async () => {
-    const p1 = await create({
+    const p1 = await createProfile(t, {
       description: 'original',
       tags: ['a'],
       budgets: [{ max_limit: 10, reset_duration: '1M' }],
@@ -170,7 +167,7 @@ describe('restore', () => {
   });
 
   it('When a version is restored, then budgets and rate limits whose ids still exist keep their current usage', async () => {
-    const p1 = await create({
+    const p1 = await createProfile(t, {
       budgets: [{ max_limit: 10, reset_duration: '1M' }],
       rate_limit: { token_max_limit: 100, token_reset_duration: '1d' },
     });
@@ -178,11 +175,10 @@ describe('restore', () => {
       budgets: [{ id: p1.budgets[0]!.id, max_limit: 20, reset_duration: '1M' }],
       rate_limit: { token_max_limit: 200, token_reset_duration: '1d' },
     });
-    const row = await t.db.get<{ content: string }>('SELECT content FROM access_profiles WHERE id = ?', [p1.id]);
-    const content = JSON.parse(row!.content) as Profile;
-    content.budgets[0]!.current_usage = 6.5;
-    content.rate_limit!.token_current_usage = 55;
-    await t.db.run('UPDATE access_profiles SET content = ? WHERE id = ?', [JSON.stringify(content), p1.id]);
+    await editStoredProfile(t, p1.id, (content) => {
+      content.budgets[0]!.current_usage = 6.5;
+      content.rate_limit!.token_current_usage = 55;
+    });
 
     const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
       params: { path: { id: p1.id, version: 1 } },
@@ -193,7 +189,7 @@ describe('restore', () => {
   });
 
   it('When a version is restored across a flip of calendar_aligned, then counters stay and every window restarts at its period start on the restored alignment', async () => {
-    const p1 = await create({
+    const p1 = await createProfile(t, {
       calendar_aligned: true,
       budgets: [{ max_limit: 10, reset_duration: '1M' }],
       rate_limit: { token_max_limit: 100, token_reset_duration: '1d' },
@@ -231,7 +227,7 @@ describe('restore', () => {
   });
 
   it('When the current version is restored, then nothing changes', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const before = await storeCounts(t.db);
     const res = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
       params: { path: { id: p.id, version: 1 } },
@@ -241,10 +237,10 @@ describe('restore', () => {
   });
 
   it('When the snapshot name is now taken, the version unknown or If-Match stale, then it answers 409, 404 or 412 and writes nothing', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const oldName = p.name;
     await update(p.id, { name: uniqueName('moved') });
-    await create({ name: oldName.toUpperCase() });
+    await createProfile(t, { name: oldName.toUpperCase() });
     const before = await storeCounts(t.db);
     const clash = await t.client.POST('/api/access-profiles/{id}/versions/{version}/restore', {
       params: { path: { id: p.id, version: 1 } },
@@ -269,7 +265,7 @@ describe('restore', () => {
 
 describe('audit logs', () => {
   it('When a profile goes through every template action, then each writes one entry with actor, values and metadata, newest first', async () => {
-    const p = await create({ description: 'a' });
+    const p = await createProfile(t, { description: 'a' });
     await update(p.id, { description: 'b' });
     await t.client.PUT('/api/access-profiles/{id}/activate', { params: { path: { id: p.id } } });
     await t.client.PUT('/api/access-profiles/{id}/deactivate', { params: { path: { id: p.id } } });
@@ -296,7 +292,7 @@ describe('audit logs', () => {
   });
 
   it('When the X-Request-Id is sent, then the audit metadata carries it', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const rid = `req-${uniqueName('audit')}`;
     await t.client.PUT('/api/access-profiles/{id}', {
       params: { path: { id: p.id }, header: { 'X-Request-Id': rid } },
@@ -307,7 +303,7 @@ describe('audit logs', () => {
   });
 
   it('When filtering by action, then only those entries come back, on both listings', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     await update(p.id, { description: '1' });
     await update(p.id, { description: '2' });
     const one = await auditOf(p.id, { action: 'update' });
@@ -325,7 +321,7 @@ describe('audit logs', () => {
   });
 
   it('When filtering by user_id, then only entries concerning that user come back', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const user = `${uniqueName('u')}@example.com`;
     // A user-copy action as the directory writes it (user_id set), arranged through the store.
     await t.db.run(
@@ -341,7 +337,7 @@ describe('audit logs', () => {
   });
 
   it('When audit logs are paged, then limit and offset slice the newest-first list', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     for (const d of ['a', 'b', 'c', 'd']) await update(p.id, { description: d });
     const all = (await auditOf(p.id)).data!.audit_logs.map((l) => l.id);
     const page = await auditOf(p.id, { limit: 2, offset: 1 });
@@ -364,7 +360,7 @@ describe('audit logs', () => {
 
 describe('history outlives the profile', () => {
   it('When a profile is deleted, then its versions and audit entries (ending with delete) are still readable', async () => {
-    const p = await create({ description: 'doomed' });
+    const p = await createProfile(t, { description: 'doomed' });
     await update(p.id, { description: 'still doomed' });
     const del = await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
     expect(del.response.status).toBe(200);

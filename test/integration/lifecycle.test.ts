@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEnvelope } from '../support/expect.js';
 import { uniqueName, type TestServer, suiteServer } from '../support/server.js';
+import { editStoredCopy } from '../support/profiles.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -45,16 +46,11 @@ const copiesOf = async (userId: string) =>
     .access_profiles;
 
 /** Simulates the gateway spending: writes usage into the stored copy. */
-async function spend(userId: string, profileId: number, amount: number): Promise<void> {
-  const row = await t.db.get<{ id: number; content: string }>(
-    'SELECT id, content FROM user_access_profiles WHERE user_id = ? AND parent_profile_id = ?',
-    [userId, profileId],
-  );
-  const content = JSON.parse(row!.content);
-  for (const b of content.budgets) b.current_usage = amount;
-  content.rate_limit.token_current_usage = amount * 10;
-  await t.db.run('UPDATE user_access_profiles SET content = ? WHERE id = ?', [JSON.stringify(content), row!.id]);
-}
+const spend = (userId: string, profileId: number, amount: number) =>
+  editStoredCopy(t, userId, profileId, (content) => {
+    for (const b of content.budgets) b.current_usage = amount;
+    content.rate_limit!.token_current_usage = amount * 10;
+  });
 
 describe('life cycle of a template and its copies', () => {
   it('When a role is attached with apply_to_existing, then every member holds one copy and one key, and the template becomes active', async () => {

@@ -39,8 +39,8 @@ describe('start-up failures', () => {
     );
     expect(r.stdout).not.toContain('listening');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
-    // It fails at listen, before any warm-up or banner: how fast that is depends on the machine (the
-    // note on issue 10 quotes the figure); what is asserted is that it ends by itself, with code 2.
+    // It fails at listen, before any warm-up or banner: how fast that is depends on the machine; what
+    // is asserted is that it ends by itself, with code 2.
   });
 
   it('When HOST is not a host, then it exits 2 naming HOST', async () => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { components } from '../../client/index.js';
 import { detailParams, expectEnvelope } from '../support/expect.js';
 import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
-import { createProfile } from '../support/profiles.js';
+import { createProfile, editStoredProfile } from '../support/profiles.js';
 
 type S = components['schemas'];
 type Profile = S['AccessProfile'];
@@ -17,10 +17,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function create(body: Partial<S['AccessProfileCreate']> = {}): Promise<Profile> {
-  return createProfile(t, { name: uniqueName('upd'), ...body });
-}
-
 const update = (id: number, body: S['AccessProfileUpdate'], ifMatch?: string) =>
   t.client.PUT('/api/access-profiles/{id}', {
     params: { path: { id }, ...(ifMatch ? { header: { 'If-Match': ifMatch } } : {}) },
@@ -28,12 +24,7 @@ const update = (id: number, body: S['AccessProfileUpdate'], ifMatch?: string) =>
   });
 
 /** Simulates gateway usage: edits the stored content JSON directly, as the gateway's counters would. */
-async function setUsage(id: number, edit: (content: Profile) => void): Promise<void> {
-  const row = await t.db.get<{ content: string }>('SELECT content FROM access_profiles WHERE id = ?', [id]);
-  const content = JSON.parse(row!.content) as Profile;
-  edit(content);
-  await t.db.run('UPDATE access_profiles SET content = ? WHERE id = ?', [JSON.stringify(content), id]);
-}
+const setUsage = (id: number, edit: (content: Profile) => void) => editStoredProfile(t, id, edit);
 
 const BASE: Partial<S['AccessProfileCreate']> = {
   description: 'before',
@@ -57,7 +48,7 @@ const BASE: Partial<S['AccessProfileCreate']> = {
 
 describe('omitted keeps, null clears, lists replace', () => {
   it('When only the description changes, then every other field keeps its value and the version goes up by one', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     const res = await update(p.id, { description: 'after' });
     expect(res.response.status).toBe(200);
     expect(res.response.headers.get('etag')).toBe('"2"');
@@ -70,7 +61,7 @@ describe('omitted keeps, null clears, lists replace', () => {
   });
 
   it('When description and rate_limit are null, then both are cleared', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     const res = await update(p.id, { description: null, rate_limit: null });
     const u = res.data!.access_profile;
     expect(u.description).toBeNull();
@@ -81,7 +72,7 @@ describe('omitted keeps, null clears, lists replace', () => {
   });
 
   it('When lists are sent, then each replaces the whole list (an empty list empties it)', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     const res = await update(p.id, {
       tags: ['c'],
       budgets: [],
@@ -103,7 +94,7 @@ describe('omitted keeps, null clears, lists replace', () => {
   });
 
   it('When a provider config is kept by id without rate_limit, then its rate limit stays; with rate_limit null it is cleared', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     const openai = p.provider_configs[0]!;
     const kept = await update(p.id, {
       provider_configs: [
@@ -123,8 +114,8 @@ describe('omitted keeps, null clears, lists replace', () => {
   });
 
   it('When the name changes to another case of itself, then it is accepted; to a taken name, 409', async () => {
-    const p = await create(BASE);
-    const other = await create();
+    const p = await createProfile(t, BASE);
+    const other = await createProfile(t);
     const recased = await update(p.id, { name: p.name.toUpperCase() });
     expect(recased.data!.access_profile.name).toBe(p.name.toUpperCase());
     const before = await storeCounts(t.db);
@@ -134,7 +125,7 @@ describe('omitted keeps, null clears, lists replace', () => {
   });
 
   it('When the body is empty or the profile is missing, then it answers 400 or 404', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const empty = await update(p.id, {} as S['AccessProfileUpdate']);
     expectEnvelope(empty.error, 400, 'validation_failed', empty.response);
     const missing = await update(987654321, { description: 'x' });
@@ -144,7 +135,7 @@ describe('omitted keeps, null clears, lists replace', () => {
 
 describe('id-keyed items keep their row and usage', () => {
   it('When budgets and provider configs carry their ids, then rows and usage are kept while values change; items without id are new', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     await setUsage(p.id, (c) => {
       c.budgets[0]!.current_usage = 42.5;
       c.budgets[1]!.current_usage = 3;
@@ -200,7 +191,7 @@ describe('id-keyed items keep their row and usage', () => {
   });
 
   it('When an item is sent without its id, then it is a new row with zero usage', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     await setUsage(p.id, (c) => {
       c.budgets[0]!.current_usage = 99;
     });
@@ -211,8 +202,8 @@ describe('id-keyed items keep their row and usage', () => {
   });
 
   it('When ids are unknown or belong to another owner, then it answers 400 naming each and changes nothing', async () => {
-    const p = await create(BASE);
-    const other = await create(BASE);
+    const p = await createProfile(t, BASE);
+    const other = await createProfile(t, BASE);
     const before = await storeCounts(t.db);
     const res = await update(p.id, {
       budgets: [
@@ -234,7 +225,7 @@ describe('id-keyed items keep their row and usage', () => {
   });
 
   it('When the same budget id is sent twice, then the second is rejected', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     const id = p.budgets[0]!.id;
     const res = await update(p.id, {
       budgets: [
@@ -248,7 +239,7 @@ describe('id-keyed items keep their row and usage', () => {
 
 describe('version bumps only on a real change', () => {
   it('When an update repeats the current values, then the version, ETag, versions and audit stay as they are', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     const before = await storeCounts(t.db);
     const res = await update(p.id, {
       name: p.name,
@@ -265,7 +256,7 @@ describe('version bumps only on a real change', () => {
   });
 
   it('When three real changes are made, then the version is 4 and there are four versions', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     for (const d of ['one', 'two', 'three']) await update(p.id, { description: d });
     const got = await t.client.GET('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
     expect(got.data!.access_profile.version).toBe(4);
@@ -278,7 +269,7 @@ describe('size limits', () => {
   const providers = (n: number) => Array.from({ length: n }, (_, i) => ({ provider_name: `p${i}` }));
 
   it('When 100 provider configs and 50 tags are sent, then they are accepted', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const res = await update(p.id, {
       provider_configs: providers(100),
       tags: Array.from({ length: 50 }, (_, i) => `t${i}`),
@@ -290,7 +281,7 @@ describe('size limits', () => {
   });
 
   it('When 101 provider configs, 101 budgets or 51 tags are sent, then it answers 400 naming each list and changes nothing', async () => {
-    const p = await create(BASE);
+    const p = await createProfile(t, BASE);
     const before = await storeCounts(t.db);
     const res = await update(p.id, {
       provider_configs: providers(101),
@@ -316,7 +307,7 @@ describe('size limits', () => {
   });
 
   it('When tags repeat, then it answers 400 naming tags', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const res = await update(p.id, { tags: ['x', 'x'] });
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toContain('tags');
   });
@@ -324,7 +315,7 @@ describe('size limits', () => {
 
 describe('rules beyond the schema', () => {
   it('When several rules are broken at once, then it answers 400 with a detail naming each field', async () => {
-    const p = await create({ calendar_aligned: true });
+    const p = await createProfile(t, { calendar_aligned: true });
     const before = await storeCounts(t.db);
     const res = await update(p.id, {
       provider_configs: [
@@ -361,7 +352,7 @@ describe('rules beyond the schema', () => {
   });
 
   it('When a rate limit sets a limit without its reset duration (or the reverse), then it answers 400 naming the duration', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const res = await update(p.id, { rate_limit: { token_max_limit: 10, request_reset_duration: '1d' } });
     expect(detailParams(expectEnvelope(res.error, 400, 'validation_failed'))).toEqual(
       expect.arrayContaining(['rate_limit.token_reset_duration', 'rate_limit.request_reset_duration']),
@@ -386,7 +377,7 @@ describe('rules beyond the schema', () => {
   });
 
   it('When calendar_aligned is turned on while a 1h budget exists, then it answers 400 naming that budget', async () => {
-    const p = await create({
+    const p = await createProfile(t, {
       budgets: [{ max_limit: 1, reset_duration: '1h' }],
       provider_configs: [{ provider_name: 'x', budgets: [{ max_limit: 1, reset_duration: '1h' }] }],
     });
@@ -397,7 +388,7 @@ describe('rules beyond the schema', () => {
   });
 
   it('When reset_config comes with 1Q, then it is kept', async () => {
-    const p = await create();
+    const p = await createProfile(t);
     const res = await update(p.id, {
       budgets: [{ max_limit: 9, reset_duration: '1Q', reset_config: { quarter_start_month: 2 } }],
     });

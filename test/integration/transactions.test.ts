@@ -2,12 +2,9 @@
 // or version insert, the last writes of a change) leaves no profile, no version, no audit entry, no tag
 // and no counter change behind.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { components } from '../../client/index.js';
 import { expectEnvelope } from '../support/expect.js';
 import { storeCounts, uniqueName, type TestServer, suiteServer } from '../support/server.js';
 import { createProfile } from '../support/profiles.js';
-
-type Profile = components['schemas']['AccessProfile'];
 
 let t: TestServer;
 beforeAll(async () => {
@@ -51,10 +48,6 @@ async function snapshot() {
     counters: await t.db.all('SELECT * FROM counters ORDER BY name'),
     versions: await t.db.all('SELECT id FROM profile_versions ORDER BY id'),
   };
-}
-
-async function create(body: Partial<components['schemas']['AccessProfileCreate']> = {}): Promise<Profile> {
-  return createProfile(t, { name: uniqueName('tx'), ...body });
 }
 
 const FULL = {
@@ -106,7 +99,7 @@ describe('a write that fails half-way leaves nothing', () => {
   });
 
   it('When the audit insert of an update fails, then the profile, its tags and its version stay as they were', async () => {
-    const p = await create(FULL);
+    const p = await createProfile(t, FULL);
     const before = await snapshot();
     await failAuditInserts();
     const res = await t.client.PUT('/api/access-profiles/{id}', {
@@ -121,7 +114,7 @@ describe('a write that fails half-way leaves nothing', () => {
   });
 
   it('When the audit insert of a delete fails, then the profile is still there', async () => {
-    const p = await create(FULL);
+    const p = await createProfile(t, FULL);
     const before = await snapshot();
     await failAuditInserts();
     const res = await t.client.DELETE('/api/access-profiles/{id}', { params: { path: { id: p.id } } });
@@ -133,7 +126,7 @@ describe('a write that fails half-way leaves nothing', () => {
   });
 
   it('When the audit insert of activate, clone or restore fails, then none of them leaves a trace', async () => {
-    const p = await create(FULL);
+    const p = await createProfile(t, FULL);
     await t.client.PUT('/api/access-profiles/{id}', { params: { path: { id: p.id } }, body: { description: 'v2' } });
     const before = await snapshot();
     await failAuditInserts();
