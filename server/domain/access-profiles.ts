@@ -513,13 +513,11 @@ export async function cloneProfile(
 }
 
 export async function getProfileDetail(db: Database, id: number) {
-  const row = await getProfile(db, id);
-  const [roles, holders] = await Promise.all([
-    attachments.ofProfileWithRoleNames(db, id),
-    copies.countOfTemplate(db, id),
-  ]);
+  const found = await profiles.byIdWithHolderCount(db, id);
+  if (!found) throw notFound(id);
+  const roles = await attachments.ofProfileWithRoleNames(db, id);
   return {
-    profile: toApiProfile(row),
+    profile: toApiProfile(found.record),
     roles: roles.map((r) => ({
       id: r.id,
       access_profile_id: r.access_profile_id,
@@ -527,7 +525,7 @@ export async function getProfileDetail(db: Database, id: number) {
       role_name: r.role_name,
       is_default: r.is_default,
     })),
-    userCount: holders,
+    userCount: found.holderCount,
   };
 }
 

@@ -56,6 +56,16 @@ function where(filter: ProfileFilter): { sql: string; params: SqlValue[] } {
 export const profiles = {
   byId: async (db: Sql, id: number) =>
     maybeRecord(await db.get<ProfileColumns>('SELECT * FROM access_profiles WHERE id = ?', [id])),
+  /** A template and how many users hold a copy of it, in one statement (the template's detail). */
+  byIdWithHolderCount: async (db: Sql, id: number) => {
+    const row = await db.get<ProfileColumns & { holder_count: number }>(
+      'SELECT p.*, (SELECT COUNT(*) FROM user_access_profiles c WHERE c.parent_profile_id = p.id) AS holder_count FROM access_profiles p WHERE p.id = ?',
+      [id],
+    );
+    if (!row) return undefined;
+    const { holder_count, ...columns } = row;
+    return { record: toRecord(columns), holderCount: Number(holder_count) };
+  },
   /** Locks the row for the rest of the transaction (PostgreSQL); SQLite has one writer anyway. */
   lockById: async (tx: Sql, id: number, forUpdate: boolean) =>
     maybeRecord(
