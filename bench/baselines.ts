@@ -10,21 +10,24 @@ import { freePort } from '../test/support/processes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export type BaselineKind = 'http' | 'express' | 'express-validator';
+export type BaselineKind = 'http' | 'express' | 'express-validator' | 'express-validator-store';
 export interface Baseline {
   kind: BaselineKind | 'prism';
   url: string;
   stop(): Promise<void>;
 }
 
-/** A baseline serving `body` as a constant; resolves once it listens. */
-export async function startBaseline(kind: BaselineKind, body: string): Promise<Baseline> {
+/**
+ * A baseline serving `body` as a constant (or, `express-validator-store`, reading the profile from the
+ * SQLite file `sqliteFile`); resolves once it listens.
+ */
+export async function startBaseline(kind: BaselineKind, body: string, sqliteFile?: string): Promise<Baseline> {
   const file = join(mkdtempSync(join(tmpdir(), 'ap-baseline-')), 'body.json');
   writeFileSync(file, body);
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bench/baseline-server.ts', kind, String(port), file],
+    ['--import', 'tsx', 'bench/baseline-server.ts', kind, String(port), file, ...(sqliteFile ? [sqliteFile] : [])],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
