@@ -166,12 +166,6 @@ export async function listProfiles(db: Database, filter: ProfileFilter, limit: n
   return { items: rows.map((r) => toApiProfile(r)), total };
 }
 
-export async function getProfile(db: Sql, id: number): Promise<ProfileRecord> {
-  const row = await profiles.byId(db, id);
-  if (!row) throw notFound(id);
-  return row;
-}
-
 type CreateInput = S['AccessProfileCreate'];
 type UpdateInput = S['AccessProfileUpdate'];
 

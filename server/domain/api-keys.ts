@@ -86,14 +86,16 @@ export type KeyCheck = { principal: Principal } | { expiredAt: string } | { unkn
 const TOUCH_EVERY_MS = 60_000;
 
 /**
- * Who a key authenticates, by the hash of its value (`hashSecret`): expired at `expires_at` and after.
+ * Who a key authenticates, by the hash of its value (`hashSecret`): expired at `expires_at` and after,
+ * judged by `clock` once the key is read (a lookup that waited for the store does not stretch its life).
  * Records each key's last use at most once a minute per key.
  */
-export function keyAuthenticator(db: Database): (hash: string, now?: number) => Promise<KeyCheck> {
+export function keyAuthenticator(db: Database, clock: () => number = Date.now): (hash: string) => Promise<KeyCheck> {
   const lastTouched = new Map<string, number>();
-  return async (hash, now = Date.now()) => {
+  return async (hash) => {
     const row = await apiKeys.byHash(db, hash);
     if (!row) return { unknown: true };
+    const now = clock();
     if (row.expires_at && Date.parse(row.expires_at) <= now) return { expiredAt: row.expires_at };
     if (now - (lastTouched.get(row.id) ?? 0) > TOUCH_EVERY_MS) {
       lastTouched.set(row.id, now);

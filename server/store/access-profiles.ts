@@ -2,6 +2,7 @@
 // `is_active` a boolean, `content` parsed; writes store them back as the columns hold them.
 import type { ProfileContent } from './content.js';
 import { count, type Sql, type SqlValue } from './database.js';
+import { HOLDERS_OF_TEMPLATE } from './user-access-profiles.js';
 
 export interface ProfileRecord {
   id: number;
@@ -59,8 +60,8 @@ export const profiles = {
   /** A template and how many users hold a copy of it, in one statement (the template's detail). */
   byIdWithHolderCount: async (db: Sql, id: number) => {
     const row = await db.get<ProfileColumns & { holder_count: number }>(
-      'SELECT p.*, (SELECT COUNT(*) FROM user_access_profiles c WHERE c.parent_profile_id = p.id) AS holder_count FROM access_profiles p WHERE p.id = ?',
-      [id],
+      `SELECT p.*, (${HOLDERS_OF_TEMPLATE}) AS holder_count FROM access_profiles p WHERE p.id = ?`,
+      [id, id],
     );
     if (!row) return undefined;
     const { holder_count, ...columns } = row;

@@ -30,10 +30,12 @@ const toColumns = (r: Omit<CopyRecord, 'id'>): Omit<CopyColumns, 'id'> => ({
   content: JSON.stringify(r.content),
 });
 
+/** How many users hold a copy of a template (one parameter: its id): the one definition of `user_count`. */
+export const HOLDERS_OF_TEMPLATE = 'SELECT COUNT(*) FROM user_access_profiles WHERE parent_profile_id = ?';
+
 export const copies = {
   /** How many users hold a copy of this template. */
-  countOfTemplate: (db: Sql, parentId: number) =>
-    count(db, 'SELECT COUNT(*) AS n FROM user_access_profiles WHERE parent_profile_id = ?', [parentId]),
+  countOfTemplate: (db: Sql, parentId: number) => count(db, `SELECT (${HOLDERS_OF_TEMPLATE}) AS n`, [parentId]),
   of: async (db: Sql, userId: string, parentId: number) =>
     maybeRecord(
       await db.get<CopyColumns>('SELECT * FROM user_access_profiles WHERE user_id = ? AND parent_profile_id = ?', [
