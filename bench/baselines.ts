@@ -1,9 +1,9 @@
 // Starts the bench's baselines as processes (see baseline-server.ts) and the Prism mock, each answering
 // GET /api/access-profiles/{id}, so one run compares our server with what its stack allows.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPrism, type PrismProcess } from '../test/support/prism.js';
 import { freePort } from '../test/support/processes.js';
@@ -46,11 +46,11 @@ export async function startBaseline(kind: BaselineKind, body: string, sqliteFile
     kind,
     url: `http://127.0.0.1:${port}`,
     stop: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      }).then(() => rmSync(dirname(file), { recursive: true, force: true })),
   };
 }
 

@@ -1,23 +1,15 @@
 // Provisioning at scale: one attach with apply_to_existing to 10,000 members, then a propagation to
 // 10,000 copies, over HTTP against the built server; time and the server's peak RSS.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createAccessProfilesClient, unwrap } from '../client/index.js';
 import { openDatabase } from '../server/store/open.js';
 import { startServerProcess } from '../test/support/processes.js';
+import { benchStoreUrl, removeBenchStores } from './stores.js';
 
 const ADMIN = 'bench-admin-key-0123456789';
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 
 async function main(): Promise<void> {
-  const databaseUrl = process.env.DATABASE_URL?.startsWith('postgres')
-    ? (() => {
-        const u = new URL(process.env.DATABASE_URL!);
-        u.searchParams.set('schema', `bench_prov_${Date.now()}`);
-        return u.toString();
-      })()
-    : `sqlite:${join(mkdtempSync(join(tmpdir(), 'ap-prov-')), 'prov.db')}`;
+  const databaseUrl = benchStoreUrl('prov');
 
   // Members are arranged directly in the store (the directory API is not what is measured here).
   const db = await openDatabase({
@@ -119,7 +111,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  .finally(removeBenchStores)
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

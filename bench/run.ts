@@ -4,15 +4,15 @@
 // Prism mock. Prints a table, judges every target met or MISSED, and writes bench/results/.
 import autocannon from 'autocannon';
 import type { components } from '../generated/openapi.js';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { createProfile } from '../server/domain/access-profiles.js';
 import type { Database } from '../server/store/database.js';
 import { openDatabase } from '../server/store/open.js';
 import { startServerProcess, type ServerProcess } from '../test/support/processes.js';
 import { startBaseline, startPrismBaseline, type Baseline } from './baselines.js';
+import { benchStoreUrl, removeBenchStores } from './stores.js';
 
 const ADMIN = 'bench-admin-key-0123456789';
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
@@ -95,21 +95,12 @@ async function run(scenario: string, opts: autocannon.Options): Promise<Row> {
   return row;
 }
 
-async function storeUrl(name: string): Promise<string> {
-  if (process.env.DATABASE_URL?.startsWith('postgres')) {
-    const u = new URL(process.env.DATABASE_URL);
-    u.searchParams.set('schema', `bench_${name}_${Date.now()}`);
-    return u.toString();
-  }
-  return `sqlite:${join(mkdtempSync(join(tmpdir(), 'ap-bench-')), `${name}.db`)}`;
-}
-
 async function seededServer(
   name: string,
   count: number,
   env: Record<string, string> = {},
 ): Promise<{ server: ServerProcess; url: string }> {
-  const databaseUrl = await storeUrl(name);
+  const databaseUrl = benchStoreUrl(name);
   const db = await openDatabase({
     databaseUrl,
     pg: { poolSize: 4, statementTimeoutMs: 60000, connectTimeoutMs: 5000, connectRetryMs: 0 },
@@ -458,7 +449,9 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main()
+  .finally(removeBenchStores)
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

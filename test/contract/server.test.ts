@@ -1,8 +1,8 @@
 // The contract kit (`access-profiles-contract`) against the real server (SQLite, or TEST_DATABASE_URL),
 // directly and through `prism proxy`, which fails any request or response that violates the spec.
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../../contract-kit/spec.js';
 import { runContractKit, summaryOf } from '../support/contract-kit.js';
@@ -41,6 +41,7 @@ describe('contract kit against the server', () => {
     expect(summaryOf(run)).toEqual({ passed: operations.size + 2, failed: 0, skipped: 0 });
     for (const id of operations.keys()) expect(run.stdout).toContain(`ok   ${id}`);
     const xml = readFileSync(junit, 'utf8');
+    rmSync(dirname(junit), { recursive: true, force: true });
     expect(xml).toContain(`tests="${operations.size + 2}" failures="0"`);
     expect(xml).toContain('<testcase classname="access-profiles-contract" name="getAccessProfile"');
     expect(await profilesNamed(prefix)).toEqual([]);

@@ -10,6 +10,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -59,6 +60,7 @@ describe('the built server without its project', () => {
       env: { ...process.env, DATABASE_URL: 'sqlite::memory:', ADMIN_API_KEY: 'boot-admin-key-0123456789', PORT: '0' },
       encoding: 'utf8',
     });
+    rmSync(project, { recursive: true, force: true });
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([
       'access-profiles-api cannot start: start-up failed (generated/openapi.json not found: run npm run generate)',
@@ -68,6 +70,7 @@ describe('the built server without its project', () => {
 
 describe('the entry on a bundle of its own (a fixture built like the server)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ap-boot-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const fixture = join(dir, 'src', 'fixture.ts');
   const out = join(dir, 'dist');
   // Line 3 makes the Error whose stack is checked.

@@ -1,6 +1,7 @@
 // Before it listens, the server sends itself requests through the whole app (server/http/warm-up.ts) so
 // the first caller does not pay for cold code. They must leave no trace (store, metrics, info log), and
 // the in-memory key they use must not outlive them.
+import { rmSync } from 'node:fs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiError } from '../../server/http/errors.js';
@@ -32,7 +33,7 @@ async function storeState(db: Database) {
 
 describe('the warm-up of a starting server', () => {
   it('When the server starts on a store with profiles, then each warm-up request answers what it expects, at debug only, none is in the metrics, and the store is unchanged', async () => {
-    const { url } = tempSqliteUrl();
+    const { url, dir } = tempSqliteUrl();
     const seeded = await startTestServer({ databaseUrl: url });
     for (const name of ['warm-a', 'warm-b'])
       await seeded.client.POST('/api/access-profiles', {
@@ -113,6 +114,7 @@ describe('the warm-up of a starting server', () => {
       expect(await storeState(db)).toEqual(before);
     } finally {
       await db.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
 });
