@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { specValidator } from '../server/http/request-checks.js';
 import { loadSpec } from '../server/http/spec-routes.js';
+import { HOLDERS_OF_TEMPLATE } from '../server/store/user-access-profiles.js';
 
 const [mode, portArg, bodyFile, sqliteFile] = process.argv.slice(2);
 if (!mode || !portArg || !bodyFile || (mode === 'express-validator-store' && !sqliteFile))
@@ -84,7 +85,7 @@ function readFromStore(file: string): express.RequestHandler {
   const db = new BetterSqlite3(file, { readonly: true });
   const keyByHash = db.prepare('SELECT * FROM api_keys WHERE key_hash = ?');
   const profile = db.prepare(
-    'SELECT p.*, (SELECT COUNT(*) FROM user_access_profiles c WHERE c.parent_profile_id = p.id) AS holder_count FROM access_profiles p WHERE p.id = ?',
+    `SELECT p.*, (${HOLDERS_OF_TEMPLATE}) AS holder_count FROM access_profiles p WHERE p.id = ?`,
   );
   const roles = db.prepare(
     'SELECT pr.*, r.name AS role_name FROM profile_roles pr JOIN roles r ON r.id = pr.role_id WHERE pr.access_profile_id = ? ORDER BY pr.id',
@@ -96,7 +97,7 @@ function readFromStore(file: string): express.RequestHandler {
     if (!key || !new Set(JSON.parse(key.scopes) as string[]).has('AccessProfiles:View'))
       return void res.sendStatus(401);
     const id = Number(req.params.id);
-    const row = profile.get(id) as Row | undefined;
+    const row = profile.get(id, id) as Row | undefined;
     if (!row) return void res.sendStatus(404);
     const { id: _, name, description, is_active, version, content, created_at, updated_at } = row;
     res.json({

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { dropSchema, schemaUrl } from '../test/support/pg-schema.js';
 
 const schemas: string[] = [];
 const folders: string[] = [];
@@ -14,9 +14,7 @@ export function benchStoreUrl(name: string): string {
   if (base?.startsWith('postgres')) {
     const schema = `bench_${name}_${Date.now()}`;
     schemas.push(schema);
-    const u = new URL(base);
-    u.searchParams.set('schema', schema);
-    return u.toString();
+    return schemaUrl(schema, base);
   }
   const folder = mkdtempSync(join(tmpdir(), `ap-bench-${name}-`));
   folders.push(folder);
@@ -26,14 +24,5 @@ export function benchStoreUrl(name: string): string {
 /** Drops the schemas and deletes the folders made so far; call it once every server is stopped. */
 export async function removeBenchStores(): Promise<void> {
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-  if (!schemas.length) return;
-  const u = new URL(process.env.DATABASE_URL!);
-  u.searchParams.delete('schema');
-  const client = new pg.Client({ connectionString: u.toString() });
-  await client.connect();
-  try {
-    for (const schema of schemas.splice(0)) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
+  for (const schema of schemas.splice(0)) await dropSchema(schema, process.env.DATABASE_URL);
 }

@@ -15,8 +15,9 @@ export function schemaUrl(schema: string, base = postgresUrl()): string {
 
 export const newSchemaName = (prefix: string) => `${prefix}_${process.pid}_${Date.now().toString(36)}`;
 
-export async function withPostgres<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: postgresUrl() });
+/** A client of `base` (the test database unless given) for `fn`, closed afterwards. */
+export async function withPostgres<T>(fn: (client: pg.Client) => Promise<T>, base = postgresUrl()): Promise<T> {
+  const client = new pg.Client({ connectionString: base });
   await client.connect();
   try {
     return await fn(client);
@@ -25,4 +26,5 @@ export async function withPostgres<T>(fn: (client: pg.Client) => Promise<T>): Pr
   }
 }
 
-export const dropSchema = (schema: string) => withPostgres((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
+export const dropSchema = (schema: string, base?: string) =>
+  withPostgres((c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`), base);
